@@ -1,0 +1,39 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './usageError.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses flags strictly; an unknown or malformed flag becomes a UsageError naming it. */
+export function parseFlags<T extends OptionSpec>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
+  }
+}
+
+export function requireString(value: string | boolean | (string | boolean)[] | undefined, flag: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`missing required argument --${flag}`);
+  return value;
+}
+
+export function parseHostPort(value: string, flag: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) throw new UsageError(`--${flag} must be HOST:PORT, got "${value}"`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+export function parsePositiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function parseNonNegativeNumber(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number >= 0, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import {
+  controlMessage,
+  heartbeatMessage,
+  metricsMessage,
+  registerMessage,
+  testConfigMessage,
+  triggerMessage,
+  type ControlMessage,
+  type HeartbeatMessage,
+  type LatencyFields,
+  type MetricsMessage,
+  type RegisterMessage,
+  type TestConfigMessage,
+  type TriggerMessage,
+} from './messages.js';
+import { TOPICS, type TopicName } from './topics.js';
+import { numberText } from './wireValues.js';
+
+/** The decoded message type carried by each topic. */
+export interface TopicMessages {
+  register: RegisterMessage;
+  test_config: TestConfigMessage;
+  trigger: TriggerMessage;
+  metrics: MetricsMessage;
+  heartbeat: HeartbeatMessage;
+  control: ControlMessage;
+}
+
+const schemas: { [T in TopicName]: z.ZodType<TopicMessages[T]> } = {
+  [TOPICS.register]: registerMessage,
+  [TOPICS.testConfig]: testConfigMessage,
+  [TOPICS.trigger]: triggerMessage,
+  [TOPICS.metrics]: metricsMessage,
+  [TOPICS.heartbeat]: heartbeatMessage,
+  [TOPICS.control]: controlMessage,
+};
+
+/** Why a message was rejected: the topic, the field at fault (`(message)` for the whole), the reason. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    readonly topic: string,
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${topic}: ${field}: ${reason}`);
+  }
+}
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+
+const WHOLE_MESSAGE = '(message)';
+
+/** Decodes bytes from a topic. Never throws: bad input comes back as a ProtocolError. */
+export function decodeMessage<T extends TopicName>(topic: T, bytes: Buffer | string | undefined | null): DecodeResult<TopicMessages[T]> {
+  if (bytes === undefined || bytes === null || bytes.length === 0) return reject(topic, WHOLE_MESSAGE, 'empty message');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+  } catch {
+    return reject(topic, WHOLE_MESSAGE, 'not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return reject(topic, WHOLE_MESSAGE, 'not a JSON object');
+  const result = schemas[topic].safeParse(parsed);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : WHOLE_MESSAGE;
+  const reason = issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : (issue?.message ?? 'invalid');
+  return reject(topic, field, reason);
+}
+
+function reject(topic: string, field: string, reason: string): { ok: false; error: ProtocolError } {
+  return { ok: false, error: new ProtocolError(topic, field, reason) };
+}
+
+type WireObject = Record<string, unknown>;
+
+function withoutUndefined(object: WireObject): WireObject {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+function encodeLatencies(metrics: LatencyFields): WireObject {
+  return withoutUndefined(
+    Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key, value === undefined ? undefined : numberText(value)])),
+  );
+}
+
+/** Spec fields that hold numbers go out as strings, as the spec's examples show them. */
+const encoders: { [T in TopicName]: (message: TopicMessages[T]) => WireObject } = {
+  register: (m) => withoutUndefined({ ...m }),
+  test_config: (m) =>
+    withoutUndefined({ ...m, test_message_delay: numberText(m.test_message_delay), message_count_per_driver: numberText(m.message_count_per_driver) }),
+  trigger: (m) => ({ ...m }),
+  metrics: (m) => withoutUndefined({ ...m, metrics: encodeLatencies(m.metrics) }),
+  heartbeat: (m) => withoutUndefined({ ...m }),
+  control: (m) => withoutUndefined({ ...m }),
+};
+
+export function encodeMessage<T extends TopicName>(topic: T, message: TopicMessages[T]): string {
+  return JSON.stringify(encoders[topic](message));
+}

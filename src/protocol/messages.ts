@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { upperEnum, wireCount, wireNonNegative, wirePositiveInt, wireTimestamp } from './wireValues.js';
+
+/**
+ * One definition per message: the zod schema validates what arrives and gives the TypeScript
+ * type of the decoded message. Spec fields keep the spec's names; everything else is an optional
+ * extension listed in docs/protocol.md. Unknown fields are dropped on read, never rejected, so a
+ * newer peer can add fields without breaking an older one.
+ */
+
+const nodeId = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const testId = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export const REGISTER_TYPES = ['DRIVER_NODE_REGISTER', 'DRIVER_NODE_DEREGISTER'] as const;
+
+export const registerMessage = z.object({
+  node_id: nodeId,
+  node_IP: z.string().trim().min(1, 'must not be empty').max(300),
+  message_type: upperEnum(REGISTER_TYPES),
+  timestamp: wireTimestamp.optional(),
+});
+
+export const TEST_TYPES = ['AVALANCHE', 'TSUNAMI'] as const;
+export type TestType = (typeof TEST_TYPES)[number];
+
+export const testConfigMessage = z.object({
+  test_id: testId,
+  test_type: upperEnum(TEST_TYPES),
+  /** milliseconds between request starts on each driver; 0 for AVALANCHE */
+  test_message_delay: wireNonNegative,
+  message_count_per_driver: wirePositiveInt,
+  target_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** requests per second per driver; absent or 0 = no cap */
+  throughput_per_driver: wireNonNegative.optional(),
+  driver_ids: z.array(nodeId).optional(),
+  timeout_ms: wirePositiveInt.optional(),
+  /** AVALANCHE: the most requests in flight at once per driver */
+  concurrency: wirePositiveInt.optional(),
+  created_at: wireTimestamp.optional(),
+});
+
+export const triggerMessage = z.object({
+  test_id: testId,
+  trigger: upperEnum(['YES'] as const),
+});
+
+/**
+ * completed: every request has a response or a recorded error; cancelled: by a control message;
+ * aborted: the driver is shutting down; rejected: the driver could not run it (busy, unknown test).
+ */
+export const TEST_OUTCOMES = ['completed', 'cancelled', 'aborted', 'rejected'] as const;
+export type TestOutcome = (typeof TEST_OUTCOMES)[number];
+
+const latencyFields = z.object({
+  mean_latency: wireNonNegative,
+  median_latency: wireNonNegative,
+  min_latency: wireNonNegative,
+  max_latency: wireNonNegative,
+  mode_latency: wireNonNegative.optional(),
+  p90_latency: wireNonNegative.optional(),
+  p95_latency: wireNonNegative.optional(),
+  p99_latency: wireNonNegative.optional(),
+});
+
+export const metricsMessage = z.object({
+  node_id: nodeId,
+  test_id: testId,
+  report_id: z.string().trim().min(1, 'must not be empty').max(200),
+  metrics: latencyFields,
+  sent: wireCount.optional(),
+  completed: wireCount.optional(),
+  errors: z.record(z.string(), wireCount).optional(),
+  in_flight: wireCount.optional(),
+  late_starts: wireCount.optional(),
+  final: z.boolean().optional(),
+  /** on the final report: how the test ended on this driver */
+  outcome: z.enum(TEST_OUTCOMES).optional(),
+  /** why, when the outcome is not `completed` */
+  reason: z.string().max(1000).optional(),
+  /** per driver and test, 1, 2, 3…: lets a reader order reports and spot gaps */
+  seq: wirePositiveInt.optional(),
+  elapsed_ms: wireNonNegative.optional(),
+  timestamp: wireTimestamp.optional(),
+  /** cumulative latency (from intended start) histogram, µs, HdrHistogram compressed base64 */
+  histogram: z.string().max(2_000_000).optional(),
+  /** cumulative service-time (from actual send) histogram, same form */
+  service_histogram: z.string().max(2_000_000).optional(),
+});
+
+export const DRIVER_STATES = ['idle', 'running'] as const;
+
+export const heartbeatMessage = z.object({
+  node_id: nodeId,
+  heartbeat: upperEnum(['YES'] as const),
+  timestamp: wireTimestamp,
+  state: z.enum(DRIVER_STATES).optional(),
+  test_id: testId.nullable().optional(),
+});
+
+export const CONTROL_TYPES = ['CANCEL_TEST', 'REGISTER_REQUEST'] as const;
+
+/** Our extension topic: commands beyond the spec (see docs/protocol.md). */
+export const controlMessage = z.object({
+  message_type: upperEnum(CONTROL_TYPES),
+  test_id: testId.optional(),
+  reason: z.string().max(1000).optional(),
+});
+
+export type RegisterMessage = z.output<typeof registerMessage>;
+export type TestConfigMessage = z.output<typeof testConfigMessage>;
+export type TriggerMessage = z.output<typeof triggerMessage>;
+export type MetricsMessage = z.output<typeof metricsMessage>;
+export type LatencyFields = z.output<typeof latencyFields>;
+export type HeartbeatMessage = z.output<typeof heartbeatMessage>;
+export type ControlMessage = z.output<typeof controlMessage>;
