@@ -1,0 +1,178 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type NewEvent = {
+  testId: string;
+  type: string;
+  payload: unknown;
+  /** Events sharing a key are stored once, so a redelivered Kafka message is not counted twice. */
+  dedupeKey?: string;
+  at?: Date;
+};
+
+export type StoredEvent = {
+  seq: number;
+  testId: string;
+  type: string;
+  /** ISO-8601 timestamp. */
+  at: string;
+  payload: unknown;
+  dedupeKey: string | null;
+};
+
+/** Bump with a migration in migrate() whenever the schema changes. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA_V1 = `
+  CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    test_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    at TEXT NOT NULL,
+    dedupe_key TEXT UNIQUE,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS events_by_test ON events (test_id, seq);
+  CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);
+`;
+
+type EventRow = { seq: number; test_id: string; type: string; at: string; dedupe_key: string | null; payload: string };
+type EventParams = { testId: string; type: string; at: string; dedupeKey: string | null; payload: string };
+
+const EVENT_COLUMNS = 'seq, test_id, type, at, dedupe_key, payload';
+
+/**
+ * Append-only, event-sourced log of a node's metrics plus a small key/value table. The driver keeps every
+ * report it sent; the orchestrator keeps everything it ingested, keyed by test id.
+ */
+export class MetricsStore {
+  private readonly insertEvent;
+  private readonly selectEventsForTest;
+  private readonly selectEventsAfter;
+  private readonly selectTestIds;
+  private readonly selectValue;
+  private readonly upsertValue;
+  private readonly appendInTransaction;
+
+  private constructor(private readonly db: Database.Database) {
+    this.insertEvent = db.prepare<EventParams>(
+      `INSERT INTO events (test_id, type, at, dedupe_key, payload) VALUES (@testId, @type, @at, @dedupeKey, @payload)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+    );
+    this.selectEventsForTest = db.prepare<[string], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE test_id = ? ORDER BY seq`,
+    );
+    this.selectEventsAfter = db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`);
+    this.selectTestIds = db
+      .prepare<[], string>('SELECT test_id FROM events GROUP BY test_id ORDER BY MIN(seq) DESC')
+      .pluck();
+    this.selectValue = db.prepare<[string], string | null>('SELECT value FROM kv WHERE key = ?').pluck();
+    this.upsertValue = db.prepare<[string, string]>(
+      'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.appendInTransaction = db.transaction((events: readonly NewEvent[]) => events.map((event) => this.append(event)));
+  }
+
+  static open(file: string): MetricsStore {
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL stays consistent and survives a process crash; only a power loss can drop the
+      // latest commits, a fair price for not syncing on every commit at thousands of events a second.
+      db.pragma('synchronous = NORMAL');
+      migrate(db, file);
+      return new MetricsStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** Returns the new event's seq, or null when an event with the same dedupe key is stored already. */
+  append(event: NewEvent): number | null {
+    const result = this.insertEvent.run({
+      testId: event.testId,
+      type: event.type,
+      at: (event.at ?? new Date()).toISOString(),
+      dedupeKey: event.dedupeKey ?? null,
+      payload: payloadJson(event),
+    });
+    return result.changes === 0 ? null : Number(result.lastInsertRowid);
+  }
+
+  /** One transaction: all or nothing, and far cheaper than a commit per event. */
+  appendMany(events: readonly NewEvent[]): (number | null)[] {
+    return this.appendInTransaction(events);
+  }
+
+  eventsFor(testId: string): StoredEvent[] {
+    return this.selectEventsForTest.all(testId).map(toStoredEvent);
+  }
+
+  allEvents(afterSeq = 0): StoredEvent[] {
+    return this.selectEventsAfter.all(afterSeq).map(toStoredEvent);
+  }
+
+  /** Newest first, ordered by each test's first event. */
+  testIds(): string[] {
+    return this.selectTestIds.all();
+  }
+
+  getValue(key: string): string | undefined {
+    return this.selectValue.get(key) ?? undefined;
+  }
+
+  setValue(key: string, value: string): void {
+    this.upsertValue.run(key, value);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true });
+  if (version === SCHEMA_VERSION) return;
+  if (version !== 0) {
+    throw new Error(`metrics store ${file} has schema version ${String(version)}; this build supports ${SCHEMA_VERSION}`);
+  }
+  db.transaction(() => {
+    db.exec(SCHEMA_V1);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+function payloadJson(event: NewEvent): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(event.payload);
+  } catch (error) {
+    throw new Error(`payload of ${event.type} event for test ${event.testId} is not JSON-serializable`, { cause: error });
+  }
+  if (json === undefined) {
+    throw new Error(`payload of ${event.type} event for test ${event.testId} is ${typeof event.payload}, not JSON`);
+  }
+  return json;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    testId: row.test_id,
+    type: row.type,
+    at: row.at,
+    payload: parsePayload(row),
+    dedupeKey: row.dedupe_key,
+  };
+}
+
+function parsePayload(row: EventRow): unknown {
+  try {
+    return JSON.parse(row.payload);
+  } catch (error) {
+    throw new Error(`event ${row.seq} (${row.type}, test ${row.test_id}) has a corrupt JSON payload`, { cause: error });
+  }
+}

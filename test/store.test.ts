@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { MetricsStore, SCHEMA_VERSION, type NewEvent } from '../src/store/metricsStore.js';
+
+const root = mkdtempSync(join(tmpdir(), 'stampede-store-'));
+let fileCounter = 0;
+
+/** A fresh database file in a folder that does not exist yet, so open() has to create it. */
+function freshFile(): string {
+  fileCounter++;
+  return join(root, `case-${fileCounter}`, 'nested', 'metrics.db');
+}
+
+function withStore<T>(use: (store: MetricsStore, file: string) => T): T {
+  const file = freshFile();
+  const store = MetricsStore.open(file);
+  try {
+    return use(store, file);
+  } finally {
+    store.close();
+  }
+}
+
+function report(testId: string, n: number, dedupeKey?: string): NewEvent {
+  return { testId, type: 'report', payload: { n, latencies: [n, n + 1] }, dedupeKey };
+}
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('MetricsStore', () => {
+  it('reads events back in append order with their fields', () => {
+    withStore((store) => {
+      const at = new Date('2025-01-02T03:04:05.678Z');
+      const first = store.append({ testId: 't1', type: 'config', payload: { rate: 10 }, at, dedupeKey: 'k1' });
+      const before = Date.now();
+      const second = store.append(report('t1', 2));
+      assert.ok(first !== null && second !== null && second > first);
+
+      const [config, stored] = store.eventsFor('t1');
+      assert.deepEqual(config, { seq: first, testId: 't1', type: 'config', at: at.toISOString(), payload: { rate: 10 }, dedupeKey: 'k1' });
+      assert.equal(stored?.seq, second);
+      assert.deepEqual(stored?.payload, { n: 2, latencies: [2, 3] });
+      assert.equal(stored?.dedupeKey, null);
+      assert.ok(Date.parse(stored?.at ?? '') >= before, 'at defaults to now');
+    });
+  });
+
+  it('stores an event with a known dedupe key once and returns null for the repeat', () => {
+    withStore((store) => {
+      assert.equal(typeof store.append(report('t1', 1, 'driver-a/report-1')), 'number');
+      assert.equal(store.append(report('t1', 99, 'driver-a/report-1')), null);
+      assert.deepEqual(
+        store.eventsFor('t1').map((e) => e.payload),
+        [{ n: 1, latencies: [1, 2] }],
+      );
+    });
+  });
+
+  it('keeps every event without a dedupe key', () => {
+    withStore((store) => {
+      store.append(report('t1', 1));
+      store.append(report('t1', 1));
+      assert.equal(store.eventsFor('t1').length, 2);
+    });
+  });
+
+  it('keeps events and values across close and reopen of the same file', () => {
+    const file = freshFile();
+    const writer = MetricsStore.open(file);
+    writer.append(report('t1', 1, 'r1'));
+    writer.setValue('node_id', 'driver-7');
+    writer.close();
+
+    const reader = MetricsStore.open(file);
+    try {
+      assert.deepEqual(reader.eventsFor('t1').map((e) => e.dedupeKey), ['r1']);
+      assert.equal(reader.getValue('node_id'), 'driver-7');
+      assert.equal(reader.append(report('t1', 1, 'r1')), null, 'dedupe keys survive a restart');
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('records the schema version and uses WAL', () => {
+    withStore((store, file) => {
+      store.append(report('t1', 1));
+      const db = new Database(file, { readonly: true });
+      try {
+        assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+        assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  it('refuses a file from a newer schema version', () => {
+    const file = freshFile();
+    MetricsStore.open(file).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(() => MetricsStore.open(file), new RegExp(`schema version ${SCHEMA_VERSION + 1}; this build supports ${SCHEMA_VERSION}`));
+  });
+
+  it('appends many events in one transaction, null for duplicates within or before the batch', () => {
+    withStore((store) => {
+      store.append(report('t1', 0, 'dup-before'));
+      const seqs = store.appendMany([report('t1', 1, 'a'), report('t1', 2, 'dup-before'), report('t1', 3, 'a'), report('t1', 4)]);
+      assert.equal(seqs[1], null);
+      assert.equal(seqs[2], null);
+      assert.ok(typeof seqs[0] === 'number' && typeof seqs[3] === 'number' && seqs[3] > seqs[0]);
+      assert.deepEqual(
+        store.eventsFor('t1').map((e) => (e.payload as { n: number }).n),
+        [0, 1, 4],
+      );
+    });
+  });
+
+  it('rolls back the whole batch when one event cannot be stored', () => {
+    withStore((store) => {
+      const bad: NewEvent = { testId: 't1', type: 'report', payload: undefined };
+      assert.throws(() => store.appendMany([report('t1', 1), bad]), /payload of report event for test t1 is undefined/);
+      assert.deepEqual(store.allEvents(), []);
+    });
+  });
+
+  it('filters events by test and lists all events after a seq', () => {
+    withStore((store) => {
+      const [a1, , a2] = store.appendMany([report('a', 1), report('b', 2), report('a', 3)]);
+      assert.deepEqual(
+        store.eventsFor('a').map((e) => e.seq),
+        [a1, a2],
+      );
+      assert.deepEqual(store.eventsFor('missing'), []);
+      assert.deepEqual(
+        store.allEvents().map((e) => e.testId),
+        ['a', 'b', 'a'],
+      );
+      assert.deepEqual(
+        store.allEvents(a1 ?? 0).map((e) => e.testId),
+        ['b', 'a'],
+      );
+    });
+  });
+
+  it('lists test ids newest first by their first event', () => {
+    withStore((store) => {
+      store.appendMany([report('old', 1), report('middle', 2), report('new', 3), report('old', 4)]);
+      assert.deepEqual(store.testIds(), ['new', 'middle', 'old']);
+    });
+  });
+
+  it('reads, writes and overwrites key/value pairs', () => {
+    withStore((store) => {
+      assert.equal(store.getValue('node_id'), undefined);
+      store.setValue('node_id', 'a');
+      store.setValue('node_id', 'b');
+      assert.equal(store.getValue('node_id'), 'b');
+    });
+  });
+
+  it('ingests a 10,000-event batch', () => {
+    withStore((store) => {
+      const events = Array.from({ length: 10_000 }, (_, i) => report(`t${i % 7}`, i, `report-${i}`));
+      const seqs = store.appendMany(events);
+      assert.equal(seqs.filter((seq) => seq !== null).length, 10_000);
+      assert.equal(store.allEvents().length, 10_000);
+    });
+  });
+});
