@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { TEST_TYPES } from '../protocol/index.js';
+
+const numberOrNumericString = z.union([z.number(), z.string().trim().regex(/^[+-]?\d+(\.\d+)?$/, 'must be a number').transform(Number)]);
+const nonNegative = numberOrNumericString.pipe(z.number().finite().nonnegative('must be >= 0'));
+const positiveInt = numberOrNumericString.pipe(z.number().int('must be an integer').positive('must be > 0'));
+
+/** The body of POST /api/tests. Unknown fields are refused: a typo must not be silently ignored. */
+export const createTestRequest = z
+  .strictObject({
+    test_type: z
+      .string()
+      .transform((v) => v.trim().toUpperCase())
+      .pipe(z.enum(TEST_TYPES, { error: 'must be TSUNAMI or AVALANCHE' })),
+    /** milliseconds between request starts on each driver (TSUNAMI) */
+    test_message_delay: nonNegative.default(0),
+    message_count_per_driver: positiveInt,
+    target_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    /** requests per second per driver; 0 = no cap */
+    throughput_per_driver: nonNegative.optional(),
+    /** how many of the alive drivers, or which ones; all alive drivers when absent */
+    drivers: z.union([positiveInt, z.array(z.string().min(1)).min(1, 'must name at least one driver')], { error: 'must be a positive count or a list of driver ids' }).optional(),
+    trigger: z.boolean().optional(),
+    timeout_ms: positiveInt.optional(),
+    concurrency: positiveInt.optional(),
+    max_duration_s: numberOrNumericString.pipe(z.number().positive('must be > 0')).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.test_type === 'TSUNAMI' && body.test_message_delay <= 0 && !body.throughput_per_driver) {
+      ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'must be > 0 for a TSUNAMI test (milliseconds between requests)' });
+    }
+    if (body.test_type === 'AVALANCHE' && body.test_message_delay > 0) {
+      ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'must be 0 for an AVALANCHE test (use throughput_per_driver to cap the rate)' });
+    }
+  });
+
+export type CreateTestRequest = z.output<typeof createTestRequest>;
+
+export type FieldError = { field: string; message: string };
+
+/** The first problem, named by its field, e.g. `message_count_per_driver: must be > 0`. */
+export function firstFieldError(error: z.ZodError): FieldError {
+  const issue = error.issues[0];
+  if (!issue) return { field: '(body)', message: 'invalid' };
+  if (issue.code === 'unrecognized_keys') return { field: issue.keys[0] ?? '(body)', message: 'unknown field' };
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  return { field, message: missing ? 'is required' : issue.message };
+}

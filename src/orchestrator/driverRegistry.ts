@@ -1,0 +1,107 @@
+import type { HeartbeatMessage, RegisterMessage } from '../protocol/index.js';
+
+export const LOST_AFTER_MS = 3_000;
+
+export type DriverStatus = 'alive' | 'lost';
+
+export type DriverRecord = {
+  node_id: string;
+  node_ip: string | null;
+  status: DriverStatus;
+  registered_at: string | null;
+  last_heartbeat: string | null;
+  /** what the driver itself says in its heartbeat, when it says it */
+  state: string | null;
+  current_test: string | null;
+  deregistered: boolean;
+};
+
+type Entry = DriverRecord & { lastHeardMs: number };
+
+export type StatusChange = { node_id: string; status: DriverStatus };
+
+/**
+ * Who is out there: every node that registers or heartbeats, ours or any spec-speaking one.
+ * A driver is lost after LOST_AFTER_MS without a heartbeat and alive again when they return.
+ * Time is passed in, so liveness is decided in one place (`sweep`) and tests need no clock tricks.
+ */
+export class DriverRegistry {
+  readonly #drivers = new Map<string, Entry>();
+
+  constructor(private readonly lostAfterMs = LOST_AFTER_MS) {}
+
+  onRegister(message: RegisterMessage, nowMs: number): StatusChange | undefined {
+    if (message.message_type === 'DRIVER_NODE_DEREGISTER') return this.markDeregistered(message.node_id);
+    const entry = this.entryFor(message.node_id, nowMs);
+    entry.node_ip = message.node_IP;
+    entry.registered_at = new Date(nowMs).toISOString();
+    entry.deregistered = false;
+    return this.heard(entry, nowMs);
+  }
+
+  onHeartbeat(message: HeartbeatMessage, nowMs: number): StatusChange | undefined {
+    const entry = this.entryFor(message.node_id, nowMs);
+    entry.last_heartbeat = message.timestamp;
+    if (message.state !== undefined) entry.state = message.state;
+    if (message.test_id !== undefined) entry.current_test = message.test_id;
+    entry.deregistered = false;
+    return this.heard(entry, nowMs);
+  }
+
+  /** Marks drivers silent for too long as lost; returns what changed. */
+  sweep(nowMs: number): StatusChange[] {
+    const changes: StatusChange[] = [];
+    for (const entry of this.#drivers.values()) {
+      if (entry.status === 'alive' && nowMs - entry.lastHeardMs > this.lostAfterMs) {
+        entry.status = 'lost';
+        changes.push({ node_id: entry.node_id, status: 'lost' });
+      }
+    }
+    return changes;
+  }
+
+  /** Drivers that are alive and have not said goodbye: the ones a new test may use. */
+  available(): DriverRecord[] {
+    return this.list().filter((d) => d.status === 'alive' && !d.deregistered);
+  }
+
+  get(nodeId: string): DriverRecord | undefined {
+    const entry = this.#drivers.get(nodeId);
+    return entry ? toRecord(entry) : undefined;
+  }
+
+  list(): DriverRecord[] {
+    return [...this.#drivers.values()].map(toRecord).sort((a, b) => a.node_id.localeCompare(b.node_id));
+  }
+
+  private entryFor(nodeId: string, nowMs: number): Entry {
+    let entry = this.#drivers.get(nodeId);
+    if (!entry) {
+      entry = { node_id: nodeId, node_ip: null, status: 'alive', registered_at: null, last_heartbeat: null, state: null, current_test: null, deregistered: false, lastHeardMs: nowMs };
+      this.#drivers.set(nodeId, entry);
+    }
+    return entry;
+  }
+
+  private heard(entry: Entry, nowMs: number): StatusChange | undefined {
+    entry.lastHeardMs = nowMs;
+    if (entry.status === 'alive') return undefined;
+    entry.status = 'alive';
+    return { node_id: entry.node_id, status: 'alive' };
+  }
+
+  private markDeregistered(nodeId: string): StatusChange | undefined {
+    const entry = this.#drivers.get(nodeId);
+    if (!entry) return undefined;
+    entry.deregistered = true;
+    entry.state = 'stopped';
+    if (entry.status === 'lost') return undefined;
+    entry.status = 'lost';
+    return { node_id: nodeId, status: 'lost' };
+  }
+}
+
+function toRecord(entry: Entry): DriverRecord {
+  const { lastHeardMs: _lastHeardMs, ...record } = entry;
+  return record;
+}

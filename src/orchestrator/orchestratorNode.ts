@@ -1,0 +1,48 @@
+import { KafkaBus } from '../bus/index.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { MetricsStore } from '../store/metricsStore.js';
+import { LiveUpdates } from './liveUpdates.js';
+import { buildRestApi } from './restApi.js';
+import { RuntimeController } from './runtimeController.js';
+import { FiguresCalculator } from './testFigures.js';
+
+export type OrchestratorOptions = { brokers: string[]; host: string; port: number; storeFile: string; log?: Logger };
+
+export type RunningOrchestrator = { url: string; controller: RuntimeController; close(): Promise<void> };
+
+/** Wires the parts together: store → test log → controller (Kafka) → REST API and live updates. */
+export async function startOrchestrator(options: OrchestratorOptions): Promise<RunningOrchestrator> {
+  const log = options.log ?? createLogger('orchestrator');
+  const store = MetricsStore.open(options.storeFile);
+  let bus: KafkaBus | undefined;
+  try {
+    bus = await KafkaBus.connect({ brokers: options.brokers, clientId: 'orchestrator', log });
+    const controller = new RuntimeController(bus, store, log);
+    await controller.start();
+    const figures = new FiguresCalculator();
+    const live = new LiveUpdates(controller, figures);
+    const connectedBus = bus;
+    const app = buildRestApi({ controller, figures, live, log, rejectedMessages: () => connectedBus.counters.rejected });
+    await app.listen({ host: options.host, port: options.port });
+    live.start();
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    log.info({ url, store: options.storeFile, kafka: options.brokers }, 'orchestrator listening');
+    return {
+      url,
+      controller,
+      close: async () => {
+        live.stop();
+        await app.close();
+        await controller.stop();
+        await connectedBus.close();
+        store.close();
+      },
+    };
+  } catch (error) {
+    await bus?.close();
+    store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from '../log/logger.js';
+import { createTestRequest, firstFieldError } from './createTestRequest.js';
+import { selectDrivers } from './driverSelection.js';
+import type { LiveUpdates } from './liveUpdates.js';
+import { openApiDocument } from './openApi.js';
+import { prometheusText } from './prometheus.js';
+import { ControlError, type RuntimeController } from './runtimeController.js';
+import type { FiguresCalculator } from './testFigures.js';
+import { detailView, reportCsv, reportView, summaryView } from './testViews.js';
+import { registerDashboard } from './dashboardAssets.js';
+
+export type RestApiDeps = { controller: RuntimeController; figures: FiguresCalculator; live: LiveUpdates; log: Logger; rejectedMessages: () => Record<string, number> };
+
+type IdParams = { Params: { test_id: string } };
+
+/** Routes of docs/protocol.md and ../shared/design/interfaces.md; JSON in snake_case. */
+export function buildRestApi(deps: RestApiDeps): FastifyInstance {
+  // Fastify's own request logging stays off: lifecycle logs come from our pino logger.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => sendError(reply, error, deps.log));
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}` }));
+  registerTestRoutes(app, deps);
+  app.get('/api/drivers', async () => deps.controller.drivers.list());
+  app.get('/api/events', (request, reply) => deps.live.attach(request.raw, reply));
+  app.get('/openapi.json', async () => openApiDocument());
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(deps.controller, deps.figures, deps.rejectedMessages())));
+  registerDashboard(app);
+  return app;
+}
+
+function registerTestRoutes(app: FastifyInstance, deps: RestApiDeps): void {
+  const { controller, figures } = deps;
+  app.post('/api/tests', async (request, reply) => {
+    const parsed = createTestRequest.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const { field, message } = firstFieldError(parsed.error);
+      return reply.code(400).send({ error: 'Bad Request', field, message: `${field}: ${message}` });
+    }
+    const { drivers, trigger, ...config } = parsed.data;
+    const chosen = selectDrivers(controller.drivers.available(), drivers);
+    const test = await controller.createTest(config, chosen);
+    if (trigger) await controller.triggerTest(test.test_id);
+    return reply.code(201).send(detailView(test, figures));
+  });
+  app.get('/api/tests', async () => controller.tests.list().map((t) => summaryView(t, figures)));
+  app.get<IdParams>('/api/tests/:test_id', async (request) => detailView(mustFind(controller, request.params.test_id), figures));
+  app.get<IdParams>('/api/tests/:test_id/events', async (request) => {
+    mustFind(controller, request.params.test_id);
+    return controller.tests.eventsOf(request.params.test_id);
+  });
+  app.post<IdParams>('/api/tests/:test_id/trigger', async (request, reply) => reply.code(202).send(detailView(await controller.triggerTest(request.params.test_id), figures)));
+  app.post<IdParams>('/api/tests/:test_id/cancel', async (request, reply) => reply.code(202).send(detailView(await controller.cancelTest(request.params.test_id), figures)));
+  app.get<IdParams & { Querystring: { format?: string } }>('/api/tests/:test_id/report', async (request, reply) => {
+    const test = mustFind(controller, request.params.test_id);
+    const format = request.query.format ?? 'json';
+    if (format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
+    }
+    if (format !== 'json') return reply.code(400).send({ error: 'Bad Request', field: 'format', message: 'format: must be json or csv' });
+    return reportView(test, figures);
+  });
+}
+
+function mustFind(controller: RuntimeController, testId: string) {
+  const test = controller.tests.get(testId);
+  if (!test) throw new ControlError('not_found', `no test with id ${testId}`);
+  return test;
+}
+
+function sendError(reply: FastifyReply, error: Error & { statusCode?: number }, log: Logger) {
+  if (error instanceof ControlError) {
+    const status = error.code === 'not_found' ? 404 : 409;
+    return reply.code(status).send({ error: status === 404 ? 'Not Found' : 'Conflict', message: error.message });
+  }
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  if (status === 500) log.error({ err: error, url: reply.request.url }, 'request failed');
+  return reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : 'Bad Request', message: error.message });
+}

@@ -1,0 +1,177 @@
+import { EventEmitter } from 'node:events';
+import type { Delivery, KafkaBus, ResumeOffsets, Subscription } from '../bus/index.js';
+import type { Logger } from '../log/logger.js';
+import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
+import type { MetricsStore } from '../store/metricsStore.js';
+import { DriverRegistry, LOST_AFTER_MS, type StatusChange } from './driverRegistry.js';
+import type { TestEvent } from './testEvents.js';
+import { TestLog } from './testLog.js';
+import { isFinished, type TestProjection } from './testProjection.js';
+import { superviseTest } from './testSupervisor.js';
+
+export const SILENT_AFTER_MS = 15_000;
+const SWEEP_INTERVAL_MS = 250;
+const OFFSET_KEY_PREFIX = 'kafka_offset:';
+
+export type NewTest = Omit<TestConfigMessage, 'test_id' | 'driver_ids' | 'created_at'> & { max_duration_s?: number | undefined };
+
+/** A request the current state forbids (unknown test, wrong state, not enough drivers): the REST layer maps `code`. */
+export class ControlError extends Error {
+  override readonly name = 'ControlError';
+  constructor(
+    readonly code: 'not_found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type ControllerEvents = { test: [TestProjection, TestEvent]; drivers: [] };
+
+/**
+ * The orchestrator's runtime controller: consumes register, heartbeat and metrics; keeps the driver
+ * registry and the test log; publishes test_config, trigger and control; supervises running tests.
+ */
+export class RuntimeController extends EventEmitter<ControllerEvents> {
+  readonly drivers = new DriverRegistry();
+  readonly tests: TestLog;
+  readonly startedAtMs = Date.now();
+  readonly counters = { reports_received: 0, reports_duplicate: 0, reports_unknown_test: 0 };
+  #subscriptions: Subscription[] = [];
+  #sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly store: MetricsStore,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.tests = new TestLog(store);
+    this.tests.onChange((test, event) => this.emit('test', test, event));
+  }
+
+  async start(): Promise<void> {
+    const replayed = this.tests.replay();
+    this.log.info({ events: replayed, tests: this.tests.list().length }, 'replayed the test log');
+    this.#subscriptions = await Promise.all([
+      this.bus.subscribe({ topics: [TOPICS.register, TOPICS.heartbeat], onMessage: (d) => this.onPresence(d) }),
+      this.bus.subscribe({ topics: [TOPICS.metrics], onMessage: (d) => this.onMetrics(d), resumeFrom: this.savedOffsets() }),
+    ]);
+    this.#sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    await this.bus.publish(TOPICS.control, { message_type: 'REGISTER_REQUEST', reason: 'orchestrator started' });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    await Promise.all(this.#subscriptions.map((s) => s.close()));
+    this.#subscriptions = [];
+  }
+
+  async createTest(request: NewTest, driverIds: string[]): Promise<TestProjection> {
+    const { max_duration_s, ...wire } = request;
+    const config: TestConfigMessage = { ...wire, test_id: newTestId(), driver_ids: driverIds, created_at: new Date().toISOString() };
+    await this.bus.publish(TOPICS.testConfig, config, config.test_id);
+    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s });
+    this.log.info({ test_id: config.test_id, test_type: config.test_type, drivers: driverIds }, 'test created');
+    return this.mustGet(config.test_id);
+  }
+
+  async triggerTest(testId: string): Promise<TestProjection> {
+    const test = this.mustGet(testId);
+    if (test.state !== 'created') throw new ControlError('conflict', `test ${testId} is ${test.state}; only a created test can be triggered`);
+    const unavailable = test.driver_ids.filter((id) => this.drivers.get(id)?.status !== 'alive');
+    if (unavailable.length > 0) throw new ControlError('conflict', `drivers not alive: ${unavailable.join(', ')}`);
+    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString() });
+    try {
+      await this.bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES' }, testId);
+    } catch (error) {
+      this.finish(testId, 'failed', `could not publish the trigger: ${(error as Error).message}`);
+      throw error;
+    }
+    this.log.info({ test_id: testId }, 'test triggered');
+    return test;
+  }
+
+  async cancelTest(testId: string, reason = 'cancelled by request'): Promise<TestProjection> {
+    const test = this.mustGet(testId);
+    if (isFinished(test)) throw new ControlError('conflict', `test ${testId} is already ${test.state}`);
+    this.tests.append(testId, { type: 'cancel_requested', at: new Date().toISOString(), reason });
+    await this.bus.publish(TOPICS.control, { message_type: 'CANCEL_TEST', test_id: testId, reason }, testId);
+    // The drivers' final reports still update the figures; the state does not wait for them.
+    this.finish(testId, 'cancelled', reason);
+    return test;
+  }
+
+  private mustGet(testId: string): TestProjection {
+    const test = this.tests.get(testId);
+    if (!test) throw new ControlError('not_found', `no test with id ${testId}`);
+    return test;
+  }
+
+  private onPresence(delivery: Delivery<'register' | 'heartbeat'>): void {
+    const now = Date.now();
+    const change = delivery.topic === 'register' ? this.drivers.onRegister(delivery.message, now) : this.drivers.onHeartbeat(delivery.message, now);
+    if (delivery.topic === 'register') this.log.info({ node_id: delivery.message.node_id, node_ip: delivery.message.node_IP, type: delivery.message.message_type }, 'driver registration');
+    if (change) this.logStatusChange(change);
+    this.emit('drivers');
+  }
+
+  private onMetrics(delivery: Delivery<'metrics'>): void {
+    this.counters.reports_received += 1;
+    this.recordReport(delivery.message);
+    this.store.setValue(`${OFFSET_KEY_PREFIX}${delivery.topic}:${delivery.partition}`, (delivery.offset + 1n).toString());
+  }
+
+  private recordReport(report: MetricsMessage): void {
+    if (!this.tests.has(report.test_id)) {
+      this.counters.reports_unknown_test += 1;
+      this.log.debug({ test_id: report.test_id, node_id: report.node_id }, 'report for a test this orchestrator does not know; skipped');
+      return;
+    }
+    const appended = this.tests.append(report.test_id, { type: 'report_received', at: new Date().toISOString(), report }, `report:${report.report_id}`);
+    if (!appended) this.counters.reports_duplicate += 1;
+    else if (report.final) this.superviseOne(this.mustGet(report.test_id), Date.now());
+  }
+
+  /** Metrics resume where the last run stopped, so reports sent while the orchestrator was down still count. */
+  private savedOffsets(): ResumeOffsets {
+    const offsets: ResumeOffsets = new Map();
+    for (let partition = 0; partition < 1024; partition++) {
+      const value = this.store.getValue(`${OFFSET_KEY_PREFIX}${TOPICS.metrics}:${partition}`);
+      if (value === undefined) break;
+      offsets.set(`${TOPICS.metrics}:${partition}`, BigInt(value));
+    }
+    return offsets;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const changes = this.drivers.sweep(now);
+    for (const change of changes) this.logStatusChange(change);
+    if (changes.length > 0) this.emit('drivers');
+    for (const test of this.tests.list()) if (test.state === 'running') this.superviseOne(test, now);
+  }
+
+  private superviseOne(test: TestProjection, nowMs: number): void {
+    const verdict = superviseTest(test, {
+      nowMs,
+      startedAtMs: this.startedAtMs,
+      driver: (id) => this.drivers.get(id),
+      lostAfterMs: LOST_AFTER_MS,
+      silentAfterMs: SILENT_AFTER_MS,
+    });
+    if (verdict) this.finish(test.test_id, verdict.state, verdict.reason);
+  }
+
+  private finish(testId: string, state: 'completed' | 'failed' | 'cancelled', reason?: string): void {
+    const test = this.tests.get(testId);
+    if (!test || isFinished(test)) return;
+    this.tests.append(testId, { type: 'test_finished', at: new Date().toISOString(), state, reason });
+    this.log.info({ test_id: testId, state, reason }, 'test finished');
+  }
+
+  private logStatusChange(change: StatusChange): void {
+    const level = change.status === 'lost' ? 'warn' : 'info';
+    this.log[level]({ node_id: change.node_id, status: change.status }, `driver ${change.status}`);
+  }
+}

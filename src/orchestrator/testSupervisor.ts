@@ -1,0 +1,63 @@
+import type { DriverRecord } from './driverRegistry.js';
+import type { FinishedState } from './testEvents.js';
+import { driversStillRunning, type TestProjection } from './testProjection.js';
+
+export type Verdict = { state: FinishedState; reason?: string };
+
+export type SupervisionContext = {
+  nowMs: number;
+  /** when this orchestrator process started: silence before it is not a driver's fault */
+  startedAtMs: number;
+  driver: (nodeId: string) => DriverRecord | undefined;
+  lostAfterMs: number;
+  silentAfterMs: number;
+};
+
+/**
+ * Decides whether a running test is over, so that no test hangs: it completes when every chosen
+ * driver sent its final report, and fails (naming the driver) when one is lost, falls silent,
+ * could not run it, or when the optional overall time limit passes.
+ */
+export function superviseTest(test: TestProjection, context: SupervisionContext): Verdict | undefined {
+  if (test.state !== 'running') return undefined;
+  const unfinished = driversStillRunning(test);
+  if (unfinished.length === 0) return verdictFromFinalReports(test);
+  for (const nodeId of unfinished) {
+    const problem = driverProblem(test, nodeId, context);
+    if (problem) return { state: 'failed', reason: problem };
+  }
+  return overDeadline(test, context.nowMs);
+}
+
+function verdictFromFinalReports(test: TestProjection): Verdict {
+  for (const nodeId of test.driver_ids) {
+    const final = test.drivers.get(nodeId)?.final;
+    if (final?.outcome && final.outcome !== 'completed' && final.outcome !== 'cancelled') {
+      return { state: 'failed', reason: `driver ${nodeId} ${final.outcome} the test${final.reason ? `: ${final.reason}` : ''}` };
+    }
+  }
+  if (test.cancel_requested_at) return { state: 'cancelled', reason: 'cancelled by request' };
+  return { state: 'completed' };
+}
+
+function driverProblem(test: TestProjection, nodeId: string, context: SupervisionContext): string | undefined {
+  const driver = context.driver(nodeId);
+  const sinceStart = context.nowMs - context.startedAtMs;
+  if (driver?.status === 'lost' || (!driver && sinceStart > context.lostAfterMs)) {
+    const heartbeat = driver?.last_heartbeat ? ` (last heartbeat ${driver.last_heartbeat})` : '';
+    return `driver ${nodeId} lost: no heartbeat for ${context.lostAfterMs / 1000} s${heartbeat}`;
+  }
+  const progress = test.drivers.get(nodeId);
+  const lastSignal = Math.max(Date.parse(progress?.last_report_at ?? test.triggered_at ?? test.created_at), context.startedAtMs);
+  if (context.nowMs - lastSignal > context.silentAfterMs) {
+    const what = progress?.last_report_at ? 'sent no report' : 'never reported';
+    return `driver ${nodeId} ${what} for ${Math.round(context.silentAfterMs / 1000)} s while the test ran`;
+  }
+  return undefined;
+}
+
+function overDeadline(test: TestProjection, nowMs: number): Verdict | undefined {
+  if (!test.max_duration_s || !test.triggered_at) return undefined;
+  if (nowMs - Date.parse(test.triggered_at) <= test.max_duration_s * 1000) return undefined;
+  return { state: 'failed', reason: `exceeded max_duration_s (${test.max_duration_s} s) with drivers still running: ${driversStillRunning(test).join(', ')}` };
+}
