@@ -1,0 +1,40 @@
+import { startOrchestrator } from '../../orchestrator/orchestratorNode.js';
+import { parseFlags, parseHostPort, requireString } from '../args.js';
+import { UnreachableError, UsageError } from '../usageError.js';
+
+const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE]
+
+The orchestrator: REST API and live dashboard on --orchestrator, runtime controller on Kafka.
+
+  --kafka HOST:PORT         Kafka bootstrap broker (comma-separated for several)
+  --orchestrator HOST:PORT  where the REST API and dashboard listen (e.g. 127.0.0.1:7070)
+  --store FILE              SQLite metrics store and event log (default .stampede/orchestrator.db)
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    kafka: { type: 'string' },
+    orchestrator: { type: 'string' },
+    store: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const brokers = requireString(values.kafka, 'kafka').split(',');
+  brokers.forEach((broker) => parseHostPort(broker, 'kafka'));
+  const { host, port } = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
+  const orchestrator = await startOrchestrator({ brokers, host, port, storeFile: values.store ?? '.stampede/orchestrator.db' }).catch((error: Error & { code?: string }) => {
+    if (error.code === 'EADDRINUSE') throw new UsageError(`--orchestrator ${host}:${port} is already in use`);
+    if (/cannot reach Kafka/.test(error.message)) throw new UnreachableError(error.message);
+    throw error;
+  });
+  console.log(`orchestrator listening on ${orchestrator.url} (dashboard ${orchestrator.url}/)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await orchestrator.close();
+  return 0;
+}
