@@ -15,7 +15,8 @@ export const createTestRequest = z
     /** milliseconds between request starts on each driver (TSUNAMI) */
     test_message_delay: nonNegative.default(0),
     message_count_per_driver: positiveInt,
-    target_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    /** absent: each driver uses its own --target */
+    target_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     /** requests per second per driver; 0 = no cap */
     throughput_per_driver: nonNegative.optional(),
     /** how many of the alive drivers, or which ones; all alive drivers when absent */

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { KafkaBus } from '../../src/bus/index.js';
+import { TOPICS, type MetricsMessage } from '../../src/protocol/index.js';
+import { decodeHistogram, mergeHistograms } from '../../src/stats/latencyHistogram.js';
+import { summarize } from '../../src/stats/summary.js';
+import { connectTestBus, subscribeInbox } from '../helpers/kafka.js';
+import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from '../helpers/processes.js';
+
+type Figures = { sent: number; completed: number; error_count: number; latency: Record<string, number | null>; approximate: boolean };
+type TestView = { test_id: string; state: string; reason: string | null; driver_ids: string[]; aggregate: Figures; drivers: (Figures & { node_id: string; reports: number; final: boolean })[] };
+type TargetCounts = { requests_received: number; responses_sent: number; in_flight: number };
+
+const finished = (t: TestView) => ['completed', 'failed', 'cancelled'].includes(t.state);
+
+describe('orchestrator with real drivers, target and Kafka', () => {
+  let target: { child: Child; url: string };
+  let orchestrator: { child: Child; url: string; storeFile: string; port: number };
+  let bus: KafkaBus;
+  const drivers: { child: Child; nodeId: string }[] = [];
+
+  before(async () => {
+    target = await startTarget();
+    orchestrator = await startOrchestratorProcess();
+    bus = await connectTestBus('e2e-test');
+  });
+  after(async () => {
+    await bus.close();
+    await stopAllChildren();
+  });
+  afterEach(async () => {
+    await Promise.all(drivers.splice(0).map((d) => stopChild(d.child.process)));
+  });
+
+  async function addDrivers(count: number, args: string[] = []) {
+    const started = await Promise.all(Array.from({ length: count }, () => startDriverProcess(orchestrator.url, args)));
+    drivers.push(...started);
+    const ids = started.map((d) => d.nodeId);
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => ids.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 10_000, 'drivers alive');
+    return ids;
+  }
+
+  const targetCounts = () => getJson<TargetCounts>(`${target.url}/metrics?format=json`);
+  const getTest = (id: string) => getJson<TestView>(`${orchestrator.url}/api/tests/${id}`);
+
+  async function runTest(body: Record<string, unknown>, timeoutMs = 60_000): Promise<TestView> {
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { target_url: `${target.url}/ping`, trigger: true, ...body });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return eventually(() => getTest(created.body.test_id), finished, timeoutMs, `test ${created.body.test_id} to finish`);
+  }
+
+  it('runs TSUNAMI and AVALANCHE tests whose counts agree exactly: drivers, target, orchestrator', async () => {
+    const ids = await addDrivers(2);
+    for (const body of [
+      { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 150, drivers: ids },
+      { test_type: 'AVALANCHE', message_count_per_driver: 3000, drivers: ids },
+    ]) {
+      const before = await targetCounts();
+      const test = await runTest(body);
+      assert.equal(test.state, 'completed', test.reason ?? '');
+      const perDriver = body.message_count_per_driver;
+      for (const d of test.drivers) {
+        assert.equal(d.sent, perDriver, `${d.node_id} sent`);
+        assert.equal(d.completed, perDriver, `${d.node_id} completed`);
+        assert.equal(d.error_count, 0);
+      }
+      const afterCounts = await targetCounts();
+      assert.equal(afterCounts.responses_sent - before.responses_sent, 2 * perDriver, 'the target answered exactly the requests sent');
+      assert.equal(test.aggregate.completed, 2 * perDriver);
+      assert.equal(test.aggregate.approximate, false);
+      assert.ok((test.aggregate.latency.median ?? 0) > 0);
+    }
+  });
+
+  it('takes a different driver set for each test: 2, then 3, then 2', async () => {
+    const first = await addDrivers(3);
+    const two = await runTest({ test_type: 'AVALANCHE', message_count_per_driver: 100, drivers: 2 });
+    assert.equal(two.drivers.length, 2);
+    const three = await runTest({ test_type: 'AVALANCHE', message_count_per_driver: 100 });
+    assert.deepEqual([...three.driver_ids].sort(), [...first].sort());
+    assert.equal(three.aggregate.completed, 300);
+    await stopChild(drivers.pop()!.child.process);
+    const again = await runTest({ test_type: 'AVALANCHE', message_count_per_driver: 100 });
+    assert.equal(again.drivers.length, 2, 'the stopped driver is not chosen');
+    assert.equal(again.state, 'completed');
+  });
+
+  it('aggregates exactly: the overall median and p99 are those of all samples, not a mean of medians', async () => {
+    const fastTarget = await startTarget(['--delay-ms', '2']);
+    const slowTarget = await startTarget(['--delay-ms', '40']);
+    const [fast] = await addDrivers(1, ['--target', `${fastTarget.url}/ping`]);
+    const [slow] = await addDrivers(1, ['--target', `${slowTarget.url}/ping`]);
+    const { inbox, close } = await subscribeInbox(bus, [TOPICS.metrics]);
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 120, drivers: [fast, slow], trigger: true });
+    const test = await eventually(() => getTest(created.body.test_id), finished, 60_000, 'the test to finish');
+    assert.equal(test.state, 'completed', test.reason ?? '');
+    const finals = inbox.received.flatMap((d) => (d.topic === 'metrics' && d.message.test_id === test.test_id && d.message.final ? [d.message as MetricsMessage] : []));
+    await close();
+    assert.equal(finals.length, 2);
+    const truth = summarize(mergeHistograms(finals.map((f) => decodeHistogram(f.histogram!))));
+    assert.equal(test.aggregate.latency.median, truth.median);
+    assert.equal(test.aggregate.latency.p99, truth.p99);
+    const medians = test.drivers.map((d) => d.latency.median ?? 0);
+    const meanOfMedians = medians.reduce((a, b) => a + b, 0) / medians.length;
+    assert.ok((truth.p99 ?? 0) >= 40, `p99 ${truth.p99} reflects the slow driver`);
+    assert.ok(Math.abs(meanOfMedians - (truth.median ?? 0)) > 5 || (truth.median ?? 0) >= 40, `mean of medians ${meanOfMedians} vs true median ${truth.median}`);
+    assert.notEqual(test.aggregate.latency.median, meanOfMedians, 'the mean of medians would have been wrong');
+  });
+
+  it('marks a killed driver lost within 5 s and fails the test naming it, keeping the other figures', async () => {
+    const [victim, survivor] = await addDrivers(2);
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { target_url: `${target.url}/ping`, test_type: 'TSUNAMI', test_message_delay: 20, message_count_per_driver: 400, drivers: [victim, survivor], trigger: true });
+    const testId = created.body.test_id;
+    await eventually(() => getTest(testId), (t) => t.drivers.every((d) => d.sent > 10), 15_000, 'both drivers under way');
+    const victimProcess = drivers.find((d) => d.nodeId === victim)!.child.process;
+    const killedAt = Date.now();
+    victimProcess.kill('SIGKILL');
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => list.some((d) => d.node_id === victim && d.status === 'lost'), 6_000, 'the killed driver marked lost');
+    assert.ok(Date.now() - killedAt < 5_500, 'lost within 5 s');
+    const test = await eventually(() => getTest(testId), finished, 10_000, 'the test to end');
+    assert.equal(test.state, 'failed');
+    assert.match(test.reason ?? '', new RegExp(`driver ${victim} lost`));
+    const kept = test.drivers.find((d) => d.node_id === survivor);
+    assert.ok(kept && kept.sent > 10 && kept.reports > 0, 'the survivor figures are kept');
+  });
+
+  it('survives an orchestrator restart mid-test: the test completes and every report counts once', async () => {
+    const ids = await addDrivers(2);
+    const { inbox, close } = await subscribeInbox(bus, [TOPICS.metrics]);
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { target_url: `${target.url}/ping`, test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 300, drivers: ids, trigger: true });
+    const testId = created.body.test_id;
+    await eventually(() => getTest(testId), (t) => t.aggregate.sent > 50, 15_000, 'the test under way');
+    await stopChild(orchestrator.child.process, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1_500));
+    orchestrator = await startOrchestratorProcess(orchestrator.storeFile, orchestrator.port);
+    const test = await eventually(() => getTest(testId), finished, 60_000, 'the test to finish after the restart');
+    assert.equal(test.state, 'completed', test.reason ?? '');
+    assert.equal(test.aggregate.completed, 600);
+    const published = new Set(inbox.received.flatMap((d) => (d.topic === 'metrics' && d.message.test_id === testId ? [d.message.report_id] : [])));
+    await close();
+    const counted = test.drivers.reduce((sum, d) => sum + d.reports, 0);
+    assert.equal(counted, published.size, 'each published report counted exactly once');
+  });
+});

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MetricsMessage } from '../../src/protocol/index.js';
+import { createLatencyHistogram, encodeHistogram, recordMicros } from '../../src/stats/latencyHistogram.js';
+import { summarize } from '../../src/stats/summary.js';
+import { FiguresCalculator } from '../../src/orchestrator/testFigures.js';
+import { applyTestEvent, createProjection } from '../../src/orchestrator/testProjection.js';
+
+function reportFrom(nodeId: string, samplesMs: number[], seq: number, extra: Partial<MetricsMessage> = {}): MetricsMessage {
+  const h = createLatencyHistogram();
+  for (const ms of samplesMs) recordMicros(h, ms * 1000);
+  const s = summarize(h);
+  return {
+    node_id: nodeId,
+    test_id: 't1',
+    report_id: `${nodeId}-${seq}`,
+    metrics: { mean_latency: s.mean ?? 0, median_latency: s.median ?? 0, min_latency: s.min ?? 0, max_latency: s.max ?? 0 },
+    sent: samplesMs.length,
+    completed: samplesMs.length,
+    errors: {},
+    seq,
+    elapsed_ms: 1000,
+    histogram: encodeHistogram(h),
+    ...extra,
+  };
+}
+
+function testWith(reports: MetricsMessage[]) {
+  const test = createProjection({ type: 'test_created', at: new Date().toISOString(), driver_ids: ['a', 'b'], config: { test_id: 't1', test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 1000 } });
+  for (const report of reports) applyTestEvent(test, { type: 'report_received', at: new Date().toISOString(), report });
+  return test;
+}
+
+describe('test figures', () => {
+  it('merges histograms for the overall median and p99 instead of averaging medians', () => {
+    const fast = Array.from({ length: 900 }, (_, i) => 1 + (i % 10) / 10);
+    const slow = Array.from({ length: 100 }, (_, i) => 100 + i);
+    const figures = new FiguresCalculator().figuresFor(testWith([reportFrom('a', fast, 1), reportFrom('b', slow, 1)]));
+    const all = createLatencyHistogram();
+    for (const ms of [...fast, ...slow]) recordMicros(all, ms * 1000);
+    const truth = summarize(all);
+    assert.equal(figures.aggregate.latency.median, truth.median);
+    assert.equal(figures.aggregate.latency.p99, truth.p99);
+    const meanOfMedians = ((figures.drivers[0]!.latency.median ?? 0) + (figures.drivers[1]!.latency.median ?? 0)) / 2;
+    assert.ok(Math.abs(meanOfMedians - (truth.median ?? 0)) > 40, `the mean of medians (${meanOfMedians}) would be far from the true median (${truth.median})`);
+    assert.equal(figures.aggregate.sent, 1000);
+    assert.equal(figures.aggregate.approximate, false);
+  });
+
+  it('keeps the latest report by seq, so an older redelivered one does not roll figures back', () => {
+    const test = testWith([reportFrom('a', [1, 2, 3], 2), reportFrom('a', [1], 1)]);
+    assert.equal(new FiguresCalculator().figuresFor(test).drivers.find((d) => d.node_id === 'a')?.sent, 3);
+  });
+
+  it('shows a spec-only driver (four numbers, no histogram) and flags the aggregate approximate', () => {
+    const specOnly: MetricsMessage = { node_id: 'b', test_id: 't1', report_id: 'x', metrics: { mean_latency: 10, median_latency: 9, min_latency: 2, max_latency: 50 } };
+    const figures = new FiguresCalculator().figuresFor(testWith([reportFrom('a', [1, 2, 3], 1), specOnly]));
+    const b = figures.drivers.find((d) => d.node_id === 'b');
+    assert.equal(b?.latency.median, 9);
+    assert.equal(b?.approximate, true);
+    assert.equal(figures.aggregate.approximate, true);
+    assert.equal(figures.aggregate.latency.max, 50);
+    assert.equal(figures.aggregate.latency.min, 1);
+  });
+
+  it('sums errors by kind across drivers', () => {
+    const figures = new FiguresCalculator().figuresFor(
+      testWith([reportFrom('a', [1], 1, { errors: { http_500: 2, timeout: 1 }, completed: 4 }), reportFrom('b', [1], 1, { errors: { http_500: 3 }, completed: 4 })]),
+    );
+    assert.deepEqual(figures.aggregate.errors, { http_500: 5, timeout: 1 });
+    assert.equal(figures.aggregate.error_count, 6);
+  });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import type { KafkaBus } from '../../src/bus/index.js';
+import { TOPICS } from '../../src/protocol/index.js';
+import { connectTestBus } from '../helpers/kafka.js';
+import { eventually, getJson, postJson, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
+
+type Driver = { node_id: string; node_ip: string | null; status: string };
+
+describe('orchestrator REST API (orchestrator process, drivers simulated on Kafka)', () => {
+  let url: string;
+  let bus: KafkaBus;
+  before(async () => {
+    ({ url } = await startOrchestratorProcess());
+    bus = await connectTestBus('rest-test');
+  });
+  after(async () => {
+    await bus.close();
+    await stopAllChildren();
+  });
+
+  const valid = { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 10, target_url: 'http://127.0.0.1:8080/ping' };
+
+  it('answers a bad body with 400 naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...valid, test_type: 'FLOOD' }, 'test_type'],
+      [{ ...valid, message_count_per_driver: 0 }, 'message_count_per_driver'],
+      [{ ...valid, message_count_per_driver: 2.5 }, 'message_count_per_driver'],
+      [{ ...valid, test_message_delay: -1 }, 'test_message_delay'],
+      [{ ...valid, target_url: 'not a url' }, 'target_url'],
+      [{ ...valid, target_url: 'ftp://127.0.0.1/x' }, 'target_url'],
+      [{ ...valid, throughput_per_driver: 'fast' }, 'throughput_per_driver'],
+      [{ ...valid, drivers: 0 }, 'drivers'],
+      [{ ...valid, surprise: true }, 'surprise'],
+      [{ test_type: 'TSUNAMI', target_url: valid.target_url }, 'message_count_per_driver'],
+      [{ ...valid, test_type: 'AVALANCHE', test_message_delay: 5 }, 'test_message_delay'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await postJson<{ field: string; message: string }>(`${url}/api/tests`, body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.equal(response.body.field, field, JSON.stringify(response.body));
+      assert.match(response.body.message, new RegExp(`^${field}: `));
+    }
+    const notJson = await request(`${url}/api/tests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    assert.equal(notJson.statusCode, 400);
+    await notJson.body.dump();
+  });
+
+  it('answers 404 for unknown tests and 409 when too few drivers are alive', async () => {
+    for (const path of ['/api/tests/nope', '/api/tests/nope/report']) {
+      const response = await request(`${url}${path}`);
+      assert.equal(response.statusCode, 404, path);
+      await response.body.dump();
+    }
+    assert.equal((await postJson(`${url}/api/tests/nope/trigger`, {})).status, 404);
+    const conflict = await postJson<{ message: string }>(`${url}/api/tests`, { ...valid, drivers: 50 });
+    assert.equal(conflict.status, 409);
+    assert.match(conflict.body.message, /asked for 50 drivers/);
+  });
+
+  it('shows any spec-speaking driver, marks it lost after 3 s of silence and alive again after a heartbeat', async () => {
+    const nodeId = `spec-only-${Date.now()}`;
+    await bus.publishRaw(TOPICS.register, JSON.stringify({ node_id: nodeId, node_IP: '10.0.0.9:9000', message_type: 'DRIVER_NODE_REGISTER' }));
+    await bus.publishRaw(TOPICS.heartbeat, JSON.stringify({ node_id: nodeId, heartbeat: 'YES', timestamp: String(Date.now()) }));
+    const find = async () => (await getJson<Driver[]>(`${url}/api/drivers`)).find((d) => d.node_id === nodeId);
+    const seen = await eventually(find, (d) => d?.status === 'alive', 5_000, 'the driver to appear');
+    assert.equal(seen?.node_ip, '10.0.0.9:9000');
+    const silentSince = Date.now();
+    await eventually(find, (d) => d?.status === 'lost', 6_000, 'the driver to be marked lost');
+    assert.ok(Date.now() - silentSince >= 2_500, 'not marked lost before 3 s of silence');
+    await bus.publish(TOPICS.heartbeat, { node_id: nodeId, heartbeat: 'YES', timestamp: new Date().toISOString() });
+    await eventually(find, (d) => d?.status === 'alive', 5_000, 'the driver to be alive again');
+  });
+
+  it('logs, counts and skips garbage on register, heartbeat and metrics, and keeps serving', async () => {
+    for (const topic of [TOPICS.register, TOPICS.heartbeat, TOPICS.metrics]) {
+      for (const text of ['not json', '{"node_id": 42}', '{}']) await bus.publishRaw(topic, text);
+    }
+    const metrics = await eventually(
+      async () => (await request(`${url}/metrics`)).body.text(),
+      (text) => ['register', 'heartbeat', 'metrics'].every((t) => new RegExp(`stampede_kafka_messages_rejected_total\\{topic="${t}"\\} [3-9]`).test(text)),
+      10_000,
+      'rejected counts on /metrics',
+    );
+    assert.match(metrics, /stampede_drivers\{status="alive"\}/);
+    assert.ok(Array.isArray(await getJson(`${url}/api/tests`)));
+  });
+
+  it('serves an OpenAPI document covering every route', async () => {
+    const doc = await getJson<{ openapi: string; paths: Record<string, unknown>; components: { schemas: { CreateTest: { properties: Record<string, unknown> } } } }>(`${url}/openapi.json`);
+    assert.equal(doc.openapi, '3.1.0');
+    for (const path of ['/api/drivers', '/api/tests', '/api/tests/{test_id}', '/api/tests/{test_id}/trigger', '/api/tests/{test_id}/cancel', '/api/tests/{test_id}/report', '/metrics']) {
+      assert.ok(doc.paths[path], path);
+    }
+    assert.ok(doc.components.schemas.CreateTest.properties.message_count_per_driver);
+  });
+});

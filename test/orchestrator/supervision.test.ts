@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DriverRegistry } from '../../src/orchestrator/driverRegistry.js';
+import { applyTestEvent, createProjection } from '../../src/orchestrator/testProjection.js';
+import { superviseTest } from '../../src/orchestrator/testSupervisor.js';
+import type { MetricsMessage } from '../../src/protocol/index.js';
+
+const T0 = Date.parse('2026-11-24T10:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function runningTest() {
+  const test = createProjection({ type: 'test_created', at: iso(T0), driver_ids: ['a', 'b'], config: { test_id: 't', test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 5 } });
+  applyTestEvent(test, { type: 'test_triggered', at: iso(T0) });
+  return test;
+}
+
+function finalReport(nodeId: string, outcome: MetricsMessage['outcome'] = 'completed'): MetricsMessage {
+  return { node_id: nodeId, test_id: 't', report_id: `${nodeId}-f`, metrics: { mean_latency: 1, median_latency: 1, min_latency: 1, max_latency: 1 }, final: true, outcome, seq: 3 };
+}
+
+function registryWith(nowMs: number) {
+  const registry = new DriverRegistry();
+  for (const id of ['a', 'b']) registry.onHeartbeat({ node_id: id, heartbeat: 'YES', timestamp: iso(nowMs) }, nowMs);
+  return registry;
+}
+
+const context = (registry: DriverRegistry, nowMs: number) => ({ nowMs, startedAtMs: T0 - 60_000, driver: (id: string) => registry.get(id), lostAfterMs: 3_000, silentAfterMs: 15_000 });
+
+describe('supervision', () => {
+  it('completes when every chosen driver sent its final report', () => {
+    const test = runningTest();
+    const registry = registryWith(T0 + 1000);
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 900), report: finalReport('a') });
+    assert.equal(superviseTest(test, context(registry, T0 + 1000)), undefined);
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 950), report: finalReport('b') });
+    assert.deepEqual(superviseTest(test, context(registry, T0 + 1000)), { state: 'completed' });
+  });
+
+  it('fails, naming the driver, when one is lost mid-test', () => {
+    const test = runningTest();
+    const registry = registryWith(T0);
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 500), report: finalReport('a') });
+    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 3500) }, T0 + 3500);
+    registry.sweep(T0 + 3500);
+    const verdict = superviseTest(test, context(registry, T0 + 3500));
+    assert.equal(verdict?.state, 'failed');
+    assert.match(verdict?.reason ?? '', /driver b lost/);
+  });
+
+  it('fails when a driver falls silent while its heartbeats go on', () => {
+    const test = runningTest();
+    const now = T0 + 16_000;
+    const verdict = superviseTest(test, context(registryWith(now), now));
+    assert.match(verdict?.reason ?? '', /driver a never reported for 15 s/);
+  });
+
+  it('fails when a driver rejected the test, with its reason', () => {
+    const test = runningTest();
+    applyTestEvent(test, { type: 'report_received', at: iso(T0), report: { ...finalReport('a', 'rejected'), reason: 'busy with test x' } });
+    applyTestEvent(test, { type: 'report_received', at: iso(T0), report: finalReport('b') });
+    const verdict = superviseTest(test, context(registryWith(T0 + 100), T0 + 100));
+    assert.deepEqual(verdict, { state: 'failed', reason: 'driver a rejected the test: busy with test x' });
+  });
+
+  it('ends a test past its max duration', () => {
+    const test = createProjection({ type: 'test_created', at: iso(T0), driver_ids: ['a'], max_duration_s: 2, config: { test_id: 't', test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 5 } });
+    applyTestEvent(test, { type: 'test_triggered', at: iso(T0) });
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 2400), report: { ...finalReport('a'), final: false } });
+    const verdict = superviseTest(test, context(registryWith(T0 + 2500), T0 + 2500));
+    assert.match(verdict?.reason ?? '', /exceeded max_duration_s/);
+  });
+
+  it('marks silent drivers lost after 3 s and alive again when heartbeats return', () => {
+    const registry = registryWith(T0);
+    assert.deepEqual(registry.sweep(T0 + 2_999), []);
+    assert.deepEqual(registry.sweep(T0 + 3_001).map((c) => c.status), ['lost', 'lost']);
+    const back = registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 4000) }, T0 + 4000);
+    assert.deepEqual(back, { node_id: 'a', status: 'alive' });
+    assert.deepEqual(registry.available().map((d) => d.node_id), ['a']);
+  });
+});
