@@ -1,52 +1,139 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { Admin } from '@platformatic/kafka';
 
-const cli = (args: string[]) => spawnSync('node', ['bin/stampede.js', 'kafka', ...args], { encoding: 'utf8', timeout: 120_000 });
+/** dist/test/broker.test.js → the package root's bin/stampede.js. */
+const cliPath = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
+
+type CliResult = { code: number; stdout: string; stderr: string };
+
+function stampedeKafka(args: string[]): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cliPath, 'kafka', ...args], { timeout: 70_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => done(server));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((done) => server.close(() => done()));
+}
+
+function portOf(server: Server): number {
+  const bound = server.address();
+  if (bound === null || typeof bound === 'string') throw new Error('server has no TCP address');
+  return bound.port;
+}
+
+/** A port N with N and N + 1 free right now (the broker needs both: client and controller). */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const first = await listen(0);
+    const port = portOf(first);
+    const second = await listen(port + 1).catch(() => undefined);
+    await close(first);
+    if (second) {
+      await close(second);
+      return port;
+    }
+  }
+  throw new Error('no two adjacent free ports found');
+}
+
+async function brokerIds(port: number): Promise<number[]> {
+  const admin = new Admin({ clientId: 'broker-test', bootstrapBrokers: [`127.0.0.1:${port}`], retries: 0 });
+  try {
+    const metadata = await admin.metadata({ topics: [] });
+    return [...metadata.brokers.keys()];
+  } finally {
+    await admin.close();
+  }
+}
 
 describe('stampede kafka (a second broker beside the suite one)', () => {
-  it('starts once, is harmless to start again, reports status, lists in kcat, and stops', { timeout: 180_000 }, () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'stampede-kafka-'));
-    const port = 29492;
-    const started = cli(['start', '--port', String(port), '--data-dir', dataDir]);
-    assert.equal(started.status, 0, started.stderr);
-    assert.match(started.stdout, new RegExp(`running on 127.0.0.1:${port}`));
+  const dataDirs: string[] = [];
+  const newDataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stampede-kafka-'));
+    dataDirs.push(dir);
+    return dir;
+  };
+  after(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('starts, answers metadata and kcat, is harmless to start again, reports status, and stops', { timeout: 120_000 }, async () => {
+    const dataDir = newDataDir();
+    const port = await freePortPair();
+    const started = await stampedeKafka(['start', '--port', String(port), '--data-dir', dataDir]);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, new RegExp(`^Kafka broker running on 127\\.0\\.0\\.1:${port} \\(pid \\d+`));
     try {
-      const metadata = execFileSync('kcat', ['-b', `127.0.0.1:${port}`, '-L'], { encoding: 'utf8', timeout: 15_000 });
-      assert.match(metadata, /1 brokers:\s+broker 1 at 127\.0\.0\.1:29492/);
-      const again = cli(['start', '--port', String(port), '--data-dir', dataDir]);
-      assert.equal(again.status, 0);
-      assert.match(again.stdout, /already running/);
-      assert.match(cli(['status', '--data-dir', dataDir]).stdout, /running on 127\.0\.0\.1:29492/);
+      assert.deepEqual(await brokerIds(port), [1]);
+      const kcat = execFileSync('kcat', ['-b', `127.0.0.1:${port}`, '-L', '-m', '10'], { encoding: 'utf8', timeout: 15_000 });
+      assert.match(kcat, new RegExp(`1 brokers:\\s+broker 1 at 127\\.0\\.0\\.1:${port}`));
+
+      const again = await stampedeKafka(['start', '--port', String(port), '--data-dir', dataDir]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, new RegExp(`already running on 127\\.0\\.0\\.1:${port}`));
+
+      const status = await stampedeKafka(['status', '--data-dir', dataDir]);
+      assert.equal(status.code, 0);
+      assert.match(status.stdout, new RegExp(`running on 127\\.0\\.0\\.1:${port}`));
     } finally {
-      const stopped = cli(['stop', '--data-dir', dataDir]);
-      assert.equal(stopped.status, 0, stopped.stderr);
-      assert.match(stopped.stdout, /stopped/);
+      const stopped = await stampedeKafka(['stop', '--data-dir', dataDir]);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.match(stopped.stdout, /stopped \(pid \d+\)/);
     }
-    const after = cli(['status', '--data-dir', dataDir]);
+    const after = await stampedeKafka(['status', '--data-dir', dataDir]);
+    assert.equal(after.code, 3);
     assert.match(after.stdout, /not running/);
-    assert.match(cli(['stop', '--data-dir', dataDir]).stdout, /not running/);
+    assert.match((await stampedeKafka(['stop', '--data-dir', dataDir])).stdout, /not running/);
   });
 
   it('refuses a port that another program holds, naming it in one line', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(29592, '127.0.0.1', resolve));
+    const blocker = await listen(0);
+    const port = portOf(blocker);
     try {
-      const result = cli(['start', '--port', '29592', '--data-dir', mkdtempSync(join(tmpdir(), 'stampede-kafka-'))]);
-      assert.equal(result.status, 1);
+      const result = await stampedeKafka(['start', '--port', String(port), '--data-dir', newDataDir()]);
+      assert.equal(result.code, 1);
       assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-      assert.match(result.stderr, /127\.0\.0\.1:29592 is already in use/);
+      assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
     } finally {
-      blocker.close();
+      await close(blocker);
     }
   });
 
-  it('rejects a bad action or flag with exit code 2', () => {
-    assert.equal(cli(['launch']).status, 2);
-    assert.equal(cli(['start', '--port', 'abc']).status, 2);
+  it('refuses a controller port (port + 1) that another program holds', async () => {
+    const port = await freePortPair();
+    const blocker = await listen(port + 1);
+    try {
+      const result = await stampedeKafka(['start', '--port', String(port), '--data-dir', newDataDir()]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`controller port \\(port \\+ 1\\) 127\\.0\\.0\\.1:${port + 1} is already in use`));
+    } finally {
+      await close(blocker);
+    }
+  });
+
+  it('rejects a bad action or flag with exit code 2, and prints help with exit code 0', async () => {
+    assert.equal((await stampedeKafka(['launch'])).code, 2);
+    assert.equal((await stampedeKafka(['start', '--port', 'abc'])).code, 2);
+    assert.equal((await stampedeKafka(['start', '--port', '65535'])).code, 2);
+    const help = await stampedeKafka(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /stampede kafka start/);
   });
 });
