@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { KafkaBus } from '../src/bus/index.js';
 import { newReportId, newTestId, TOPICS, type TopicMessages, type TopicName } from '../src/protocol/index.js';
-import { connectTestBus, subscribeInbox } from './helpers/kafka.js';
+import { connectTestBus, Inbox, subscribeInbox } from './helpers/kafka.js';
 
 describe('the Kafka bus on a real broker', () => {
   let bus: KafkaBus;
@@ -53,5 +53,28 @@ describe('the Kafka bus on a real broker', () => {
     }
     assert.equal(inbox.received.filter((d) => d.topic !== 'trigger' || d.message.test_id !== testId).length, 0, 'no garbage was delivered');
     await close();
+  });
+
+  it('delivers, in order, many publishes that nobody awaited one by one', async () => {
+    const { inbox, close } = await subscribeInbox(bus, [TOPICS.trigger]);
+    const testIds = Array.from({ length: 200 }, () => newTestId());
+    await Promise.all(testIds.map((testId) => bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES' })));
+    await inbox.waitFor((d) => d.message.test_id === testIds.at(-1), 10_000, 'the last of 200 triggers');
+    const seen = inbox.received.map((d) => d.message.test_id).filter((id) => testIds.includes(id));
+    assert.deepEqual(seen, testIds);
+    await close();
+  });
+
+  it('reads from the earliest offset when a saved offset lies outside the log', async () => {
+    const testId = newTestId();
+    await bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES' });
+    const inbox = new Inbox<'trigger'>();
+    // An offset far past the log end, as an orchestrator restarted against a fresh broker would hold.
+    const subscription = await bus.subscribe({ topics: [TOPICS.trigger], onMessage: (d) => inbox.push(d), resumeFrom: new Map([['trigger:0', 10n ** 12n]]) });
+    await inbox.waitFor((d) => d.message.test_id === testId, 10_000, 'the trigger published before subscribing');
+    const later = newTestId();
+    await bus.publish(TOPICS.trigger, { test_id: later, trigger: 'YES' });
+    await inbox.waitFor((d) => d.message.test_id === later, 10_000, 'a trigger published after subscribing');
+    await subscription.close();
   });
 });

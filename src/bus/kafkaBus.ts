@@ -27,6 +27,11 @@ export type BusCounters = { rejected: Record<string, number>; handlerErrors: num
 
 const FETCH_MAX_WAIT_MS = 200;
 
+type PendingMessage = { message: { topic: string; value: string; key?: string }; resolve: () => void; reject: (error: Error) => void };
+
+/** Kafka's ListOffsets timestamp for "the earliest offset still in the log". */
+const EARLIEST_TIMESTAMP = -2n;
+
 /**
  * The only module that talks to Kafka. Every subscriber sees every message (one consumer group
  * per subscription, offsets chosen by us), so a driver and an orchestrator each get the whole
@@ -36,6 +41,8 @@ const FETCH_MAX_WAIT_MS = 200;
 export class KafkaBus {
   readonly counters: BusCounters = { rejected: {}, handlerErrors: 0 };
   readonly #subscriptions = new Set<Subscription>();
+  readonly #pending: PendingMessage[] = [];
+  #sending = false;
 
   private constructor(
     private readonly options: BusOptions,
@@ -59,13 +66,33 @@ export class KafkaBus {
     await this.publishRaw(topic, encodeMessage(topic, message), key);
   }
 
-  /** Sends bytes as they are: for our own messages through `publish`, and for tests of bad input. */
-  async publishRaw(topic: string, value: string, key?: string): Promise<void> {
-    try {
-      await this.producer.send({ messages: [{ topic, value, ...(key === undefined ? {} : { key }) }] });
-    } catch (error) {
-      throw new Error(`publishing to Kafka topic "${topic}" at ${this.options.brokers.join(',')} failed: ${(error as Error).message}`, { cause: error });
+  /**
+   * Sends bytes as they are: for our own messages through `publish`, and for tests of bad input.
+   * Messages published while a send is in flight go out together in the next one: the idempotent
+   * producer rejects overlapping sends (OUT_OF_ORDER_SEQUENCE_NUMBER), and batching keeps callers
+   * that do not await (heartbeats beside reports) from queueing one round trip each.
+   */
+  publishRaw(topic: string, value: string, key?: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ message: { topic, value, ...(key === undefined ? {} : { key }) }, resolve, reject });
+      if (!this.#sending) void this.sendPending();
+    });
+  }
+
+  private async sendPending(): Promise<void> {
+    this.#sending = true;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#pending.length);
+      try {
+        await this.producer.send({ messages: batch.map((entry) => entry.message) });
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        const topics = [...new Set(batch.map((entry) => entry.message.topic))].join(', ');
+        const failure = new Error(`publishing to Kafka topic "${topics}" at ${this.options.brokers.join(',')} failed: ${(error as Error).message}`, { cause: error });
+        for (const entry of batch) entry.reject(failure);
+      }
     }
+    this.#sending = false;
   }
 
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
@@ -79,7 +106,8 @@ export class KafkaBus {
     });
     const topics = [...options.topics];
     const ends = await consumer.listOffsets({ topics });
-    const offsets = startOffsets(ends, options.resumeFrom);
+    const earliest = options.resumeFrom ? await consumer.listOffsets({ topics, timestamp: EARLIEST_TIMESTAMP }) : ends;
+    const offsets = this.startOffsets(ends, earliest, options.resumeFrom);
     const stream = await consumer.consume({ topics, mode: MessagesStreamModes.MANUAL, offsets, autocommit: false });
     stream.on('data', (record) => this.deliver(record, options.onMessage));
     stream.on('error', (error: Error) => this.options.log.error({ err: error, topics }, 'Kafka consumer stream failed'));
@@ -92,6 +120,24 @@ export class KafkaBus {
     this.#subscriptions.add(subscription);
     this.options.log.debug({ topics, offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'subscribed');
     return subscription;
+  }
+
+  /**
+   * A resume offset outside the log (a different or wiped broker, or retention passed it) would make
+   * the fetch fail with OFFSET_OUT_OF_RANGE; reading from the earliest offset instead loses nothing,
+   * and our consumers drop what they have already seen.
+   */
+  private startOffsets(ends: Map<string, bigint[]>, earliest: Map<string, bigint[]>, resumeFrom: ResumeOffsets | undefined) {
+    return [...ends].flatMap(([topic, partitionEnds]) =>
+      partitionEnds.map((end, partition) => {
+        const resume = resumeFrom?.get(`${topic}:${partition}`);
+        if (resume === undefined) return { topic, partition, offset: end };
+        const first = earliest.get(topic)?.[partition] ?? 0n;
+        if (resume >= first && resume <= end) return { topic, partition, offset: resume };
+        this.options.log.warn({ topic, partition, resume: resume.toString(), earliest: first.toString(), end: end.toString() }, 'saved Kafka offset is outside the log; reading from the earliest offset');
+        return { topic, partition, offset: first };
+      }),
+    );
   }
 
   private deliver<T extends TopicName>(record: { topic: string; partition: number; offset: bigint; key: Buffer | undefined; value: Buffer | undefined }, onMessage: (delivery: Delivery<T>) => void): void {
@@ -128,11 +174,6 @@ function stringToBuffer(value: string | undefined): Buffer | undefined {
   return value === undefined ? undefined : Buffer.from(value, 'utf8');
 }
 
-function startOffsets(ends: Map<string, bigint[]>, resumeFrom: ResumeOffsets | undefined) {
-  return [...ends].flatMap(([topic, partitionEnds]) =>
-    partitionEnds.map((end, partition) => ({ topic, partition, offset: resumeFrom?.get(`${topic}:${partition}`) ?? end })),
-  );
-}
 
 async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, consumer: Consumer): Promise<void> {
   try {
