@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import { parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
+import { UsageError } from '../usageError.js';
+import { DEFAULT_CONCURRENCY } from '../../driver/avalanche.js';
+import { DriverNode, type DriverNodeOptions } from '../../driver/driverNode.js';
+import { createLogger } from '../../log/logger.js';
+import { newNodeId } from '../../protocol/index.js';
+
+const USAGE = `Usage: stampede driver --kafka HOST:PORT --orchestrator HOST:PORT [options]
+
+A driver node: registers through Kafka, heartbeats every second, runs a test when triggered
+(TSUNAMI: fixed gap between request starts; AVALANCHE: as fast as allowed), and publishes its
+metrics every 500 ms and once more at the end. SIGINT/SIGTERM abort a running test, publish its
+final report, deregister and exit 0.
+
+Options:
+  --kafka HOST:PORT         Kafka bootstrap broker(s), comma-separated (required)
+  --orchestrator HOST:PORT  the orchestrator's address (required; logged, all traffic goes via Kafka)
+  --id ID                   this node's unique id (default: generated, e.g. driver-1a2b3c4d5e6f7a8b)
+  --store FILE              the driver's metrics store (default .stampede/driver-<id>.db)
+  --target URL              target for tests whose config names no target_url
+  --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
+  --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
+                            a free one (default 127.0.0.1:0)
+  -h, --help                show this help
+
+Logs: JSON on stderr (STAMPEDE_LOG_LEVEL=debug for detail). Stdout gets one line once registered.`;
+
+const OPTIONS = {
+  kafka: { type: 'string' },
+  orchestrator: { type: 'string' },
+  id: { type: 'string' },
+  store: { type: 'string' },
+  target: { type: 'string' },
+  concurrency: { type: 'string' },
+  listen: { type: 'string' },
+} as const;
+
+/** The id names the store file, so it is kept to characters safe in a file name. */
+const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+/** Shutdown waits for the final report; a stuck handle after that must not keep the process alive. */
+const EXIT_AFTER_STOP_MS = 3_000;
+
+type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
+type Settings = Omit<DriverNodeOptions, 'log'> & { kafka: string };
+
+function parseBrokers(value: string): string[] {
+  return value.split(',').map((broker) => {
+    const { host, port } = parseHostPort(broker.trim(), 'kafka');
+    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  });
+}
+
+function parseNodeId(value: string | undefined): string {
+  if (value === undefined) return newNodeId('driver');
+  if (!NODE_ID_PATTERN.test(value)) throw new UsageError(`--id must be 1-200 letters, digits, '.', '_' or '-' (starting with a letter or digit), got "${value}"`);
+  return value;
+}
+
+function parseTarget(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--target must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must be an http(s) URL, got "${value}"`);
+  return url.href;
+}
+
+/** Like HOST:PORT elsewhere, but port 0 (any free port) is allowed. */
+function parseListen(value: string | undefined): { host: string; port: number } {
+  if (value === undefined) return { host: '127.0.0.1', port: 0 };
+  const anyPort = /^(.+):0$/.exec(value);
+  if (anyPort?.[1]) return { host: parseHostPort(`${anyPort[1]}:1`, 'listen').host, port: 0 };
+  return parseHostPort(value, 'listen');
+}
+
+function parseSettings(values: FlagValues): Settings {
+  const kafka = requireString(values.kafka, 'kafka');
+  const brokers = parseBrokers(kafka);
+  const orchestrator = requireString(values.orchestrator, 'orchestrator');
+  parseHostPort(orchestrator, 'orchestrator');
+  const nodeId = parseNodeId(values.id);
+  if (values.store === '') throw new UsageError('--store must not be empty');
+  return {
+    kafka,
+    brokers,
+    orchestrator,
+    nodeId,
+    storeFile: values.store ?? join('.stampede', `driver-${nodeId}.db`),
+    defaultTarget: parseTarget(values.target),
+    defaultConcurrency: parsePositiveInt(values.concurrency, 'concurrency', DEFAULT_CONCURRENCY),
+    listen: parseListen(values.listen),
+  };
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
+function nextStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede driver --help\`)`);
+  const settings = parseSettings(values);
+  const log = createLogger('driver', { node_id: settings.nodeId });
+  const stopSignal = nextStopSignal();
+  let node: DriverNode;
+  try {
+    node = await DriverNode.start({ ...settings, log });
+  } catch (error) {
+    // Startup fails on the outside world (Kafka down, port taken): one line for the user, the stack in the log.
+    log.debug({ err: error }, 'driver failed to start');
+    console.error(`stampede driver: ${firstLine((error as Error).message)}`);
+    return 1;
+  }
+  console.log(`driver ${node.nodeId} registered (kafka ${settings.kafka})`);
+
+  const signal = await stopSignal;
+  await node.stop(`received ${signal}`);
+  setTimeout(() => process.exit(0), EXIT_AFTER_STOP_MS).unref();
+  return 0;
+}

@@ -1,0 +1,308 @@
+import { KafkaBus, type Delivery, type Subscription } from '../bus/index.js';
+import type { Logger } from '../log/logger.js';
+import { TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type TestConfigMessage } from '../protocol/index.js';
+import { MetricsStore } from '../store/metricsStore.js';
+import { Heartbeat, type DriverActivity } from './heartbeat.js';
+import { sendRejection, type ReportSink } from './reporter.js';
+import { startStatusServer, type DriverStatus, type StatusServer } from './statusServer.js';
+import { TestBook, type KnownTest } from './testBook.js';
+import { TestRun } from './testRun.js';
+
+export type DriverNodeOptions = {
+  nodeId: string;
+  brokers: string[];
+  /** The orchestrator's address: required by the spec on every node, only logged (all traffic goes through Kafka). */
+  orchestrator: string;
+  storeFile: string;
+  /** Target for tests whose config names none. */
+  defaultTarget: string | undefined;
+  defaultConcurrency: number;
+  listen: { host: string; port: number };
+  log: Logger;
+};
+
+/**
+ * Test config and trigger travel on different topics, so a trigger can overtake its config. A trigger for
+ * an unknown test waits this long for the config before it is dropped.
+ */
+const TRIGGER_WAITS_FOR_CONFIG_MS = 2_000;
+
+type Totals = { sent: number; completed: number; errors: Record<string, number> };
+
+/** A driver node: registers, heartbeats, runs one test at a time when triggered, reports, leaves cleanly. */
+export class DriverNode {
+  readonly nodeId: string;
+  private readonly log: Logger;
+  private readonly book: TestBook;
+  private readonly sink: ReportSink;
+  private readonly heartbeat: Heartbeat;
+  private readonly pendingTriggers = new Map<string, NodeJS.Timeout>();
+  private readonly totals: Totals = { sent: 0, completed: 0, errors: {} };
+  private subscription: Subscription | undefined;
+  private current: TestRun | undefined;
+  private stopping: Promise<void> | undefined;
+  private status: StatusServer | undefined;
+
+  private constructor(
+    private readonly options: DriverNodeOptions,
+    private readonly bus: KafkaBus,
+    private readonly store: MetricsStore,
+  ) {
+    this.nodeId = options.nodeId;
+    this.log = options.log;
+    this.book = new TestBook(options.nodeId, options.defaultTarget);
+    this.sink = {
+      publish: (message) => this.bus.publish(TOPICS.metrics, message, this.nodeId),
+      keep: (message) => this.keepReport(message),
+      log: this.log,
+    };
+    this.heartbeat = new Heartbeat({
+      nodeId: this.nodeId,
+      publish: (message) => this.bus.publish(TOPICS.heartbeat, message, this.nodeId),
+      activity: () => this.activity(),
+      log: this.log,
+    });
+  }
+
+  /** Connects to Kafka first: without it there is nothing to do, and the caller reports it as unreachable. */
+  static async start(options: DriverNodeOptions): Promise<DriverNode> {
+    const bus = await KafkaBus.connect({ brokers: options.brokers, clientId: options.nodeId, log: options.log });
+    let store: MetricsStore | undefined;
+    try {
+      store = openStore(options.storeFile);
+      const node = new DriverNode(options, bus, store);
+      await node.open();
+      return node;
+    } catch (error) {
+      store?.close();
+      await bus.close();
+      throw error;
+    }
+  }
+
+  /** The node_IP published on registration: where /health and /metrics answer. */
+  get address(): string {
+    return this.status?.address ?? '';
+  }
+
+  /** Aborts a running test (final report `aborted`), deregisters and closes everything. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async open(): Promise<void> {
+    const { listen } = this.options;
+    this.status = await startStatusServer(listen.host, listen.port, () => this.statusSnapshot());
+    try {
+      // Subscribing before registering: an orchestrator may configure and trigger a test as soon as it sees us.
+      this.subscription = await this.bus.subscribe({
+        topics: [TOPICS.testConfig, TOPICS.trigger, TOPICS.control],
+        onMessage: (delivery) => this.onMessage(delivery),
+      });
+      await this.publishRegistration('DRIVER_NODE_REGISTER');
+      this.heartbeat.start();
+    } catch (error) {
+      await this.subscription?.close();
+      await this.status.close();
+      throw error;
+    }
+    this.log.info({ node_ip: this.address, orchestrator: this.options.orchestrator, store: this.options.storeFile }, 'driver registered');
+  }
+
+  private onMessage(delivery: Delivery<'test_config' | 'trigger' | 'control'>): void {
+    if (delivery.topic === 'test_config') this.onTestConfig(delivery.message);
+    else if (delivery.topic === 'trigger') this.onTrigger(delivery.message.test_id);
+    else this.onControl(delivery.message);
+  }
+
+  private onTestConfig(config: TestConfigMessage): void {
+    const verdict = this.book.add(config);
+    const context = { test_id: config.test_id };
+    if (verdict.kind === 'not_for_me') {
+      this.log.debug({ ...context, driver_ids: config.driver_ids }, 'test config for other drivers ignored');
+      return;
+    }
+    if (verdict.kind === 'duplicate') {
+      this.log.debug({ ...context, state: verdict.test.state }, 'repeated test config ignored');
+      return;
+    }
+    this.keepEvent(config.test_id, 'test_config', config, `test_config:${config.test_id}`);
+    if (verdict.test.targetUrl === undefined) this.log.warn({ ...context, reason: noTargetReason() }, 'test config accepted but cannot run');
+    else this.log.info({ ...context, test_type: config.test_type, count: config.message_count_per_driver, target_url: verdict.test.targetUrl }, 'test config accepted');
+    const waitingTrigger = this.pendingTriggers.get(config.test_id);
+    if (waitingTrigger) {
+      clearTimeout(waitingTrigger);
+      this.pendingTriggers.delete(config.test_id);
+      this.runIfPossible(verdict.test);
+    }
+  }
+
+  private onTrigger(testId: string): void {
+    const test = this.book.get(testId);
+    if (test) {
+      this.runIfPossible(test);
+      return;
+    }
+    if (this.book.isForOthers(testId)) {
+      this.log.debug({ test_id: testId }, 'trigger for a test of other drivers ignored');
+      return;
+    }
+    if (this.pendingTriggers.has(testId)) {
+      this.log.warn({ test_id: testId }, 'repeated trigger for a test without config ignored');
+      return;
+    }
+    const expire = (): void => {
+      this.pendingTriggers.delete(testId);
+      this.log.warn({ test_id: testId, waited_ms: TRIGGER_WAITS_FOR_CONFIG_MS }, 'trigger for an unknown test ignored (no test config for this driver)');
+    };
+    this.pendingTriggers.set(testId, setTimeout(expire, TRIGGER_WAITS_FOR_CONFIG_MS));
+  }
+
+  private runIfPossible(test: KnownTest): void {
+    const context = { test_id: test.config.test_id };
+    if (test.state !== 'ready') {
+      this.log.warn({ ...context, state: test.state }, 'repeated trigger ignored');
+      return;
+    }
+    const targetUrl = test.targetUrl;
+    const refusal = this.busyReason() ?? (targetUrl === undefined ? noTargetReason() : undefined);
+    if (targetUrl === undefined || refusal !== undefined) {
+      this.reject(test, refusal ?? noTargetReason());
+      return;
+    }
+    this.startRun(test, targetUrl);
+  }
+
+  /** Tells the orchestrator at once, so it need not wait for this driver. */
+  private reject(test: KnownTest, reason: string): void {
+    test.state = 'rejected';
+    this.log.warn({ test_id: test.config.test_id, reason }, 'trigger rejected');
+    void sendRejection(this.sink, this.nodeId, test.config.test_id, reason);
+  }
+
+  private busyReason(): string | undefined {
+    if (this.stopping) return 'the driver is shutting down';
+    if (this.current) return `the driver is busy running test ${this.current.testId}`;
+    return undefined;
+  }
+
+  private startRun(test: KnownTest, targetUrl: string): void {
+    test.state = 'running';
+    const run = new TestRun({
+      nodeId: this.nodeId,
+      config: test.config,
+      targetUrl,
+      defaultConcurrency: this.options.defaultConcurrency,
+      sink: this.sink,
+      log: this.log,
+    });
+    this.current = run;
+    run.done.then(
+      (report) => this.onRunDone(test, run, report),
+      (error: unknown) => {
+        this.log.error({ err: error, test_id: run.testId }, 'test run failed');
+        this.onRunDone(test, run, undefined);
+      },
+    );
+  }
+
+  private onRunDone(test: KnownTest, run: TestRun, report: MetricsMessage | undefined): void {
+    test.state = report?.outcome === 'cancelled' ? 'cancelled' : 'finished';
+    const counts = run.recorder.counts();
+    this.totals.sent += counts.sent;
+    this.totals.completed += counts.completed;
+    for (const [kind, count] of Object.entries(counts.errors)) this.totals.errors[kind] = (this.totals.errors[kind] ?? 0) + count;
+    if (this.current === run) this.current = undefined;
+  }
+
+  private onControl(message: ControlMessage): void {
+    if (message.message_type === 'REGISTER_REQUEST') {
+      this.log.info('registration requested; registering again');
+      void this.publishRegistration('DRIVER_NODE_REGISTER').catch((error: unknown) => this.log.warn({ err: error }, 'registering again failed'));
+      return;
+    }
+    this.cancel(message.test_id, message.reason);
+  }
+
+  private cancel(testId: string | undefined, reason: string | undefined): void {
+    if (testId === undefined) {
+      this.log.warn('CANCEL_TEST without test_id ignored');
+      return;
+    }
+    const why = reason ?? 'cancelled by the orchestrator';
+    if (this.current?.testId === testId) {
+      this.log.info({ test_id: testId, reason: why }, 'cancelling the running test');
+      this.current.cancel(why);
+      return;
+    }
+    const test = this.book.get(testId);
+    if (test?.state === 'ready') {
+      test.state = 'cancelled';
+      this.log.info({ test_id: testId, reason: why }, 'test cancelled before its trigger');
+    } else {
+      this.log.debug({ test_id: testId, state: test?.state }, 'cancel for a test not running here ignored');
+    }
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.log.info({ reason }, 'driver stopping');
+    for (const timer of this.pendingTriggers.values()) clearTimeout(timer);
+    this.pendingTriggers.clear();
+    const run = this.current;
+    run?.abort(reason);
+    await Promise.all([run?.done.catch(() => undefined), this.subscription?.close()]);
+    await this.publishRegistration('DRIVER_NODE_DEREGISTER').catch((error: unknown) => this.log.warn({ err: error }, 'deregistering failed'));
+    await this.heartbeat.stop();
+    await this.bus.close();
+    await this.status?.close();
+    this.store.close();
+    this.log.info('driver stopped');
+  }
+
+  private publishRegistration(messageType: RegisterMessage['message_type']): Promise<void> {
+    const message: RegisterMessage = { node_id: this.nodeId, node_IP: this.address, message_type: messageType, timestamp: new Date().toISOString() };
+    return this.bus.publish(TOPICS.register, message, this.nodeId);
+  }
+
+  private activity(): DriverActivity {
+    return this.current ? { state: 'running', testId: this.current.testId } : { state: 'idle', testId: null };
+  }
+
+  private statusSnapshot(): DriverStatus {
+    const running = this.current?.recorder.counts();
+    const errors = { ...this.totals.errors };
+    for (const [kind, count] of Object.entries(running?.errors ?? {})) errors[kind] = (errors[kind] ?? 0) + count;
+    return {
+      nodeId: this.nodeId,
+      ...this.activity(),
+      sent: this.totals.sent + (running?.sent ?? 0),
+      completed: this.totals.completed + (running?.completed ?? 0),
+      errors,
+    };
+  }
+
+  private keepReport(message: MetricsMessage): void {
+    this.keepEvent(message.test_id, 'report_sent', message, message.report_id);
+  }
+
+  private keepEvent(testId: string, type: string, payload: unknown, dedupeKey: string): void {
+    try {
+      this.store.append({ testId, type, payload, dedupeKey });
+    } catch (error) {
+      this.log.error({ err: error, test_id: testId, type }, 'writing to the driver store failed');
+    }
+  }
+}
+
+function openStore(file: string): MetricsStore {
+  try {
+    return MetricsStore.open(file);
+  } catch (error) {
+    throw new Error(`cannot open the driver store ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function noTargetReason(): string {
+  return 'no target URL: the test config has no target_url and the driver was started without --target';
+}

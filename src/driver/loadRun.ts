@@ -1,0 +1,57 @@
+import { performance } from 'node:perf_hooks';
+import type { HttpClient } from './httpClient.js';
+import type { Recorder } from './recorder.js';
+import { StartScheduler } from './schedule.js';
+
+/** What a load model decides: how many requests, how they are spaced, how many may be in flight. */
+export type LoadPlan = {
+  count: number;
+  /** 0 = unpaced: latency is measured from the actual send. */
+  intervalMs: number;
+  maxInFlight: number;
+};
+
+export type LoadDeps = { client: HttpClient; recorder: Recorder; now?: () => number };
+
+/**
+ * The part every load model shares: the scheduler decides when each request starts, the client sends
+ * it, the recorder gets its latency from the intended start and its service time from the actual send.
+ */
+export class LoadRun {
+  private readonly scheduler: StartScheduler;
+  private readonly now: () => number;
+  /** Resolves once every started request has a response or a recorded error. */
+  readonly finished: Promise<void>;
+
+  constructor(
+    readonly plan: LoadPlan,
+    private readonly deps: LoadDeps,
+  ) {
+    this.now = deps.now ?? (() => performance.now());
+    this.scheduler = new StartScheduler({ ...plan, now: this.now, onLateStart: () => deps.recorder.recordLateStart() });
+    this.finished = this.scheduler.run(this.launch);
+  }
+
+  /** Stops issuing requests; `finished` resolves when those in flight settle. */
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  get inFlight(): number {
+    return this.scheduler.inFlight;
+  }
+
+  private readonly launch = (intendedStartMs: number): Promise<void> => {
+    const { client, recorder } = this.deps;
+    const sentAt = this.now();
+    recorder.recordSent();
+    return client.get().then((outcome) => {
+      if (outcome.errorKind !== undefined) {
+        recorder.recordError(outcome.errorKind);
+        return;
+      }
+      const endedAt = this.now();
+      recorder.recordSuccess((endedAt - intendedStartMs) * 1000, (endedAt - sentAt) * 1000);
+    });
+  };
+}

@@ -1,0 +1,156 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../log/logger.js';
+import { newReportId, type LatencyFields, type MetricsMessage, type TestOutcome } from '../protocol/index.js';
+import { encodeHistogram } from '../stats/latencyHistogram.js';
+import { summarize } from '../stats/summary.js';
+import type { Recorder } from './recorder.js';
+
+export const REPORT_INTERVAL_MS = 500;
+/** A periodic report is soon superseded by the next (they are cumulative), so it gets little patience. */
+const PERIODIC_PUBLISH_DEADLINE_MS = 2_000;
+/** The final report is the one the orchestrator waits for. */
+const FINAL_PUBLISH_DEADLINE_MS = 30_000;
+const FIRST_RETRY_DELAY_MS = 100;
+const MAX_RETRY_DELAY_MS = 2_000;
+
+export type ReportSink = {
+  publish: (message: MetricsMessage) => Promise<void>;
+  /** Keeps a copy of every report sent in the driver's store. */
+  keep: (message: MetricsMessage) => void;
+  log: Logger;
+};
+
+export type FinalState = { outcome: TestOutcome; reason?: string };
+
+/**
+ * Publishes until the broker takes it or the deadline passes, always with the same report_id so the
+ * orchestrator counts a report once however often it arrives. Never throws.
+ */
+export async function deliverReport(sink: ReportSink, message: MetricsMessage, deadlineMs: number): Promise<boolean> {
+  const giveUpAt = performance.now() + deadlineMs;
+  let delayMs = FIRST_RETRY_DELAY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sink.publish(message);
+      keepQuietly(sink, message);
+      return true;
+    } catch (error) {
+      const context = { err: error, test_id: message.test_id, report_id: message.report_id, seq: message.seq, attempt };
+      if (performance.now() + delayMs > giveUpAt) {
+        sink.log.error(context, 'metrics report not published; giving up');
+        return false;
+      }
+      sink.log.warn(context, 'metrics report not published; retrying');
+      await sleep(delayMs);
+      delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
+    }
+  }
+}
+
+function keepQuietly(sink: ReportSink, message: MetricsMessage): void {
+  try {
+    sink.keep(message);
+  } catch (error) {
+    sink.log.error({ err: error, test_id: message.test_id, report_id: message.report_id }, 'storing a sent report failed');
+  }
+}
+
+/** The answer to a trigger this driver cannot run, so the orchestrator need not wait for it. */
+export function rejectionReport(nodeId: string, testId: string, reason: string): MetricsMessage {
+  return {
+    node_id: nodeId,
+    test_id: testId,
+    report_id: newReportId(),
+    metrics: zeroLatencies(),
+    sent: 0,
+    completed: 0,
+    errors: {},
+    in_flight: 0,
+    late_starts: 0,
+    final: true,
+    outcome: 'rejected',
+    reason,
+    seq: 1,
+    elapsed_ms: 0,
+    timestamp: new Date().toISOString(),
+  };
+}
+
+export async function sendRejection(sink: ReportSink, nodeId: string, testId: string, reason: string): Promise<void> {
+  await deliverReport(sink, rejectionReport(nodeId, testId, reason), FINAL_PUBLISH_DEADLINE_MS);
+}
+
+/** Cumulative reports of one test: every 500 ms while it runs, then exactly one final report. */
+export class Reporter {
+  private readonly startedAt = performance.now();
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private pending: Promise<unknown> = Promise.resolve();
+  private publishing = false;
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly testId: string,
+    private readonly recorder: Recorder,
+    private readonly sink: ReportSink,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.sendPeriodic(), REPORT_INTERVAL_MS);
+  }
+
+  /** Freezes the recorder, waits for a periodic report still being sent, then sends the final one. */
+  async finish(final: FinalState): Promise<MetricsMessage> {
+    clearInterval(this.timer);
+    this.recorder.freeze();
+    await this.pending;
+    const message = this.build(final);
+    await deliverReport(this.sink, message, FINAL_PUBLISH_DEADLINE_MS);
+    return message;
+  }
+
+  /** A slow broker must not pile up reports: a tick is skipped while the previous one is still out. */
+  private sendPeriodic(): void {
+    if (this.publishing) return;
+    this.publishing = true;
+    this.pending = deliverReport(this.sink, this.build(undefined), PERIODIC_PUBLISH_DEADLINE_MS).finally(() => {
+      this.publishing = false;
+    });
+  }
+
+  private build(final: FinalState | undefined): MetricsMessage {
+    this.seq += 1;
+    const message: MetricsMessage = {
+      node_id: this.nodeId,
+      test_id: this.testId,
+      report_id: newReportId(),
+      metrics: latencyFields(this.recorder),
+      ...this.recorder.counts(),
+      seq: this.seq,
+      elapsed_ms: Math.round(performance.now() - this.startedAt),
+      timestamp: new Date().toISOString(),
+      histogram: encodeHistogram(this.recorder.latency),
+      service_histogram: encodeHistogram(this.recorder.service),
+    };
+    return final ? { ...message, final: true, ...final } : message;
+  }
+}
+
+function latencyFields(recorder: Recorder): LatencyFields {
+  const s = summarize(recorder.latency);
+  return {
+    mean_latency: s.mean ?? 0,
+    median_latency: s.median ?? 0,
+    min_latency: s.min ?? 0,
+    max_latency: s.max ?? 0,
+    mode_latency: s.mode ?? 0,
+    p90_latency: s.p90 ?? 0,
+    p95_latency: s.p95 ?? 0,
+    p99_latency: s.p99 ?? 0,
+  };
+}
+
+function zeroLatencies(): LatencyFields {
+  return { mean_latency: 0, median_latency: 0, min_latency: 0, max_latency: 0, mode_latency: 0, p90_latency: 0, p95_latency: 0, p99_latency: 0 };
+}

@@ -1,0 +1,143 @@
+import { performance } from 'node:perf_hooks';
+
+export type ScheduleOptions = {
+  /** How many starts in all. */
+  count: number;
+  /** Milliseconds between intended starts; 0 = unpaced: start whenever a slot is free. */
+  intervalMs: number;
+  /** Most launches unsettled at once; Infinity for an open model. */
+  maxInFlight: number;
+  /** A start this far behind its intended time counts as late. */
+  lateThresholdMs?: number;
+  onLateStart?: () => void;
+  /** Monotonic milliseconds. */
+  now?: () => number;
+};
+
+/**
+ * Starts one request. `intendedStartMs` is the scheduled time on the `now` clock (the actual start time
+ * when unpaced), so latency can be measured from it. Must not reject.
+ */
+export type Launch = (intendedStartMs: number) => Promise<unknown>;
+
+export const DEFAULT_LATE_THRESHOLD_MS = 5;
+/** Starts per event-loop turn: a catch-up or an unpaced open model must not starve timers and I/O. */
+const MAX_STARTS_PER_TURN = 1_000;
+
+/**
+ * Start i is intended at t0 + i * interval. Each wake-up starts every start that is due, so a late wake-up
+ * (event-loop lag) is caught up at once and never shifts later starts: the schedule does not drift.
+ */
+export class StartScheduler {
+  private readonly now: () => number;
+  private readonly lateThresholdMs: number;
+  private t0 = 0;
+  private launch: Launch | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private turnPending = false;
+  private stopped = false;
+  private finish: (() => void) | undefined;
+  started = 0;
+  settled = 0;
+  lateStarts = 0;
+
+  constructor(private readonly options: ScheduleOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.lateThresholdMs = options.lateThresholdMs ?? DEFAULT_LATE_THRESHOLD_MS;
+  }
+
+  get inFlight(): number {
+    return this.started - this.settled;
+  }
+
+  get paced(): boolean {
+    return this.options.intervalMs > 0;
+  }
+
+  /** Resolves once every launch has settled: all `count` of them, or those started before `stop()`. */
+  run(launch: Launch): Promise<void> {
+    if (this.launch) throw new Error('StartScheduler.run called twice');
+    this.launch = launch;
+    this.t0 = this.now();
+    const done = new Promise<void>((resolve) => {
+      this.finish = resolve;
+    });
+    this.pump();
+    return done;
+  }
+
+  /** No further starts; `run` resolves when the ones started have settled. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.resolveIfDone();
+  }
+
+  intendedStart(index: number): number {
+    return this.t0 + index * this.options.intervalMs;
+  }
+
+  private readonly onSettled = (): void => {
+    this.settled += 1;
+    if (this.resolveIfDone()) return;
+    if (this.options.maxInFlight !== Infinity) this.pump();
+  };
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.pump();
+  };
+
+  private readonly onNextTurn = (): void => {
+    this.turnPending = false;
+    this.pump();
+  };
+
+  private pump(): void {
+    const { count, maxInFlight } = this.options;
+    const launch = this.launch;
+    if (this.stopped || !launch) return;
+    for (let startsThisTurn = 0; this.started < count && this.inFlight < maxInFlight; startsThisTurn++) {
+      if (startsThisTurn === MAX_STARTS_PER_TURN) {
+        this.continueNextTurn();
+        return;
+      }
+      const now = this.now();
+      const intended = this.paced ? this.intendedStart(this.started) : now;
+      if (intended > now) {
+        this.wakeAt(intended - now);
+        return;
+      }
+      if (now - intended > this.lateThresholdMs) this.countLateStart();
+      this.started += 1;
+      launch(intended).then(this.onSettled, this.onSettled);
+    }
+    this.resolveIfDone();
+  }
+
+  private countLateStart(): void {
+    this.lateStarts += 1;
+    this.options.onLateStart?.();
+  }
+
+  private wakeAt(delayMs: number): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(this.onTimer, Math.ceil(delayMs));
+  }
+
+  private continueNextTurn(): void {
+    if (this.turnPending) return;
+    this.turnPending = true;
+    setImmediate(this.onNextTurn);
+  }
+
+  private resolveIfDone(): boolean {
+    const allStarted = this.stopped || this.started >= this.options.count;
+    if (!allStarted || this.inFlight > 0 || !this.finish) return false;
+    const finish = this.finish;
+    this.finish = undefined;
+    finish();
+    return true;
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HttpClient } from '../../src/driver/httpClient.js';
+import { Recorder } from '../../src/driver/recorder.js';
+import { startTsunami, tsunamiPlan } from '../../src/driver/tsunami.js';
+import { startRecordingServer, type RecordingServer } from '../helpers/recordingServer.js';
+
+function meanGap(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return (sorted[sorted.length - 1]! - sorted[0]!) / (sorted.length - 1);
+}
+
+describe('TSUNAMI', () => {
+  let server: RecordingServer;
+  before(async () => {
+    server = await startRecordingServer(30);
+  });
+  after(() => server.close());
+
+  it('spaces starts by the delay, or by 1000/throughput when that is wider', () => {
+    assert.equal(tsunamiPlan({ count: 5, delayMs: 20 }).intervalMs, 20);
+    assert.equal(tsunamiPlan({ count: 5, delayMs: 20, throughputPerDriver: 10 }).intervalMs, 100);
+    assert.equal(tsunamiPlan({ count: 5, delayMs: 20, throughputPerDriver: 1000 }).intervalMs, 20);
+    assert.equal(tsunamiPlan({ count: 5, delayMs: 20, throughputPerDriver: 0 }).intervalMs, 20);
+    assert.equal(tsunamiPlan({ count: 5, delayMs: 20 }).maxInFlight, Infinity);
+  });
+
+  it('keeps the gap between request arrivals near the delay without waiting for responses', async () => {
+    server.arrivals.length = 0;
+    const client = new HttpClient(server.url, { connections: 64, timeoutMs: 5_000 });
+    const recorder = new Recorder();
+    const started = performance.now();
+    const run = startTsunami({ count: 40, delayMs: 15 }, { client, recorder });
+    await run.finished;
+    const elapsed = performance.now() - started;
+    await client.close();
+
+    const gap = meanGap(server.arrivals);
+    assert.ok(gap > 12 && gap < 20, `mean gap ${gap.toFixed(2)} ms, wanted about 15`);
+    assert.ok(server.maxInFlight() >= 2, 'a start waited for the previous response: not an open model');
+    assert.ok(elapsed < 39 * 15 + 30 + 400, `took ${elapsed.toFixed(0)} ms`);
+    const counts = recorder.counts();
+    assert.equal(counts.sent, 40);
+    assert.equal(counts.completed, 40);
+    assert.equal(recorder.latency.totalCount, 40);
+    assert.ok(recorder.latency.minNonZeroValue >= 30_000, 'latency below the server delay');
+  });
+});

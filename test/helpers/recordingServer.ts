@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+/** A target that notes when each request arrived and how many were open at once. */
+export type RecordingServer = {
+  url: string;
+  arrivals: number[];
+  maxInFlight: () => number;
+  close: () => Promise<void>;
+};
+
+export async function startRecordingServer(responseDelayMs = 0): Promise<RecordingServer> {
+  const arrivals: number[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const server: Server = createServer((_req, res) => {
+    arrivals.push(performance.now());
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const answer = (): void => {
+      inFlight -= 1;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '4' }).end('pong');
+    };
+    if (responseDelayMs > 0) setTimeout(answer, responseDelayMs);
+    else answer();
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/ping`,
+    arrivals,
+    maxInFlight: () => maxInFlight,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A port with nothing listening on it: bound once to learn a free number, then released. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
