@@ -1,0 +1,202 @@
+import { writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
+import { watchInterrupt } from '../run/interrupt.js';
+import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
+import { createProgressView, type ProgressMode } from '../run/progressView.js';
+import { summaryTable } from '../run/summaryTable.js';
+import { runTestSession } from '../run/testSession.js';
+import { evaluateThresholds, parseThresholds, thresholdReport, type Threshold, type ThresholdResult } from '../run/thresholds.js';
+import { UsageError } from '../usageError.js';
+
+const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type tsunami|avalanche --count N [options]
+
+Creates and triggers a test through the orchestrator's REST API, shows live progress (a bar per
+driver on a terminal, one plain line per second otherwise), prints the summary and checks thresholds.
+
+Options:
+  --orchestrator HOST:PORT  the orchestrator's REST API (required, e.g. 127.0.0.1:7070)
+  --target URL              the URL every request goes to (required, e.g. http://127.0.0.1:8080/ping)
+  --type TYPE               tsunami (fixed gap between requests) or avalanche (as fast as allowed) (required)
+  --count N                 requests per driver (required)
+  --delay-ms D              TSUNAMI: milliseconds between request starts on each driver
+  --rate R                  requests per second per driver (default: no cap)
+  --drivers K|ID,…          how many of the live drivers take part, or which ones (default: all)
+  --concurrency C           AVALANCHE: most requests in flight per driver
+  --timeout-ms T            per-request timeout
+  --threshold EXPR          pass/fail criterion on the overall figures; repeatable:
+                              p95<200  p99<=500  median<50  mean<…  max<…  min>…  mode<…  p90<…  (ms)
+                              errors<1%  (error rate)   errors<=5  (count)   rps>=900  (completed/s)
+                              operators: < <= > >= ==
+  --out FILE                write the report: FILE.json (as --json prints) or FILE.csv (the REST CSV)
+  --json                    print only the JSON result on stdout (the report plus "thresholds")
+  -h, --help                show this help
+
+Exit codes: 0 passed; 99 a threshold failed; 1 the test failed or was cancelled, or the orchestrator
+could not be reached or refused the test; 2 a bad argument; 130 interrupted (the test is cancelled).`;
+
+const OPTIONS = {
+  orchestrator: { type: 'string' },
+  target: { type: 'string' },
+  type: { type: 'string' },
+  count: { type: 'string' },
+  'delay-ms': { type: 'string' },
+  rate: { type: 'string' },
+  drivers: { type: 'string' },
+  concurrency: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  threshold: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Which flag set each request field, so the API's "field: problem" can name the flag too. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  test_type: '--type',
+  test_message_delay: '--delay-ms',
+  message_count_per_driver: '--count',
+  target_url: '--target',
+  throughput_per_driver: '--rate',
+  drivers: '--drivers',
+  concurrency: '--concurrency',
+  timeout_ms: '--timeout-ms',
+};
+
+export const EXIT_THRESHOLD_FAILED = 99;
+const EXIT_INTERRUPTED = 130;
+
+type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
+type Settings = { orchestrator: { host: string; port: number }; body: CreateTestBody; thresholds: Threshold[]; out: string | undefined; json: boolean };
+type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
+
+function parseTestType(value: string): CreateTestBody['test_type'] {
+  const type = value.toUpperCase();
+  if (type !== 'TSUNAMI' && type !== 'AVALANCHE') throw new UsageError(`--type must be tsunami or avalanche, got "${value}"`);
+  return type;
+}
+
+function parseTargetUrl(value: string, flag: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`--${flag} must be an http(s) URL, got "${value}"`);
+  return url.href;
+}
+
+function parseOut(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const extension = extname(value).toLowerCase();
+  if (extension !== '.json' && extension !== '.csv') throw new UsageError(`--out must name a .json or .csv file, got "${value}"`);
+  return value;
+}
+
+function optionalPositiveInt(value: string | undefined, flag: string): number | undefined {
+  return value === undefined ? undefined : parsePositiveInt(value, flag, 0);
+}
+
+/** A count of live drivers, or (as the API allows) a comma-separated list of driver ids. */
+function parseDrivers(value: string | undefined): number | string[] | undefined {
+  if (value === undefined || /^\d+$/.test(value.trim())) return optionalPositiveInt(value, 'drivers');
+  const ids = value.split(',').map((id) => id.trim());
+  if (ids.some((id) => id === '')) throw new UsageError(`--drivers must be a count or comma-separated driver ids, got "${value}"`);
+  return ids;
+}
+
+function parseSettings(values: FlagValues): Settings {
+  const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
+  const body: CreateTestBody = {
+    test_type: parseTestType(requireString(values.type, 'type')),
+    test_message_delay: parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0),
+    message_count_per_driver: parsePositiveInt(requireString(values.count, 'count'), 'count', 0),
+    target_url: parseTargetUrl(requireString(values.target, 'target'), 'target'),
+    throughput_per_driver: values.rate === undefined ? undefined : parseNonNegativeNumber(values.rate, 'rate', 0),
+    drivers: parseDrivers(values.drivers),
+    concurrency: optionalPositiveInt(values.concurrency, 'concurrency'),
+    timeout_ms: optionalPositiveInt(values['timeout-ms'], 'timeout-ms'),
+    trigger: true,
+  };
+  return { orchestrator, body, thresholds: parseThresholds(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
+}
+
+/** The live view goes where a person watches: stdout normally, stderr (terminal only) under --json. */
+function progressTarget(json: boolean): { mode: ProgressMode; stream: NodeJS.WriteStream } {
+  if (json) return { mode: process.stderr.isTTY ? 'tty' : 'none', stream: process.stderr };
+  return { mode: process.stdout.isTTY ? 'tty' : 'plain', stream: process.stdout };
+}
+
+function describeCreated(test: TestDetailView): string {
+  return `test ${test.test_id} triggered: ${test.config.test_type}, ${test.config.message_count_per_driver} requests per driver on ${test.driver_ids.join(', ')}`;
+}
+
+export function exitCodeFor(test: TestDetailView, results: readonly ThresholdResult[]): number {
+  if (results.some((r) => !r.ok)) return EXIT_THRESHOLD_FAILED;
+  return test.state === 'completed' ? 0 : 1;
+}
+
+async function writeReport(client: OrchestratorClient, file: string, jsonResult: () => Promise<JsonResult>, testId: string): Promise<void> {
+  const text = extname(file).toLowerCase() === '.csv' ? await client.reportCsv(testId) : `${JSON.stringify(await jsonResult(), null, 2)}\n`;
+  await writeFile(file, text).catch((error: Error) => {
+    throw new UsageError(`--out ${file}: cannot write the report: ${error.message}`);
+  });
+}
+
+async function finishRun(client: OrchestratorClient, settings: Settings, test: TestDetailView): Promise<number> {
+  const results = evaluateThresholds(settings.thresholds, test.aggregate);
+  let cached: Promise<JsonResult> | undefined;
+  const jsonResult = () => (cached ??= client.reportJson(test.test_id).then((report) => ({ ...report, thresholds: results })));
+  const human = settings.json ? (process.stderr.isTTY ? console.error : undefined) : console.log;
+  human?.(`\n${summaryTable(test)}`);
+  if (results.length > 0) human?.(`\nthresholds:\n${thresholdReport(settings.thresholds, results).map((line) => `  ${line}`).join('\n')}`);
+  if (settings.json) process.stdout.write(`${JSON.stringify(await jsonResult(), null, 2)}\n`);
+  if (settings.out) {
+    await writeReport(client, settings.out, jsonResult, test.test_id);
+    human?.(`report written to ${settings.out}`);
+  }
+  return exitCodeFor(test, results);
+}
+
+async function runTest(settings: Settings): Promise<number> {
+  const client = new OrchestratorClient(settings.orchestrator);
+  const { mode, stream } = progressTarget(settings.json);
+  const interrupt = watchInterrupt();
+  try {
+    const outcome = await runTestSession({
+      client,
+      body: settings.body,
+      progress: createProgressView(mode, stream),
+      interrupted: interrupt.signaled,
+      onCreated: (test) => {
+        if (mode !== 'none') stream.write(`${describeCreated(test)}\n`);
+      },
+    });
+    if (!outcome.interrupted) return await finishRun(client, settings, outcome.test);
+    console.error(`\n${summaryTable(outcome.test)}\nstampede run: interrupted; test ${outcome.test.test_id} cancelled`);
+    return EXIT_INTERRUPTED;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** The API's refusals: a bad field is the user's argument (exit 2), a conflict is the cluster's state (exit 1). */
+function refusalExitCode(error: OrchestratorError): number {
+  if (error.status === 400) {
+    const flag = error.field ? FLAG_OF_FIELD[error.field] : undefined;
+    throw new UsageError(flag ? `${flag}: ${error.message}` : error.message);
+  }
+  console.error(`stampede run: ${error.message}`);
+  return 1;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, OPTIONS);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede run --help\`)`);
+  const settings = parseSettings(values);
+  try {
+    return await runTest(settings);
+  } catch (error) {
+    if (error instanceof OrchestratorError) return refusalExitCode(error);
+    throw error;
+  }
+}

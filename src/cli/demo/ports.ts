@@ -1,0 +1,31 @@
+import { createServer, connect } from 'node:net';
+import { UsageError } from '../usageError.js';
+
+const HOST = '127.0.0.1';
+const PROBE_TIMEOUT_MS = 1_000;
+
+/** A port the demo is about to give one of its servers must be free now, or the user picks another. */
+export function requireFreePort(port: number, flag: string, why?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      const problem = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${error.message})`;
+      reject(new UsageError(`${flag}: ${HOST}:${port} ${problem}${why ? ` (${why})` : ''}; pick another with ${flag}`));
+    });
+    probe.listen(port, HOST, () => probe.close(() => resolve()));
+  });
+}
+
+/** Whether something accepts TCP connections there (on the broker port: the demo then uses that broker). */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -1,0 +1,123 @@
+import { request } from 'undici';
+import type { DriverRecord } from '../../orchestrator/driverRegistry.js';
+import type { TestDetailView, TestReportView } from '../../orchestrator/testViews.js';
+import { UnreachableError } from '../usageError.js';
+
+export type { DriverRecord, TestDetailView, TestReportView };
+
+/** The body of POST /api/tests as the CLI sends it (snake_case, as on the wire). */
+export type CreateTestBody = {
+  test_type: 'TSUNAMI' | 'AVALANCHE';
+  test_message_delay: number;
+  message_count_per_driver: number;
+  target_url: string;
+  throughput_per_driver?: number;
+  drivers?: number | string[];
+  timeout_ms?: number;
+  concurrency?: number;
+  trigger: boolean;
+};
+
+/** The orchestrator answered, but refused: `status` 400 names a `field`, 409 says why the test cannot start. */
+export class OrchestratorError extends Error {
+  override readonly name = 'OrchestratorError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+/** The orchestrator's REST API; every failure becomes one line a user can act on. */
+export class OrchestratorClient {
+  readonly baseUrl: string;
+
+  constructor(address: { host: string; port: number }) {
+    const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+    this.baseUrl = `http://${host}:${address.port}`;
+  }
+
+  createTest(body: CreateTestBody): Promise<TestDetailView> {
+    return this.json('POST', '/api/tests', body);
+  }
+
+  getTest(testId: string): Promise<TestDetailView> {
+    return this.json('GET', `/api/tests/${encodeURIComponent(testId)}`);
+  }
+
+  cancelTest(testId: string): Promise<TestDetailView> {
+    return this.json('POST', `/api/tests/${encodeURIComponent(testId)}/cancel`);
+  }
+
+  reportJson(testId: string): Promise<TestReportView> {
+    return this.json('GET', `/api/tests/${encodeURIComponent(testId)}/report?format=json`);
+  }
+
+  reportCsv(testId: string): Promise<string> {
+    return this.text('GET', `/api/tests/${encodeURIComponent(testId)}/report?format=csv`);
+  }
+
+  drivers(): Promise<DriverRecord[]> {
+    return this.json('GET', '/api/drivers');
+  }
+
+  private async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const text = await this.text(method, path, body);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new UnreachableError(`${this.baseUrl} answered ${method} ${path} with something that is not JSON: is it really the orchestrator?`);
+    }
+  }
+
+  private async text(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+    const url = `${this.baseUrl}${path}`;
+    const response = await request(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      bodyTimeout: REQUEST_TIMEOUT_MS,
+    }).catch((error: unknown) => {
+      throw new UnreachableError(`cannot reach the orchestrator at ${this.baseUrl}: ${networkReason(error)}`);
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw refusal(response.statusCode, text, `${method} ${path}`);
+    return text;
+  }
+}
+
+function refusal(status: number, text: string, what: string): OrchestratorError {
+  const parsed = parseErrorBody(text);
+  if ((status === 400 || status === 409 || status === 404) && parsed.message) return new OrchestratorError(parsed.message, status, parsed.field);
+  return new OrchestratorError(`the orchestrator answered ${what} with HTTP ${status}: ${parsed.message ?? text.slice(0, 200)}`, status, parsed.field);
+}
+
+function parseErrorBody(text: string): { message?: string; field?: string } {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; field?: unknown };
+    return { message: typeof body.message === 'string' ? body.message : undefined, field: typeof body.field === 'string' ? body.field : undefined };
+  } catch {
+    return {};
+  }
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`,
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+};
+
+function networkReason(error: unknown): string {
+  const { code, message, cause } = error as { code?: string; message?: string; cause?: { code?: string } };
+  const known = NETWORK_REASONS[code ?? ''] ?? NETWORK_REASONS[cause?.code ?? ''];
+  return known ?? message ?? String(error);
+}

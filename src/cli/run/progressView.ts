@@ -1,0 +1,121 @@
+import type { DriverFigures, Figures } from '../../orchestrator/testFigures.js';
+import type { TestDetailView } from '../../orchestrator/testViews.js';
+import { alignColumns, errorPercent } from './summaryTable.js';
+import { formatNumber } from './thresholds.js';
+
+/** Live progress of one test: fed every poll, told once when the test is over. */
+export type ProgressView = { update(view: TestDetailView): void; finish(view: TestDetailView): void };
+
+export type ProgressMode = 'tty' | 'plain' | 'none';
+
+type Output = Pick<NodeJS.WriteStream, 'write'> & { columns?: number };
+
+const PLAIN_INTERVAL_MS = 1_000;
+const BAR_WIDTH = 24;
+
+export function createProgressView(mode: ProgressMode, output: Output, now: () => number = Date.now): ProgressView {
+  if (mode === 'tty') return new TtyProgressView(output);
+  if (mode === 'plain') return new PlainProgressView(output, now);
+  return { update: () => undefined, finish: () => undefined };
+}
+
+/** Redraws its lines in place: cursor back up over the previous frame, clear to the end, draw again. */
+class TtyProgressView implements ProgressView {
+  #drawnLines = 0;
+
+  constructor(private readonly output: Output) {}
+
+  update(view: TestDetailView): void {
+    const width = this.output.columns || 120;
+    const lines = ttyProgressLines(view).map((line) => line.slice(0, Math.max(20, width - 1)));
+    const rewind = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}F\x1b[J` : '';
+    this.output.write(`${rewind}${lines.join('\n')}\n`);
+    this.#drawnLines = lines.length;
+  }
+
+  finish(view: TestDetailView): void {
+    this.update(view);
+    this.#drawnLines = 0;
+  }
+}
+
+/** For logs: one line at most every second, and always the last figures. */
+class PlainProgressView implements ProgressView {
+  readonly #startedAt: number;
+  #lastPrintedAt = -Infinity;
+  #lastFigures = '';
+
+  constructor(
+    private readonly output: Output,
+    private readonly now: () => number,
+  ) {
+    this.#startedAt = now();
+  }
+
+  update(view: TestDetailView): void {
+    if (this.now() - this.#lastPrintedAt < PLAIN_INTERVAL_MS) return;
+    this.print(view);
+  }
+
+  finish(view: TestDetailView): void {
+    if (figuresText(view) !== this.#lastFigures) this.print(view);
+  }
+
+  private print(view: TestDetailView): void {
+    this.#lastPrintedAt = this.now();
+    this.#lastFigures = figuresText(view);
+    this.output.write(`${plainProgressLine(view, this.#lastPrintedAt - this.#startedAt)}\n`);
+  }
+}
+
+/** `t=3.0s sent=120/200 completed=118 errors=0 rps=40.1 p50=1.2ms p99=3.4ms` */
+export function plainProgressLine(view: TestDetailView, elapsedMs: number): string {
+  return `t=${(elapsedMs / 1000).toFixed(1)}s ${figuresText(view)}`;
+}
+
+function figuresText(view: TestDetailView): string {
+  const a = view.aggregate;
+  return [
+    `sent=${a.sent}/${plannedRequests(view)}`,
+    `completed=${a.completed}`,
+    `errors=${a.error_count}`,
+    `rps=${a.rps === null ? '-' : a.rps.toFixed(1)}`,
+    `p50=${millis(a.latency.median)}`,
+    `p99=${millis(a.latency.p99)}`,
+  ].join(' ');
+}
+
+/** One bar per driver, then the overall counts and latencies. */
+export function ttyProgressLines(view: TestDetailView): string[] {
+  const perDriver = view.config.message_count_per_driver;
+  const driverRows = view.drivers.map((d) => driverRow(d, perDriver));
+  const overall = overallRow(view.aggregate, plannedRequests(view));
+  const latency = view.aggregate.latency;
+  const latencyLine = `latency  median ${millis(latency.median)}  p95 ${millis(latency.p95)}  p99 ${millis(latency.p99)}   ${view.state}`;
+  return [...alignColumns([...driverRows, overall]), latencyLine];
+}
+
+function driverRow(d: DriverFigures, perDriver: number): string[] {
+  return [d.node_id, bar(d.progress), ...counts(d, perDriver)];
+}
+
+function overallRow(f: Figures, planned: number): string[] {
+  return ['overall', bar(planned > 0 ? f.sent / planned : 0), ...counts(f, planned)];
+}
+
+function counts(f: Figures, planned: number): string[] {
+  return [`${f.sent}/${planned}`, `completed ${f.completed}`, `errors ${f.error_count} (${errorPercent(f)})`, `${f.rps === null ? '-' : f.rps.toFixed(1)} req/s`];
+}
+
+function bar(fraction: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
+}
+
+function plannedRequests(view: TestDetailView): number {
+  return view.config.message_count_per_driver * view.driver_ids.length;
+}
+
+function millis(value: number | null): string {
+  return value === null ? '-' : `${formatNumber(value)}ms`;
+}

@@ -1,0 +1,28 @@
+import type { DriverFigures, Figures, Latency } from '../../src/orchestrator/testFigures.js';
+import type { TestDetailView } from '../../src/orchestrator/testViews.js';
+
+export const LATENCY: Latency = { min: 0.5, max: 40, mean: 3.2, median: 2.5, mode: 2.1, p90: 6, p95: 245.1, p99: 300 };
+
+export function figures(overrides: Partial<Figures> = {}): Figures {
+  return { sent: 400, completed: 400, errors: {}, error_count: 0, in_flight: 0, late_starts: 0, rps: 950, elapsed_ms: 2_000, latency: LATENCY, approximate: false, ...overrides };
+}
+
+export function driverFigures(nodeId: string, overrides: Partial<DriverFigures> = {}): DriverFigures {
+  return { ...figures({ sent: 200, completed: 200, rps: 475 }), node_id: nodeId, reports: 5, final: true, outcome: 'completed', reason: null, progress: 1, ...overrides };
+}
+
+export function testView(overrides: Partial<TestDetailView> = {}): TestDetailView {
+  return {
+    test_id: 'test-abc',
+    state: 'completed',
+    reason: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    triggered_at: '2026-01-01T00:00:00.100Z',
+    finished_at: '2026-01-01T00:00:02.100Z',
+    config: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200, target_url: 'http://127.0.0.1:8080/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, max_duration_s: null },
+    driver_ids: ['driver-a', 'driver-b'],
+    aggregate: figures(),
+    drivers: [driverFigures('driver-a'), driverFigures('driver-b')],
+    ...overrides,
+  };
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { eventually, freePort, getJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from '../helpers/processes.js';
+
+type Figures = { sent: number; completed: number; error_count: number };
+type Report = { test_id: string; state: string; aggregate: Figures; drivers: (Figures & { node_id: string })[]; thresholds: { expression: string; ok: boolean; actual: number | null }[] };
+
+async function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = startCli(['run', ...args]);
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
+  const code = await child.exited;
+  clearTimeout(timer);
+  return { code, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+async function getText(url: string): Promise<string> {
+  const response = await request(url);
+  return response.body.text();
+}
+
+describe('stampede run against a real orchestrator, 2 drivers and the target', () => {
+  let orchestrator: { child: Child; url: string; port: number };
+  let targetUrl: string;
+  let defaults: Record<string, string>;
+  /** The flags of a small AVALANCHE test on our two drivers; an override of undefined drops a flag. */
+  const runArgs = (overrides: Record<string, string | undefined> = {}, extra: string[] = []) => [
+    ...Object.entries({ ...defaults, ...overrides }).flatMap(([flag, value]) => (value === undefined ? [] : [`--${flag}`, value])),
+    ...extra,
+  ];
+  const dir = tempDir('stampede-run-');
+
+  before(async () => {
+    const target = await startTarget();
+    targetUrl = `${target.url}/ping`;
+    orchestrator = await startOrchestratorProcess();
+    const drivers = await Promise.all([startDriverProcess(orchestrator.url), startDriverProcess(orchestrator.url)]);
+    const ids = drivers.map((d) => d.nodeId);
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => ids.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
+    // The test broker is shared: naming our drivers keeps other suites' drivers out of these tests.
+    defaults = { orchestrator: `127.0.0.1:${orchestrator.port}`, target: targetUrl, type: 'avalanche', count: '300', drivers: ids.join(',') };
+  });
+  after(() => stopAllChildren());
+
+  it('exits 99 and names an impossible threshold; --out x.csv is the REST CSV exactly', async () => {
+    const csvFile = join(dir, 'x.csv');
+    const { code, stdout, stderr } = await runCli(runArgs({ out: csvFile }, ['--threshold', 'p99<0.001', '--threshold', 'errors<1%']));
+    assert.equal(code, 99, stderr);
+    assert.match(stdout, /✗ p99<0\.001: actual [\d.]+ ms \(over by [\d.]+ ms\)/);
+    assert.match(stdout, /✓ errors<1%: actual 0%/);
+    assert.match(stdout, /^ {2}overall +600 +0 \(0\.00%\)/m);
+    const testId = /test (test-\S+) triggered/.exec(stdout)?.[1];
+    assert.ok(testId, stdout);
+    assert.equal(readFileSync(csvFile, 'utf8'), await getText(`${orchestrator.url}/api/tests/${testId}/report?format=csv`));
+  });
+
+  it('exits 0 with passing thresholds; --json prints only the report plus thresholds, and --out x.json is the same', async () => {
+    const jsonFile = join(dir, 'x.json');
+    const { code, stdout, stderr } = await runCli(runArgs({ out: jsonFile }, ['--threshold', 'errors<1%', '--threshold', 'p99<5000', '--json']));
+    assert.equal(code, 0, stderr);
+    const printed = JSON.parse(stdout) as Report;
+    assert.equal(printed.state, 'completed');
+    assert.deepEqual(printed.thresholds.map((t) => [t.expression, t.ok]), [['errors<1%', true], ['p99<5000', true]]);
+    const report = await getJson<Report>(`${orchestrator.url}/api/tests/${printed.test_id}/report`);
+    assert.deepEqual(printed.aggregate, report.aggregate);
+    assert.deepEqual({ ...printed, thresholds: undefined }, { ...report, thresholds: undefined });
+    assert.deepEqual(JSON.parse(readFileSync(jsonFile, 'utf8')), printed);
+  });
+
+  it('prints plain progress lines when stdout is not a terminal', async () => {
+    const { code, stdout } = await runCli(runArgs({ type: 'tsunami', 'delay-ms': '5' }));
+    assert.equal(code, 0);
+    assert.match(stdout, /^t=\d+\.\ds sent=\d+\/600 completed=\d+ errors=0 rps=\S+ p50=\S+ p99=\S+$/m);
+    assert.ok(!stdout.includes('\x1b['), 'no ANSI escapes');
+  });
+
+  it('says in one line that the orchestrator cannot be reached, and exits 1', async () => {
+    const port = await freePort();
+    const { code, stderr } = await runCli(['--orchestrator', `127.0.0.1:${port}`, '--target', targetUrl, '--type', 'avalanche', '--count', '10']);
+    assert.equal(code, 1);
+    assert.equal(stderr.trim(), `stampede: cannot reach the orchestrator at http://127.0.0.1:${port}: connection refused`);
+  });
+
+  it("passes on the API's refusal: 409 (drivers not alive) exits 1, 400 (a bad field) exits 2 naming the flag", async () => {
+    const conflict = await runCli(runArgs({ drivers: 'no-such-driver' }));
+    assert.equal(conflict.code, 1);
+    assert.equal(conflict.stderr.trim(), 'stampede run: drivers not alive: no-such-driver');
+    const badField = await runCli(runArgs({ type: 'tsunami' }));
+    assert.equal(badField.code, 2);
+    assert.match(badField.stderr.trim(), /^stampede: --delay-ms: test_message_delay: must be > 0[^\n]*$/);
+  });
+
+  for (const [args, named] of [
+    [['--bogus'], '--bogus'],
+    [['--threshold', 'p95<<3'], '--threshold "p95<<3"'],
+    [['--count', '0'], '--count'],
+    [['--type', 'flood'], '--type'],
+    [['--out', 'report.txt'], '--out'],
+  ] as const) {
+    it(`refuses ${args.join(' ')} with one line naming ${named} and exit 2, before creating any test`, async () => {
+      const before = await getJson<unknown[]>(`${orchestrator.url}/api/tests`);
+      const { code, stderr } = await runCli(runArgs({}, [...args]));
+      assert.equal(code, 2);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assert.ok(stderr.includes(named), stderr);
+      assert.equal((await getJson<unknown[]>(`${orchestrator.url}/api/tests`)).length, before.length);
+    });
+  }
+});
