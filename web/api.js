@@ -1,0 +1,40 @@
+/** The orchestrator's REST API. Every call resolves to `{ ok, status, body }` and never throws on HTTP errors. */
+
+async function call(method, path, body) {
+  const init = { method, headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  try {
+    const response = await fetch(path, init);
+    const text = await response.text();
+    return { ok: response.ok, status: response.status, body: parseJson(text) };
+  } catch (error) {
+    return { ok: false, status: 0, body: { error: 'Network Error', message: `orchestrator unreachable: ${error.message}` } };
+  }
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+export function createTest(body) {
+  return call('POST', '/api/tests', body);
+}
+
+export function triggerTest(testId) {
+  return call('POST', `/api/tests/${encodeURIComponent(testId)}/trigger`);
+}
+
+export function cancelTest(testId) {
+  return call('POST', `/api/tests/${encodeURIComponent(testId)}/cancel`);
+}
+
+export function fetchReport(testId) {
+  return call('GET', `/api/tests/${encodeURIComponent(testId)}/report`);
+}

@@ -1,0 +1,124 @@
+import { cancelTest, fetchReport, triggerTest } from './api.js';
+import { TestCharts } from './charts.js';
+import { setupCreateForm } from './controlForm.js';
+import { byTestId, setText } from './dom.js';
+import { DriversPanel } from './driversPanel.js';
+import { HistoryPanel, testHash } from './historyPanel.js';
+import { LiveStream } from './live.js';
+import { isFinished, TestPanel } from './testPanel.js';
+import { Timeline } from './timeline.js';
+
+const page = document.body;
+const driversPanel = new DriversPanel(page);
+const historyPanel = new HistoryPanel(page);
+const testPanel = new TestPanel(page);
+const charts = new TestCharts(byTestId(page, 'throughput-chart'), byTestId(page, 'latency-chart'));
+const timeline = new Timeline();
+const live = new LiveStream({ onConnection: showConnection, onDrivers: showDrivers, onTests: showTests, onTest: showTest });
+
+const view = {
+  drivers: [],
+  tests: [],
+  test: null,
+  selectedId: null,
+  /** with no test named in the URL, the page follows the newest test as tests are created */
+  followNewest: true,
+};
+
+function selectedFromHash() {
+  const match = /^#test=(.+)$/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+function select(testId) {
+  if (testId === view.selectedId) return;
+  view.selectedId = testId;
+  view.test = null;
+  timeline.reset();
+  charts.clear();
+  setText(byTestId(page, 'control-message'), '');
+  testPanel.showNothing();
+  historyPanel.show(view.tests, testId);
+  live.watch(testId);
+  if (testId) loadReport(testId);
+}
+
+/** The report's timeline gives the charts the part of the run that happened before the page watched. */
+async function loadReport(testId) {
+  const response = await fetchReport(testId);
+  if (!response.ok || view.selectedId !== testId) return;
+  timeline.mergeReport(response.body.timeline);
+  showTest(view.test ?? response.body);
+}
+
+function showConnection(connected) {
+  const indicator = byTestId(page, 'connection');
+  indicator.setAttribute('data-state', connected ? 'live' : 'reconnecting');
+  setText(indicator, connected ? 'live' : 'reconnecting…');
+}
+
+function showDrivers(drivers) {
+  view.drivers = drivers;
+  driversPanel.show(drivers, liveFiguresOf);
+}
+
+function showTests(tests) {
+  view.tests = tests;
+  historyPanel.show(tests, view.selectedId);
+  const newest = tests[0]?.test_id ?? null;
+  if (view.followNewest && newest) select(newest);
+}
+
+function showTest(test) {
+  if (test.test_id !== view.selectedId) return;
+  view.test = test;
+  timeline.addFigures(test.drivers);
+  testPanel.show(test, rateOf);
+  charts.show(timeline, new Set(test.drivers.filter((d) => d.final).map((d) => d.node_id)));
+  driversPanel.show(view.drivers, liveFiguresOf);
+}
+
+/** While a driver runs, its current pace; once it is done, its average over the whole run. */
+function rateOf(driverFigures) {
+  if (driverFigures.final || isFinished(view.test)) return driverFigures.rps;
+  return timeline.currentRate(driverFigures.node_id) ?? driverFigures.rps;
+}
+
+function liveFiguresOf(nodeId) {
+  const figures = view.test?.drivers.find((d) => d.node_id === nodeId);
+  if (!figures) return null;
+  return { sent: figures.sent, completed: figures.completed, errors: figures.error_count, rate: rateOf(figures) };
+}
+
+async function control(action) {
+  const testId = view.selectedId;
+  const message = byTestId(page, 'control-message');
+  setText(message, '');
+  const response = await action(testId);
+  if (!response.ok) {
+    setText(message, response.body?.message ?? `request failed (HTTP ${response.status})`);
+    message.setAttribute('data-kind', 'error');
+  }
+}
+
+function openTest(testId) {
+  view.followNewest = false;
+  if (location.hash === testHash(testId)) select(testId);
+  else location.hash = testHash(testId);
+}
+
+window.addEventListener('hashchange', () => {
+  const testId = selectedFromHash();
+  view.followNewest = testId === null;
+  select(testId ?? view.tests[0]?.test_id ?? null);
+});
+byTestId(page, 'trigger-button').addEventListener('click', () => control(triggerTest));
+byTestId(page, 'cancel-button').addEventListener('click', () => control(cancelTest));
+setupCreateForm(byTestId(page, 'create-form'), (test) => openTest(test.test_id));
+setInterval(() => driversPanel.tick(Date.now()), 1000);
+
+const initial = selectedFromHash();
+view.followNewest = initial === null;
+testPanel.showNothing();
+if (initial) select(initial);
+else live.watch(null);

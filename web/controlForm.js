@@ -1,0 +1,83 @@
+/* global CSS */
+import { createTest } from './api.js';
+import { byTestId, setText } from './dom.js';
+
+const DEFAULT_TSUNAMI_DELAY_MS = 20;
+const OPTIONAL_FIELDS = ['test_message_delay', 'message_count_per_driver', 'throughput_per_driver', 'target_url'];
+
+/**
+ * The "New test" form. Values go to the API as typed: the API validates, and its 400 answer names
+ * the field, whose message is then shown beside that field.
+ */
+export function setupCreateForm(form, onCreated) {
+  form.elements.namedItem('test_type').addEventListener('change', () => suggestDelay(form));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const trigger = event.submitter?.value === 'create-trigger';
+    clearMessages(form);
+    setBusy(form, true);
+    const response = await createTest(requestBody(form, trigger));
+    setBusy(form, false);
+    if (response.ok) {
+      showFormMessage(form, `Created ${response.body.test_id}${trigger ? ' and triggered it' : ''}.`, 'ok');
+      onCreated(response.body);
+    } else showError(form, response);
+  });
+}
+
+/** AVALANCHE needs a delay of 0 and TSUNAMI one above 0: switching type keeps a valid pairing. */
+function suggestDelay(form) {
+  const delay = form.elements.namedItem('test_message_delay');
+  const avalanche = form.elements.namedItem('test_type').value === 'AVALANCHE';
+  if (avalanche) delay.value = '0';
+  else if (Number(delay.value) <= 0) delay.value = String(DEFAULT_TSUNAMI_DELAY_MS);
+}
+
+function requestBody(form, trigger) {
+  const value = (name) => form.elements.namedItem(name).value.trim();
+  const body = { test_type: value('test_type') };
+  for (const name of OPTIONAL_FIELDS) if (value(name) !== '') body[name] = value(name);
+  const drivers = driversValue(value('drivers'));
+  if (drivers !== undefined) body.drivers = drivers;
+  if (trigger) body.trigger = true;
+  return body;
+}
+
+/** Blank is every alive driver; a number is that many of them; anything else is a list of ids. */
+function driversValue(text) {
+  if (text === '') return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+function showError(form, response) {
+  const { field, message } = response.body ?? {};
+  const beside = field ? form.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`) : null;
+  if (response.status === 400 && beside) {
+    setText(beside, withoutFieldPrefix(message ?? 'invalid', field));
+    form.elements.namedItem(field)?.setAttribute('aria-invalid', 'true');
+    return;
+  }
+  showFormMessage(form, message ?? `request failed (HTTP ${response.status})`, 'error');
+}
+
+/** The API says "field: problem"; beside the field itself the name is redundant. */
+function withoutFieldPrefix(message, field) {
+  return message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+}
+
+function clearMessages(form) {
+  for (const error of form.querySelectorAll('.field-error')) setText(error, '');
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  showFormMessage(form, '', 'ok');
+}
+
+function showFormMessage(form, text, kind) {
+  const message = byTestId(form, 'form-message');
+  setText(message, text);
+  message.setAttribute('data-kind', kind);
+}
+
+function setBusy(form, busy) {
+  for (const button of form.querySelectorAll('button')) button.disabled = busy;
+}

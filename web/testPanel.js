@@ -1,0 +1,177 @@
+import { byTestId, el, setCell, setText, syncRows } from './dom.js';
+import { DASH, formatCount, formatDateTime, formatDuration, formatMs, formatPercent, formatRate } from './format.js';
+
+const LATENCY_KEYS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'];
+/** Ordered from fast to slow, the way the bars are read. */
+const DISTRIBUTION_KEYS = ['min', 'mode', 'median', 'mean', 'p90', 'p95', 'p99', 'max'];
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+export function isFinished(test) {
+  return FINISHED.has(test.state);
+}
+
+/** The shown test: state, configuration, progress, figures, latency distribution and errors. */
+export class TestPanel {
+  constructor(root) {
+    this.root = root;
+    this.find = (id) => byTestId(root, id);
+  }
+
+  showNothing() {
+    this.find('test-empty').hidden = false;
+    this.find('test-detail').hidden = true;
+  }
+
+  /** `rateOf(driverFigures)` gives the driver's completed/s to show. */
+  show(test, rateOf) {
+    this.find('test-empty').hidden = true;
+    this.find('test-detail').hidden = false;
+    this.#showHeader(test);
+    this.#showConfig(test);
+    this.#showTiles(test.aggregate);
+    syncRows(this.find('progress-body'), test.drivers, (d) => d.node_id, createProgressRow, (row, d, i) => fillProgressRow(row, d, i, test, rateOf(d)));
+    this.#showLatency(test);
+    this.#showDistribution(test.aggregate.latency);
+    this.#showErrors(test.aggregate);
+  }
+
+  #showHeader(test) {
+    setText(this.find('test-id'), test.test_id);
+    const state = this.find('test-state');
+    setText(state, test.state);
+    state.setAttribute('data-state', test.state);
+    const reason = this.find('test-reason');
+    reason.hidden = !test.reason;
+    reason.setAttribute('data-state', test.state);
+    setText(reason, test.reason ? `Reason: ${test.reason}` : '');
+    this.find('trigger-button').disabled = test.state !== 'created';
+    this.find('cancel-button').disabled = isFinished(test);
+  }
+
+  #showConfig(test) {
+    const c = test.config;
+    const items = [
+      ['Type', c.test_type],
+      ['Delay', c.test_type === 'TSUNAMI' ? formatMs(c.test_message_delay) : DASH],
+      ['Count per driver', formatCount(c.message_count_per_driver)],
+      ['Throughput cap', c.throughput_per_driver ? `${formatRate(c.throughput_per_driver)} per driver` : 'none'],
+      ['Target', c.target_url ?? "each driver's own --target"],
+      ['Drivers', String(test.driver_ids.length)],
+      ['Created', formatDateTime(test.created_at)],
+      ['Triggered', formatDateTime(test.triggered_at)],
+      ['Finished', formatDateTime(test.finished_at)],
+    ];
+    const list = this.find('test-config');
+    syncRows(list, items, ([term]) => term, createConfigItem, (item, [term, value]) => {
+      setText(item.firstElementChild, term);
+      setText(item.lastElementChild, value);
+      item.lastElementChild.title = value;
+    });
+  }
+
+  #showTiles(aggregate) {
+    setCell(this.find('agg-sent'), formatCount(aggregate.sent), aggregate.sent);
+    setCell(this.find('agg-completed'), formatCount(aggregate.completed), aggregate.completed);
+    setCell(this.find('agg-errors'), formatCount(aggregate.error_count), aggregate.error_count);
+    setCell(this.find('agg-in_flight'), formatCount(aggregate.in_flight), aggregate.in_flight);
+    setCell(this.find('agg-rps'), formatRate(aggregate.rps), aggregate.rps);
+    setCell(this.find('agg-elapsed'), formatDuration(aggregate.elapsed_ms), aggregate.elapsed_ms);
+  }
+
+  #showLatency(test) {
+    for (const key of LATENCY_KEYS) setCell(this.find(`agg-${key}`), formatMs(test.aggregate.latency[key]), test.aggregate.latency[key]);
+    this.find('approximate').hidden = !test.aggregate.approximate;
+    syncRows(this.find('latency-drivers-body'), test.drivers, (d) => d.node_id, createLatencyRow, fillLatencyRow);
+  }
+
+  #showDistribution(latency) {
+    const box = this.find('distribution');
+    const slowest = Math.max(0, ...DISTRIBUTION_KEYS.map((k) => latency[k] ?? 0));
+    const bars = DISTRIBUTION_KEYS.map((key) => ({ key, value: latency[key] }));
+    syncRows(box, bars, (b) => b.key, createDistributionBar, (bar, { key, value }) => {
+      bar.setAttribute('data-testid', `dist-${key}`);
+      setText(bar.firstElementChild, key);
+      bar.querySelector('.bar-fill').style.width = `${slowest > 0 && value !== null ? (value / slowest) * 100 : 0}%`;
+      setCell(bar.lastElementChild, formatMs(value), value);
+    });
+  }
+
+  #showErrors(aggregate) {
+    const kinds = Object.entries(aggregate.errors).sort((a, b) => b[1] - a[1]);
+    this.find('errors-empty').hidden = kinds.length > 0;
+    this.find('errors-table').hidden = kinds.length === 0;
+    syncRows(this.find('errors-body'), kinds, ([kind]) => kind, createErrorRow, (row, [kind, count], index) => {
+      row.setAttribute('data-testid', `error-row-${index}`);
+      setCell(byTestId(row, 'kind'), kind, kind);
+      setCell(byTestId(row, 'count'), formatCount(count), count);
+      setText(byTestId(row, 'share'), aggregate.completed > 0 ? formatPercent(count / aggregate.completed) : DASH);
+    });
+  }
+}
+
+function createConfigItem() {
+  return el('div', { className: 'config-item' }, el('dt'), el('dd'));
+}
+
+function createProgressRow() {
+  const bar = el('div', { className: 'bar', 'data-testid': 'progress-bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, el('div', { className: 'bar-fill' }));
+  return el(
+    'tr',
+    {},
+    el('td', { 'data-testid': 'node-id', className: 'mono' }),
+    el('td', { className: 'bar-cell' }, bar),
+    el('td', { 'data-testid': 'sent', 'data-label': 'sent', className: 'num' }),
+    el('td', { 'data-testid': 'completed', 'data-label': 'completed', className: 'num' }),
+    el('td', { 'data-testid': 'errors', 'data-label': 'errors', className: 'num' }),
+    el('td', { 'data-testid': 'rate', 'data-label': 'rate', className: 'num' }),
+    el('td', { 'data-testid': 'outcome', 'data-label': 'outcome' }),
+  );
+}
+
+function fillProgressRow(row, driver, index, test, rate) {
+  row.setAttribute('data-testid', `test-driver-row-${index}`);
+  row.setAttribute('data-node-id', driver.node_id);
+  const cell = (name) => byTestId(row, name);
+  setCell(cell('node-id'), driver.node_id, driver.node_id);
+  cell('node-id').title = driver.node_id;
+  const percent = Math.round(driver.progress * 100);
+  const bar = cell('progress-bar');
+  bar.setAttribute('aria-valuenow', String(percent));
+  bar.title = `${percent} %`;
+  bar.firstElementChild.style.width = `${percent}%`;
+  bar.classList.toggle('bar-done', driver.progress >= 1);
+  setCell(cell('sent'), `${formatCount(driver.sent)} / ${formatCount(test.config.message_count_per_driver)}`, driver.sent);
+  setCell(cell('completed'), formatCount(driver.completed), driver.completed);
+  setCell(cell('errors'), formatCount(driver.error_count), driver.error_count);
+  setCell(cell('rate'), formatRate(rate), rate);
+  setCell(cell('outcome'), outcomeOf(driver, test), driver.outcome);
+  cell('outcome').title = driver.reason ?? '';
+}
+
+function outcomeOf(driver, test) {
+  if (driver.outcome) return driver.outcome;
+  if (test.state === 'created') return 'waiting for trigger';
+  if (driver.reports === 0) return isFinished(test) ? 'no report' : 'starting';
+  return isFinished(test) ? 'no final report' : 'running';
+}
+
+function createLatencyRow() {
+  return el('tr', {}, el('th', { scope: 'row', className: 'mono', 'data-testid': 'node-id' }), ...LATENCY_KEYS.map((key) => el('td', { className: 'num', 'data-testid': key, 'data-label': key })));
+}
+
+function fillLatencyRow(row, driver, index) {
+  row.setAttribute('data-testid', `latency-row-${index}`);
+  row.setAttribute('data-node-id', driver.node_id);
+  const name = byTestId(row, 'node-id');
+  setText(name, driver.approximate ? `${driver.node_id} (approx.)` : driver.node_id);
+  name.title = driver.node_id;
+  for (const key of LATENCY_KEYS) setCell(byTestId(row, key), formatMs(driver.latency[key]), driver.latency[key]);
+}
+
+function createDistributionBar() {
+  return el('div', { className: 'dist-row' }, el('span', { className: 'dist-label' }), el('div', { className: 'bar' }, el('div', { className: 'bar-fill' })), el('span', { className: 'dist-value num' }));
+}
+
+function createErrorRow() {
+  return el('tr', {}, el('td', { 'data-testid': 'kind', className: 'mono' }), el('td', { 'data-testid': 'count', className: 'num' }), el('td', { 'data-testid': 'share', className: 'num' }));
+}
