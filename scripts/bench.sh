@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds, makes sure the peers (wrk, nginx, autocannon, vegeta) and a Kafka broker are there, then runs
+# the benchmarks one at a time (load generator and target share the machine's cores). Each prints a
+# markdown table. Usage: scripts/bench.sh [benchmark ...]   (default: all, in the order below)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+all_benchmarks=(throughput rateAccuracy tsunamiGap latencyTruth driverCost ingest endToEnd)
+benchmarks=("${@:-${all_benchmarks[@]}}")
+
+bash scripts/ensure-system-packages.sh
+npx tsc -p tsconfig.json
+
+# vegeta is the fixed-rate peer; Go builds it once into GOPATH/bin.
+VEGETA_VERSION="v12.13.0"
+if command -v go >/dev/null 2>&1; then export PATH="$PATH:$(go env GOPATH)/bin"; fi
+if ! command -v vegeta >/dev/null 2>&1; then
+  if command -v go >/dev/null 2>&1; then
+    echo "installing vegeta $VEGETA_VERSION (go install)"
+    go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" >/dev/null 2>&1
+  else
+    echo "error: vegeta is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
+    exit 1
+  fi
+fi
+
+started_kafka=""
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+  port="${STAMPEDE_BENCH_KAFKA_PORT:-19092}"
+  # A broker already on the port (e.g. the tests') is used and left running.
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    node bin/stampede.js kafka start --port "$port" --data-dir .stampede/test-kafka
+    started_kafka="yes"
+  fi
+  export KAFKA_BROKERS="127.0.0.1:$port"
+fi
+cleanup() { if [ -n "$started_kafka" ]; then node bin/stampede.js kafka stop --data-dir .stampede/test-kafka || true; fi; }
+trap cleanup EXIT
+
+echo "# Stampede benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Node $(node --version)"
+for benchmark in "${benchmarks[@]}"; do
+  # Other work on the machine skews every figure: the load average says how busy it was.
+  echo -e "\n(load average before $benchmark: $(cut -d' ' -f1-3 /proc/loadavg))"
+  node "dist/bench/$benchmark.js"
+done
