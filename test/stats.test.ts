@@ -94,6 +94,22 @@ describe('latency summary', () => {
     assert.equal(summary.mode, 7);
   });
 
+  it("agrees exactly with the library's own percentile and mean accessors on random histograms", () => {
+    for (const [seed, count] of [[1, 1], [2, 7], [3, 1_000], [4, 100_000]] as const) {
+      let state = seed;
+      const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+      const h = histogramOf(Array.from({ length: count }, () => 50 + random() ** 4 * 5_000_000));
+      const summary = summarize(h);
+      const libraryMillis = (micros: number) => Math.round(micros) / 1000;
+      assert.equal(summary.mean, libraryMillis(h.mean), `mean of ${count}`);
+      for (const [field, percentile] of [['median', 50], ['p90', 90], ['p95', 95], ['p99', 99]] as const) {
+        assert.equal(summary[field], libraryMillis(h.getValueAtPercentile(percentile)), `${field} of ${count}`);
+      }
+      assert.equal(summary.max, libraryMillis(h.highestEquivalentValue(h.maxValue)), `max of ${count}`);
+      assert.equal(summary.min, libraryMillis(h.lowestEquivalentValue(h.minNonZeroValue)), `min of ${count}`);
+    }
+  });
+
   it('summarizes an empty histogram to nulls', () => {
     assert.deepEqual(summarize(createLatencyHistogram()), {
       count: 0,
