@@ -8,15 +8,15 @@ import { ControlError } from './runtimeController.js';
 export function selectDrivers(available: DriverRecord[], wanted: number | string[] | undefined): string[] {
   const ids = available.map((d) => d.node_id);
   if (wanted === undefined) {
-    if (ids.length === 0) throw new ControlError('conflict', 'no live drivers: start at least one driver (stampede driver --kafka …)');
+    if (ids.length === 0) throw new ControlError('conflict', 'no live drivers: start at least one driver (stampede driver --kafka …)', 'drivers');
     return ids;
   }
   if (typeof wanted === 'number') {
-    if (ids.length < wanted) throw new ControlError('conflict', `asked for ${wanted} drivers but only ${ids.length} alive${ids.length ? `: ${ids.join(', ')}` : ''}`);
+    if (ids.length < wanted) throw new ControlError('conflict', `asked for ${wanted} drivers but only ${ids.length} alive${ids.length ? `: ${ids.join(', ')}` : ''}`, 'drivers');
     return ids.slice(0, wanted);
   }
   const unique = [...new Set(wanted)];
   const missing = unique.filter((id) => !ids.includes(id));
-  if (missing.length > 0) throw new ControlError('conflict', `drivers not alive: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new ControlError('conflict', `drivers not alive: ${missing.join(', ')}`, 'drivers');
   return unique;
 }

@@ -7,7 +7,7 @@ import { detailView, summaryView } from './testViews.js';
 const PUSH_INTERVAL_MS = 250;
 const KEEPALIVE_INTERVAL_MS = 15_000;
 
-type Client = { write: (chunk: string) => void; testId: string | undefined; nextId: number };
+type Client = { write: (chunk: string) => void; end: () => void; testId: string | undefined; nextId: number };
 
 /**
  * Server-Sent Events for the dashboard. Changes are coalesced and pushed at most every 250 ms:
@@ -37,7 +37,11 @@ export class LiveUpdates {
   stop(): void {
     clearInterval(this.#timer);
     clearInterval(this.#keepalive);
-    for (const client of this.#clients) client.write('event: bye\ndata: {}\n\n');
+    // Ending each stream lets the HTTP server close: an open event stream would hold it up forever.
+    for (const client of this.#clients) {
+      client.write('event: bye\ndata: {}\n\n');
+      client.end();
+    }
     this.#clients.clear();
   }
 
@@ -50,7 +54,7 @@ export class LiveUpdates {
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const testId = new URL(request.url ?? '/', 'http://localhost').searchParams.get('test_id') ?? undefined;
-    const client: Client = { write: (chunk) => raw.write(chunk), testId, nextId: 1 };
+    const client: Client = { write: (chunk) => raw.write(chunk), end: () => raw.end(), testId, nextId: 1 };
     this.#clients.add(client);
     request.on('close', () => this.#clients.delete(client));
     raw.write('retry: 1000\n\n');

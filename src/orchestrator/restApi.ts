@@ -71,7 +71,8 @@ function mustFind(controller: RuntimeController, testId: string) {
 function sendError(reply: FastifyReply, error: Error & { statusCode?: number }, log: Logger) {
   if (error instanceof ControlError) {
     const status = error.code === 'not_found' ? 404 : 409;
-    return reply.code(status).send({ error: status === 404 ? 'Not Found' : 'Conflict', message: error.message });
+    const field = error.field === undefined ? {} : { field: error.field };
+    return reply.code(status).send({ error: status === 404 ? 'Not Found' : 'Conflict', ...field, message: error.message });
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) log.error({ err: error, url: reply.request.url }, 'request failed');

@@ -21,6 +21,8 @@ export class ControlError extends Error {
   constructor(
     readonly code: 'not_found' | 'conflict',
     message: string,
+    /** The request field the conflict is about, when there is one. */
+    readonly field?: string,
   ) {
     super(message);
   }

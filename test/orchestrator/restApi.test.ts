@@ -54,8 +54,9 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
       await response.body.dump();
     }
     assert.equal((await postJson(`${url}/api/tests/nope/trigger`, {})).status, 404);
-    const conflict = await postJson<{ message: string }>(`${url}/api/tests`, { ...valid, drivers: 50 });
+    const conflict = await postJson<{ message: string; field: string }>(`${url}/api/tests`, { ...valid, drivers: 50 });
     assert.equal(conflict.status, 409);
+    assert.equal(conflict.body.field, 'drivers');
     assert.match(conflict.body.message, /asked for 50 drivers/);
   });
 
@@ -85,6 +86,18 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     );
     assert.match(metrics, /stampede_drivers\{status="alive"\}/);
     assert.ok(Array.isArray(await getJson(`${url}/api/tests`)));
+  });
+
+  it('ends open event streams on SIGTERM and exits promptly', { timeout: 20_000 }, async () => {
+    const { child, url: ownUrl } = await startOrchestratorProcess();
+    const events = await request(`${ownUrl}/api/events`);
+    assert.equal(events.statusCode, 200);
+    const streamEnded = events.body.text();
+    const stoppedAt = Date.now();
+    child.process.kill('SIGTERM');
+    assert.equal(await child.exited, 0);
+    assert.match(await streamEnded, /event: bye/);
+    assert.ok(Date.now() - stoppedAt < 10_000, `exit took ${Date.now() - stoppedAt} ms`);
   });
 
   it('serves an OpenAPI document covering every route', async () => {
