@@ -24,7 +24,7 @@ export class Timeline {
       if (d.reports === 0) continue;
       const points = this.#byDriver.get(d.node_id) ?? [];
       if (points.length > 0 && points.at(-1).elapsed_ms >= d.elapsed_ms) continue;
-      points.push({ elapsed_ms: d.elapsed_ms, sent: d.sent, completed: d.completed, errors: d.error_count, median: d.latency.median ?? 0, p99: d.latency.p99 });
+      points.push({ elapsed_ms: d.elapsed_ms, sent: d.sent, completed: d.completed, errors: d.error_count, median: d.latency.median, p99: d.latency.p99 });
       this.#byDriver.set(d.node_id, points);
     }
   }

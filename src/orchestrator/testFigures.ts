@@ -39,7 +39,8 @@ const EMPTY_LATENCY: Latency = { min: null, max: null, mean: null, median: null,
  * histograms, never from averaging their means or medians; decoded histograms are cached per report.
  */
 export class FiguresCalculator {
-  readonly #histograms = new Map<string, LatencyHistogram | null>();
+  /** Per report: its decoded histogram (null when undecodable) and that histogram's summary. */
+  readonly #decoded = new Map<string, DecodedReport | null>();
   readonly #byTest = new Map<string, { version: number; figures: TestFigures }>();
 
   figuresFor(test: TestProjection): TestFigures {
@@ -51,35 +52,42 @@ export class FiguresCalculator {
   }
 
   private compute(test: TestProjection): TestFigures {
-    const reports = [...test.drivers.values()].map((progress) => ({ progress, report: progress.latest, histogram: this.histogramOf(progress.latest) }));
-    const drivers = reports.map(({ progress, report, histogram }) => driverFigures(progress, report, histogram, test.config.message_count_per_driver));
-    const withHistogram = reports.flatMap((r) => (r.histogram ? [r.histogram] : []));
-    const approximate = reports.some((r) => r.report && !r.histogram);
+    const reports = [...test.drivers.values()].map((progress) => ({ progress, report: progress.latest, decoded: this.decodedOf(progress.latest) }));
+    const drivers = reports.map(({ progress, report, decoded }) => driverFigures(progress, report, decoded, test.config.message_count_per_driver));
+    const withHistogram = reports.flatMap((r) => (r.decoded ? [r.decoded.histogram] : []));
+    const approximate = reports.some((r) => r.report && !r.decoded);
     const latency = approximate ? approximateLatency(drivers) : latencyOf(withHistogram.length > 0 ? mergeHistograms(withHistogram) : undefined);
     return { drivers, aggregate: { ...sumCounts(drivers), latency, approximate } };
   }
 
-  private histogramOf(report: MetricsMessage | undefined): LatencyHistogram | undefined {
+  /**
+   * A report is decoded and summarized once: with many drivers most of them have not reported since the
+   * figures were last computed, and summarizing every driver's histogram again would dominate.
+   */
+  private decodedOf(report: MetricsMessage | undefined): DecodedReport | undefined {
     if (!report?.histogram) return undefined;
-    if (!this.#histograms.has(report.report_id)) {
-      this.#histograms.set(report.report_id, decodeOrNull(report.histogram));
+    if (!this.#decoded.has(report.report_id)) {
+      const histogram = decodeOrNull(report.histogram);
+      this.#decoded.set(report.report_id, histogram ? { histogram, latency: latencyOf(histogram) } : null);
       this.forgetOldHistograms();
     }
-    return this.#histograms.get(report.report_id) ?? undefined;
+    return this.#decoded.get(report.report_id) ?? undefined;
   }
 
   /** Only each driver's latest report matters; keep the cache from growing with every report. */
   private forgetOldHistograms(): void {
     const limit = 20_000;
-    if (this.#histograms.size <= limit) return;
-    const excess = this.#histograms.size - limit / 2;
+    if (this.#decoded.size <= limit) return;
+    const excess = this.#decoded.size - limit / 2;
     let removed = 0;
-    for (const key of this.#histograms.keys()) {
+    for (const key of this.#decoded.keys()) {
       if (removed++ >= excess) break;
-      this.#histograms.delete(key);
+      this.#decoded.delete(key);
     }
   }
 }
+
+type DecodedReport = { histogram: LatencyHistogram; latency: Latency };
 
 function decodeOrNull(text: string): LatencyHistogram | null {
   try {
@@ -95,7 +103,7 @@ function latencyOf(histogram: LatencyHistogram | undefined): Latency {
   return latency;
 }
 
-function driverFigures(progress: DriverProgress, report: MetricsMessage | undefined, histogram: LatencyHistogram | undefined, perDriver: number): DriverFigures {
+function driverFigures(progress: DriverProgress, report: MetricsMessage | undefined, decoded: DecodedReport | undefined, perDriver: number): DriverFigures {
   const sent = report?.sent ?? 0;
   const completed = report?.completed ?? 0;
   const elapsed = report?.elapsed_ms ?? 0;
@@ -110,8 +118,8 @@ function driverFigures(progress: DriverProgress, report: MetricsMessage | undefi
     late_starts: report?.late_starts ?? 0,
     rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null,
     elapsed_ms: elapsed,
-    latency: histogram ? latencyOf(histogram) : report ? specOnlyLatency(report) : EMPTY_LATENCY,
-    approximate: Boolean(report && !histogram),
+    latency: decoded ? decoded.latency : report ? specOnlyLatency(report) : EMPTY_LATENCY,
+    approximate: Boolean(report && !decoded),
     reports: progress.reports,
     final: Boolean(progress.final),
     outcome: progress.final?.outcome ?? null,

@@ -2,7 +2,7 @@ import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
 import type { TestEvent, TestState } from './testEvents.js';
 
 /** One point per report, for charts of throughput and latency over time. */
-export type TimelinePoint = { elapsed_ms: number; sent: number; completed: number; errors: number; median: number; p99: number | null };
+export type TimelinePoint = { elapsed_ms: number; sent: number; completed: number; errors: number; median: number | null; p99: number | null };
 
 export type DriverProgress = {
   node_id: string;
@@ -93,13 +93,17 @@ function applyReport(test: TestProjection, report: MetricsMessage, at: string): 
   if (report.final) progress.final = report;
   const newer = !progress.latest || (report.seq ?? Number.MAX_SAFE_INTEGER) >= (progress.latest.seq ?? 0) || report.final;
   if (newer) progress.latest = report;
+  const errors = sumErrors(report.errors);
+  // The spec makes every latency field a number, so a report with no successful response says 0; a
+  // chart must show no latency there, not a latency of 0 ms. Spec-only drivers send no `completed`.
+  const hasLatency = report.completed === undefined || report.completed > errors;
   progress.timeline.push({
     elapsed_ms: report.elapsed_ms ?? 0,
     sent: report.sent ?? 0,
     completed: report.completed ?? 0,
-    errors: sumErrors(report.errors),
-    median: report.metrics.median_latency,
-    p99: report.metrics.p99_latency ?? null,
+    errors,
+    median: hasLatency ? report.metrics.median_latency : null,
+    p99: hasLatency ? (report.metrics.p99_latency ?? null) : null,
   });
 }
 
