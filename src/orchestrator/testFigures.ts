@@ -1,7 +1,8 @@
 import type { MetricsMessage } from '../protocol/index.js';
-import { decodeHistogram, mergeHistograms, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
+import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
-import { sumErrors, type DriverProgress, type TestProjection } from './testProjection.js';
+import { isFinished, sumErrors, type DriverProgress, type TestProjection } from './testProjection.js';
 
 export type Latency = Omit<LatencySummary, 'count'>;
 
@@ -36,11 +37,11 @@ const EMPTY_LATENCY: Latency = { min: null, max: null, mean: null, median: null,
 
 /**
  * Per-driver and overall figures. Overall latencies come from merging the drivers' cumulative
- * histograms, never from averaging their means or medians; decoded histograms are cached per report.
+ * histograms, never from averaging their means or medians. The merge is kept up to date report by
+ * report, so a read costs one summary however many drivers there are.
  */
 export class FiguresCalculator {
-  /** Per report: its decoded histogram (null when undecodable) and that histogram's summary. */
-  readonly #decoded = new Map<string, DecodedReport | null>();
+  readonly #merges = new Map<string, TestMerge>();
   readonly #byTest = new Map<string, { version: number; figures: TestFigures }>();
 
   figuresFor(test: TestProjection): TestFigures {
@@ -48,62 +49,76 @@ export class FiguresCalculator {
     if (cached && cached.version === test.version) return cached.figures;
     const figures = this.compute(test);
     this.#byTest.set(test.test_id, { version: test.version, figures });
+    // A finished test's figures stay cached; its merge (a full histogram) is rebuilt if a late report comes.
+    if (isFinished(test)) this.#merges.delete(test.test_id);
     return figures;
   }
 
   private compute(test: TestProjection): TestFigures {
-    const reports = [...test.drivers.values()].map((progress) => ({ progress, report: progress.latest, decoded: this.decodedOf(progress.latest) }));
-    const drivers = reports.map(({ progress, report, decoded }) => driverFigures(progress, report, decoded, test.config.message_count_per_driver));
-    const withHistogram = reports.flatMap((r) => (r.decoded ? [r.decoded.histogram] : []));
-    const approximate = reports.some((r) => r.report && !r.decoded);
-    const latency = approximate ? approximateLatency(drivers) : latencyOf(withHistogram.length > 0 ? mergeHistograms(withHistogram) : undefined);
+    let merge = this.#merges.get(test.test_id);
+    if (!merge) this.#merges.set(test.test_id, (merge = new TestMerge()));
+    const drivers: DriverFigures[] = [];
+    let approximate = false;
+    for (const progress of test.drivers.values()) {
+      const exactLatency = merge.update(progress.node_id, progress.latest);
+      if (progress.latest && !exactLatency) approximate = true;
+      drivers.push(driverFigures(progress, exactLatency, test.config.message_count_per_driver));
+    }
+    const latency = approximate ? approximateLatency(drivers) : merge.latency();
     return { drivers, aggregate: { ...sumCounts(drivers), latency, approximate } };
   }
+}
 
-  /**
-   * A report is decoded and summarized once: with many drivers most of them have not reported since the
-   * figures were last computed, and summarizing every driver's histogram again would dominate.
-   */
-  private decodedOf(report: MetricsMessage | undefined): DecodedReport | undefined {
-    if (!report?.histogram) return undefined;
-    if (!this.#decoded.has(report.report_id)) {
-      const histogram = decodeOrNull(report.histogram);
-      this.#decoded.set(report.report_id, histogram ? { histogram, latency: latencyOf(histogram) } : null);
-      this.forgetOldHistograms();
-    }
-    return this.#decoded.get(report.report_id) ?? undefined;
+/** One test's running merge, and which report of each driver it holds. */
+class TestMerge {
+  private readonly merge = new RunningMerge();
+  private readonly applied = new Map<string, { reportId: string; latency: Latency | undefined }>();
+
+  /** Brings the driver's share up to its latest report; returns its exact latency, or undefined without a usable histogram. */
+  update(nodeId: string, report: MetricsMessage | undefined): Latency | undefined {
+    if (!report) return undefined;
+    const applied = this.applied.get(nodeId);
+    if (applied?.reportId === report.report_id) return applied.latency;
+    const buckets = report.histogram === undefined ? undefined : decodeOrUndefined(report.histogram);
+    this.merge.replace(nodeId, buckets);
+    const latency = buckets && driverLatency(report, buckets);
+    this.applied.set(nodeId, { reportId: report.report_id, latency });
+    return latency;
   }
 
-  /** Only each driver's latest report matters; keep the cache from growing with every report. */
-  private forgetOldHistograms(): void {
-    const limit = 20_000;
-    if (this.#decoded.size <= limit) return;
-    const excess = this.#decoded.size - limit / 2;
-    let removed = 0;
-    for (const key of this.#decoded.keys()) {
-      if (removed++ >= excess) break;
-      this.#decoded.delete(key);
-    }
+  latency(): Latency {
+    return this.merge.sources === 0 ? EMPTY_LATENCY : latencyOf(this.merge.summarize());
   }
 }
 
-type DecodedReport = { histogram: LatencyHistogram; latency: Latency };
+/**
+ * A driver summarizes its histogram with the same code before sending it, so its own figures are those of
+ * the histogram; only a driver that sends a histogram without every figure needs its summary computed here.
+ */
+function driverLatency(report: MetricsMessage, buckets: BucketCounts): Latency {
+  // Nothing succeeded yet: the spec makes the driver send 0 for every figure, but there is no latency.
+  if (buckets.total === 0) return EMPTY_LATENCY;
+  const own = reportLatency(report);
+  if (Object.values(own).every((value) => value !== null)) return own;
+  return latencyOf(summarize(histogramFromCounts(buckets)));
+}
 
-function decodeOrNull(text: string): LatencyHistogram | null {
+function decodeOrUndefined(text: string): BucketCounts | undefined {
   try {
-    return decodeHistogram(text);
+    return decodeHistogramCounts(text);
   } catch {
-    return null;
+    return undefined;
   }
 }
 
-function latencyOf(histogram: LatencyHistogram | undefined): Latency {
-  if (!histogram) return EMPTY_LATENCY;
-  const { count: _count, ...latency } = summarize(histogram);
+function latencyOf(summary: LatencySummary): Latency {
+  if (summary.count === 0) return EMPTY_LATENCY;
+  const { count: _count, ...latency } = summary;
   return latency;
 }
 
-function driverFigures(progress: DriverProgress, report: MetricsMessage | undefined, decoded: DecodedReport | undefined, perDriver: number): DriverFigures {
+function driverFigures(progress: DriverProgress, exactLatency: Latency | undefined, perDriver: number): DriverFigures {
+  const report = progress.latest;
   const sent = report?.sent ?? 0;
   const completed = report?.completed ?? 0;
   const elapsed = report?.elapsed_ms ?? 0;
@@ -118,8 +133,8 @@ function driverFigures(progress: DriverProgress, report: MetricsMessage | undefi
     late_starts: report?.late_starts ?? 0,
     rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null,
     elapsed_ms: elapsed,
-    latency: decoded ? decoded.latency : report ? specOnlyLatency(report) : EMPTY_LATENCY,
-    approximate: Boolean(report && !decoded),
+    latency: exactLatency ?? (report ? reportLatency(report) : EMPTY_LATENCY),
+    approximate: Boolean(report && !exactLatency),
     reports: progress.reports,
     final: Boolean(progress.final),
     outcome: progress.final?.outcome ?? null,
@@ -128,8 +143,8 @@ function driverFigures(progress: DriverProgress, report: MetricsMessage | undefi
   };
 }
 
-/** A spec-only driver's report: its own four numbers, plus any extension figures it sent. */
-function specOnlyLatency(report: MetricsMessage): Latency {
+/** The figures a report carries: the spec's four numbers, plus any extension figures it sent. */
+function reportLatency(report: MetricsMessage): Latency {
   const m = report.metrics;
   return { min: m.min_latency, max: m.max_latency, mean: m.mean_latency, median: m.median_latency, mode: m.mode_latency ?? null, p90: m.p90_latency ?? null, p95: m.p95_latency ?? null, p99: m.p99_latency ?? null };
 }

@@ -50,13 +50,38 @@ export function encodeHistogram(h: LatencyHistogram): string {
  * length and index against our fixed histogram size before using it.
  */
 export function decodeHistogram(text: string): LatencyHistogram {
+  return histogramFromCounts(decodeHistogramCounts(text));
+}
+
+/**
+ * The non-empty buckets of a histogram: what travels, without the 200 KB array of a whole histogram.
+ * Counts at equal positions of `indexes` and `counts`; `total` is their sum.
+ */
+export type BucketCounts = { indexes: number[]; counts: number[]; total: number };
+
+/** Decodes the compressed base64 form into its non-empty buckets, with the checks of `decodeHistogram`. */
+export function decodeHistogramCounts(text: string): BucketCounts {
   try {
     const inflated = inflateCompressedForm(base64Bytes(text));
-    return histogramFromUncompressedForm(inflated);
+    return countsFromUncompressedForm(inflated);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot decode latency histogram (${describeInput(text)}): ${reason}`, { cause: error });
   }
+}
+
+export function histogramFromCounts(buckets: BucketCounts): LatencyHistogram {
+  const histogram = createLatencyHistogram();
+  addCounts(histogram, buckets, 1);
+  histogram.establishInternalTackingValues();
+  return histogram;
+}
+
+/** Adds (sign 1) or removes (sign -1) buckets; the caller keeps min and max up to date if it needs them. */
+export function addCounts(histogram: LatencyHistogram, buckets: BucketCounts, sign: 1 | -1): void {
+  const { indexes, counts } = buckets;
+  for (let i = 0; i < indexes.length; i++) histogram.addToCountAtIndex(indexes[i]!, sign * counts[i]!);
+  histogram.setTotalCount(histogram.totalCount + sign * buckets.total);
 }
 
 export function mergeHistograms(list: readonly LatencyHistogram[]): LatencyHistogram {
@@ -90,7 +115,7 @@ function inflateCompressedForm(bytes: Buffer): Buffer {
   return inflateSync(compressed, { maxOutputLength: MAX_INFLATED_BYTES });
 }
 
-function histogramFromUncompressedForm(bytes: Buffer): LatencyHistogram {
+function countsFromUncompressedForm(bytes: Buffer): BucketCounts {
   if (bytes.length < UNCOMPRESSED_HEADER_BYTES) throw new Error(`header truncated (${bytes.length} bytes)`);
   const cookie = bytes.readInt32BE(0);
   if ((cookie & COOKIE_FLAG_MASK) !== UNCOMPRESSED_COOKIE_BASE) {
@@ -102,10 +127,7 @@ function histogramFromUncompressedForm(bytes: Buffer): LatencyHistogram {
     throw new Error(`payload length ${payloadLength} does not fit the ${available} bytes present`);
   }
   assertOurSettings(bytes.readInt32BE(12), Number(bytes.readBigInt64BE(16)), Number(bytes.readBigInt64BE(24)));
-  const histogram = createLatencyHistogram();
-  const filledLength = fillCounts(histogram, bytes, UNCOMPRESSED_HEADER_BYTES, UNCOMPRESSED_HEADER_BYTES + payloadLength);
-  histogram.establishInternalTackingValues(filledLength);
-  return histogram;
+  return readCounts(bytes, UNCOMPRESSED_HEADER_BYTES, UNCOMPRESSED_HEADER_BYTES + payloadLength);
 }
 
 function assertOurSettings(digits: number, lowest: number, highest: number): void {
@@ -117,22 +139,30 @@ function assertOurSettings(digits: number, lowest: number, highest: number): voi
   }
 }
 
+/** How many buckets a histogram of our settings has. */
+const BUCKET_CAPACITY = createLatencyHistogram().countsArrayLength;
+
 /**
  * The payload is a run of ZigZag LEB128 words: a positive word is the count at the next index, a negative
- * word -n skips n empty indexes. Returns how many indexes were covered.
+ * word -n skips n empty indexes.
  */
-function fillCounts(histogram: LatencyHistogram, bytes: Buffer, start: number, end: number): number {
+function readCounts(bytes: Buffer, start: number, end: number): BucketCounts {
   const reader = new ZigZagReader(bytes, start, end);
-  const capacity = histogram.countsArrayLength;
+  const buckets: BucketCounts = { indexes: [], counts: [], total: 0 };
   let index = 0;
   while (reader.hasMore()) {
     const word = reader.next();
     if (!Number.isSafeInteger(word)) throw new Error(`count word ${word} at index ${index} is out of range`);
     index += word < 0 ? -word : 1;
-    if (index > capacity) throw new Error(`counts extend to index ${index}, beyond the ${capacity} buckets`);
-    if (word > 0) histogram.setCountAtIndex(index - 1, word);
+    if (index > BUCKET_CAPACITY) throw new Error(`counts extend to index ${index}, beyond the ${BUCKET_CAPACITY} buckets`);
+    if (word > 0) {
+      buckets.indexes.push(index - 1);
+      buckets.counts.push(word);
+      buckets.total += word;
+    }
   }
-  return index;
+  if (!Number.isSafeInteger(buckets.total)) throw new Error(`total count ${buckets.total} is out of range`);
+  return buckets;
 }
 
 const LEB128_MAX_BYTES = 9;

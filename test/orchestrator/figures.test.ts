@@ -70,4 +70,37 @@ describe('test figures', () => {
     assert.deepEqual(figures.aggregate.errors, { http_500: 5, timeout: 1 });
     assert.equal(figures.aggregate.error_count, 6);
   });
+
+  it('keeps the overall figures exact as cumulative reports replace each other, as a merge from scratch would', () => {
+    const calculator = new FiguresCalculator();
+    const test = testWith([]);
+    const samples = { a: [] as number[], b: [] as number[] };
+    for (let seq = 1; seq <= 6; seq++) {
+      for (const node of ['a', 'b'] as const) {
+        for (let i = 0; i < 50; i++) samples[node].push(node === 'a' ? 1 + ((seq * i) % 7) : 20 + seq * 10 + (i % 13));
+        applyTestEvent(test, { type: 'report_received', at: new Date().toISOString(), report: reportFrom(node, samples[node], seq) });
+      }
+      const all = createLatencyHistogram();
+      for (const ms of [...samples.a, ...samples.b]) recordMicros(all, ms * 1000);
+      const { count: _count, ...truth } = summarize(all);
+      assert.deepEqual(calculator.figuresFor(test).aggregate.latency, truth, `after report ${seq}`);
+    }
+  });
+
+  it('flags the aggregate approximate once a driver sends an undecodable histogram', () => {
+    const test = testWith([reportFrom('a', [1, 2, 3], 1), reportFrom('b', [4, 5], 1)]);
+    const calculator = new FiguresCalculator();
+    assert.equal(calculator.figuresFor(test).aggregate.approximate, false);
+    applyTestEvent(test, { type: 'report_received', at: new Date().toISOString(), report: reportFrom('b', [4, 5, 6], 2, { histogram: 'bm90IGEgaGlzdG9ncmFt' }) });
+    const figures = calculator.figuresFor(test);
+    assert.equal(figures.aggregate.approximate, true);
+    assert.equal(figures.drivers.find((d) => d.node_id === 'b')?.approximate, true);
+  });
+
+  it('shows no latency for a driver whose every request failed, though the spec made it send zeros', () => {
+    const failed = reportFrom('a', [], 1, { errors: { refused: 5 }, completed: 5, sent: 5 });
+    const figures = new FiguresCalculator().figuresFor(testWith([failed]));
+    assert.equal(figures.drivers[0]?.latency.median, null);
+    assert.equal(figures.aggregate.latency.median, null);
+  });
 });
