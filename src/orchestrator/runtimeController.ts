@@ -98,9 +98,14 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const test = this.mustGet(testId);
     if (isFinished(test)) throw new ControlError('conflict', `test ${testId} is already ${test.state}`);
     this.tests.append(testId, { type: 'cancel_requested', at: new Date().toISOString(), reason });
+    if (test.state === 'created') {
+      this.finish(testId, 'cancelled', reason);
+      return test;
+    }
     await this.bus.publish(TOPICS.control, { message_type: 'CANCEL_TEST', test_id: testId, reason }, testId);
-    // The drivers' final reports still update the figures; the state does not wait for them.
-    this.finish(testId, 'cancelled', reason);
+    // The test turns cancelled once every driver's final report is in, so its figures are final then;
+    // supervision still ends it if a driver dies instead of answering.
+    this.superviseOne(test, Date.now());
     return test;
   }
 

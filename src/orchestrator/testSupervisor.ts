@@ -24,7 +24,7 @@ export function superviseTest(test: TestProjection, context: SupervisionContext)
   if (unfinished.length === 0) return verdictFromFinalReports(test);
   for (const nodeId of unfinished) {
     const problem = driverProblem(test, nodeId, context);
-    if (problem) return { state: 'failed', reason: problem };
+    if (problem) return test.cancel_requested_at ? { state: 'cancelled', reason: `cancelled by request; ${problem}` } : { state: 'failed', reason: problem };
   }
   return overDeadline(test, context.nowMs);
 }

@@ -85,6 +85,22 @@ describe('orchestrator with real drivers, target and Kafka', () => {
     assert.equal(again.state, 'completed');
   });
 
+  it('cancels a running test on every driver: cancelled only once the final reports are in, counts still exact', async () => {
+    const ids = await addDrivers(2);
+    const before = await targetCounts();
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { target_url: `${target.url}/ping`, trigger: true, test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 2_000, drivers: ids });
+    const testId = created.body.test_id;
+    await eventually(() => getTest(testId), (t) => t.drivers.every((d) => d.sent > 20), 15_000, 'both drivers under way');
+    const cancel = await postJson<TestView>(`${orchestrator.url}/api/tests/${testId}/cancel`, {});
+    assert.equal(cancel.status, 202);
+    const test = await eventually(() => getTest(testId), finished, 15_000, 'the test to end');
+    assert.equal(test.state, 'cancelled', test.reason ?? '');
+    assert.ok(test.drivers.every((d) => d.final && d.sent < 2_000), 'every driver stopped early and sent its final report');
+    const afterCounts = await targetCounts();
+    assert.equal(afterCounts.responses_sent - before.responses_sent, test.aggregate.completed, 'the figures count every response the target sent');
+    assert.equal((await postJson(`${orchestrator.url}/api/tests/${testId}/cancel`, {})).status, 409);
+  });
+
   it('aggregates exactly: the overall median and p99 are those of all samples, not a mean of medians', async () => {
     const fastTarget = await startTarget(['--delay-ms', '2']);
     // Equal counts put the true median at the fast driver's slowest response (its cold start can take

@@ -47,6 +47,23 @@ describe('supervision', () => {
     assert.match(verdict?.reason ?? '', /driver b lost/);
   });
 
+  it('turns a cancel into cancelled once the finals are in, or when a driver dies instead of answering', () => {
+    const test = runningTest();
+    const registry = registryWith(T0);
+    applyTestEvent(test, { type: 'cancel_requested', at: iso(T0 + 100), reason: 'cancelled by request' });
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 300), report: finalReport('a', 'cancelled') });
+    assert.equal(superviseTest(test, context(registry, T0 + 400)), undefined, 'still waiting for b');
+    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 3500) }, T0 + 3500);
+    registry.sweep(T0 + 3500);
+    const verdict = superviseTest(test, context(registry, T0 + 3500));
+    assert.equal(verdict?.state, 'cancelled');
+    assert.match(verdict?.reason ?? '', /driver b lost/);
+    const answered = runningTest();
+    applyTestEvent(answered, { type: 'cancel_requested', at: iso(T0 + 100), reason: 'cancelled by request' });
+    for (const id of ['a', 'b']) applyTestEvent(answered, { type: 'report_received', at: iso(T0 + 300), report: finalReport(id, 'cancelled') });
+    assert.equal(superviseTest(answered, context(registryWith(T0 + 400), T0 + 400))?.state, 'cancelled');
+  });
+
   it('fails when a driver falls silent while its heartbeats go on', () => {
     const test = runningTest();
     const now = T0 + 16_000;

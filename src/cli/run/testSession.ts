@@ -17,8 +17,8 @@ export type SessionOutcome = { test: TestDetailView; interrupted: boolean };
 
 const POLL_INTERVAL_MS = 250;
 /**
- * The orchestrator marks a test cancelled at once, while the drivers' final reports (the figures of
- * requests still in flight) arrive a moment later; wait that long for them, not forever.
+ * The orchestrator marks a test cancelled once every driver sent its final report, which a driver sends
+ * when its requests in flight settle; wait that long for it, not forever.
  */
 const CANCEL_WAIT_MS = 5_000;
 
@@ -47,7 +47,7 @@ async function cancel(client: OrchestratorClient, test: TestDetailView, progress
     throw error;
   });
   const deadline = Date.now() + CANCEL_WAIT_MS;
-  const settled = (t: TestDetailView) => isFinished(t) && t.drivers.every((d) => d.final);
+  const settled = (t: TestDetailView) => isFinished(t);
   while (!settled(current) && Date.now() < deadline) {
     progress.update(current);
     await sleep(interval);
