@@ -12,6 +12,20 @@ export function parseFlags<T extends OptionSpec>(argv: string[], options: T) {
   }
 }
 
+/**
+ * A subcommand's flags, with no positional arguments allowed. Prints the usage and gives undefined on
+ * --help, so the caller returns 0.
+ */
+export function parseCommandFlags<T extends OptionSpec>(argv: string[], options: T, usage: string, command: string) {
+  const { values, positionals } = parseFlags(argv, options);
+  if ((values as { help?: boolean }).help) {
+    console.log(usage);
+    return undefined;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede ${command} --help\`)`);
+  return values;
+}
+
 export function requireString(value: string | boolean | (string | boolean)[] | undefined, flag: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new UsageError(`missing required argument --${flag}`);
   return value;

@@ -4,7 +4,7 @@ import { parseFlags, parseHostPort, parsePositiveInt } from '../args.js';
 import { ServiceStartError, startChildService, type ChildService } from '../demo/childService.js';
 import { ensureDemoKafka, type DemoKafka } from '../demo/demoKafka.js';
 import { requireFreePort } from '../demo/ports.js';
-import { watchInterrupt, type Interrupt } from '../run/interrupt.js';
+import { watchInterrupt, type Interrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody } from '../run/orchestratorClient.js';
 import { createProgressView } from '../run/progressView.js';
 import { summaryTable } from '../run/summaryTable.js';

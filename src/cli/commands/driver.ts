@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
+import { parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
+import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
 import { DEFAULT_CONCURRENCY } from '../../driver/avalanche.js';
 import { DriverNode, type DriverNodeOptions } from '../../driver/driverNode.js';
@@ -97,30 +98,16 @@ function parseSettings(values: FlagValues): Settings {
 }
 
 /** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  });
-}
-
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede driver --help\`)`);
+  const values = parseCommandFlags(argv, OPTIONS, USAGE, 'driver');
+  if (!values) return 0;
   const settings = parseSettings(values);
   const log = createLogger('driver', { node_id: settings.nodeId });
-  const stopSignal = nextStopSignal();
+  const stopSignal = watchInterrupt().signaled;
   let node: DriverNode;
   try {
     node = await DriverNode.start({ ...settings, log });

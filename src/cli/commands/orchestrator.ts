@@ -1,5 +1,6 @@
 import { startOrchestrator } from '../../orchestrator/orchestratorNode.js';
-import { parseFlags, parseHostPort, requireString } from '../args.js';
+import { parseCommandFlags, parseHostPort, requireString } from '../args.js';
+import { watchInterrupt } from '../interrupt.js';
 import { UnreachableError, UsageError } from '../usageError.js';
 
 const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE]
@@ -12,15 +13,8 @@ The orchestrator: REST API and live dashboard on --orchestrator, runtime control
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, {
-    kafka: { type: 'string' },
-    orchestrator: { type: 'string' },
-    store: { type: 'string' },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseCommandFlags(argv, { kafka: { type: 'string' }, orchestrator: { type: 'string' }, store: { type: 'string' } }, HELP, 'orchestrator');
+  if (!values) return 0;
   const brokers = requireString(values.kafka, 'kafka').split(',');
   brokers.forEach((broker) => parseHostPort(broker, 'kafka'));
   const { host, port } = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
@@ -30,11 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   });
   console.log(`orchestrator listening on ${orchestrator.url} (dashboard ${orchestrator.url}/)`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await watchInterrupt().signaled;
   await orchestrator.close();
   return 0;
 }

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
-import { watchInterrupt } from '../run/interrupt.js';
+import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
 import { summaryTable } from '../run/summaryTable.js';

@@ -1,4 +1,5 @@
-import { parseFlags, parsePositiveInt } from '../args.js';
+import { parseCommandFlags, parseFlags, parsePositiveInt } from '../args.js';
+import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { startTargetCluster } from '../../target/cluster.js';
@@ -79,23 +80,9 @@ async function startTarget(settings: TargetSettings, logger: Logger): Promise<Ru
 }
 
 /** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  });
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede target --help\`)`);
+  const values = parseCommandFlags(argv, OPTIONS, USAGE, 'target');
+  if (!values) return 0;
   const settings = parseSettings(values);
   const logger = createLogger('target');
 
@@ -107,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`stampede target: ${error.message}`);
     return 1;
   }
-  const stopSignal = nextStopSignal();
+  const stopSignal = watchInterrupt().signaled;
   logger.info({ url: target.url, workers: settings.workers, faults: settings.faults }, 'target listening');
   console.log(`target listening on ${target.url}`);
 
