@@ -37,9 +37,9 @@ describe('protocol', () => {
   it('round-trips every message type through encode and decode', () => {
     const samples = {
       register: { node_id: 'driver-1', node_IP: '127.0.0.1:7001', message_type: 'DRIVER_NODE_REGISTER' as const },
-      test_config: { test_id: 't', test_type: 'TSUNAMI' as const, test_message_delay: 10, message_count_per_driver: 3, driver_ids: ['a', 'b'], target_url: 'http://127.0.0.1:8080/ping' },
+      test_config: { test_id: 't', test_type: 'TSUNAMI' as const, test_message_delay: 10, message_count_per_driver: 3, driver_ids: ['a', 'b'], target_url: 'http://127.0.0.1:8080/ping', warmup_count_per_driver: 20 },
       trigger: { test_id: 't', trigger: 'YES' as const },
-      metrics: { node_id: 'n', test_id: 't', report_id: 'r', metrics: { mean_latency: 2, median_latency: 2, min_latency: 1, max_latency: 3, p99_latency: 3 }, sent: 4, completed: 3, errors: { http_500: 1 }, final: true, seq: 2 },
+      metrics: { node_id: 'n', test_id: 't', report_id: 'r', metrics: { mean_latency: 2, median_latency: 2, min_latency: 1, max_latency: 3, p99_latency: 3 }, sent: 4, completed: 3, errors: { http_500: 1 }, final: true, seq: 2, phase: 'workload' as const, warmup_completed: 20 },
       heartbeat: { node_id: 'n', heartbeat: 'YES' as const, timestamp: '2026-11-24T08:00:00.000Z', state: 'running' as const, test_id: 't' },
       control: { message_type: 'CANCEL_TEST' as const, test_id: 't', reason: 'user' },
     };
@@ -55,7 +55,9 @@ describe('protocol', () => {
       [TOPICS.testConfig, '{"test_id":"t","test_type":"TSUNAMI","test_message_delay":"-1","message_count_per_driver":"1"}', 'test_message_delay'],
       [TOPICS.testConfig, '{"test_id":"t","test_type":"TSUNAMI","test_message_delay":"0","message_count_per_driver":"1.5"}', 'message_count_per_driver'],
       [TOPICS.testConfig, '{"test_id":"t","test_type":"TSUNAMI","test_message_delay":"0"}', 'message_count_per_driver'],
+      [TOPICS.testConfig, '{"test_id":"t","test_type":"TSUNAMI","test_message_delay":"1","message_count_per_driver":"1","warmup_count_per_driver":"-5"}', 'warmup_count_per_driver'],
       [TOPICS.register, '{"node_id":"n","node_IP":"x","message_type":"HELLO"}', 'message_type'],
+      [TOPICS.metrics, '{"node_id":"n","test_id":"t","report_id":"r","metrics":{"mean_latency":1,"median_latency":1,"min_latency":1,"max_latency":1},"phase":"cooldown"}', 'phase'],
       [TOPICS.metrics, '{"node_id":"n","test_id":"t","report_id":"r","metrics":{"mean_latency":"fast"}}', 'metrics.mean_latency'],
       [TOPICS.heartbeat, '{"node_id":"n","heartbeat":"YES","timestamp":"yesterday"}', 'timestamp'],
       [TOPICS.trigger, 'not json at all', '(message)'],

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import { newReportId, type LatencyFields, type MetricsMessage, type TestOutcome } from '../protocol/index.js';
+import { newReportId, type LatencyFields, type MetricsMessage, type TestOutcome, type TestPhase } from '../protocol/index.js';
 import { encodeHistogram } from '../stats/latencyHistogram.js';
 import { summarize } from '../stats/summary.js';
 import type { Recorder } from './recorder.js';
@@ -81,9 +81,12 @@ export async function sendRejection(sink: ReportSink, nodeId: string, testId: st
   await deliverReport(sink, rejectionReport(nodeId, testId, reason), FINAL_PUBLISH_DEADLINE_MS);
 }
 
+/** Where a test stands beyond its recorder: in its warm-up or its measured workload. */
+export type PhaseProgress = { phase: TestPhase; warmup_completed?: number };
+
 /** Cumulative reports of one test: every 500 ms while it runs, then exactly one final report. */
 export class Reporter {
-  private readonly startedAt = performance.now();
+  private startedAt = performance.now();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<unknown> = Promise.resolve();
@@ -94,10 +97,16 @@ export class Reporter {
     private readonly testId: string,
     private readonly recorder: Recorder,
     private readonly sink: ReportSink,
+    private readonly phase: () => PhaseProgress = () => ({ phase: 'workload' }),
   ) {}
 
   start(): void {
     this.timer = setInterval(() => this.sendPeriodic(), REPORT_INTERVAL_MS);
+  }
+
+  /** The measured workload starts after a warm-up: `elapsed_ms`, and so every rate, counts from here. */
+  restartClock(): void {
+    this.startedAt = performance.now();
   }
 
   /** Freezes the recorder, waits for a periodic report still being sent, then sends the final one. */
@@ -127,6 +136,7 @@ export class Reporter {
       report_id: newReportId(),
       metrics: latencyFields(this.recorder),
       ...this.recorder.counts(),
+      ...this.phase(),
       seq: this.seq,
       elapsed_ms: Math.round(performance.now() - this.startedAt),
       timestamp: new Date().toISOString(),

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
+import type { MetricsMessage, TestConfigMessage, TestPhase } from '../protocol/index.js';
 import { startAvalanche } from './avalanche.js';
 import { DEFAULT_TIMEOUT_MS, HttpClient } from './httpClient.js';
 import type { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
-import { Reporter, type FinalState, type ReportSink } from './reporter.js';
+import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
 import { startTsunami } from './tsunami.js';
 
 export type TestRunOptions = {
@@ -34,10 +34,15 @@ export const ABORT_GRACE_MS = 2_000;
 export class TestRun {
   readonly testId: string;
   readonly recorder = new Recorder();
+  private readonly config: TestConfigMessage;
   readonly timeoutMs: number;
   readonly done: Promise<MetricsMessage>;
   private readonly client: HttpClient;
-  private readonly load: LoadRun;
+  private readonly concurrency: number;
+  /** The warm-up's load, then the workload's. */
+  private load: LoadRun;
+  private readonly warmup: { count: number; recorder: Recorder } | undefined;
+  private phase: TestPhase;
   private readonly reporter: Reporter;
   private readonly log: Logger;
   private stopRequest: StopRequest | undefined;
@@ -45,14 +50,21 @@ export class TestRun {
 
   constructor(options: TestRunOptions) {
     const { config } = options;
+    this.config = config;
     this.testId = config.test_id;
     this.timeoutMs = config.timeout_ms ?? DEFAULT_TIMEOUT_MS;
     this.log = options.log.child({ test_id: this.testId });
-    const concurrency = config.concurrency ?? options.defaultConcurrency;
-    this.client = new HttpClient(options.targetUrl, { connections: concurrency, timeoutMs: this.timeoutMs });
-    this.reporter = new Reporter(options.nodeId, this.testId, this.recorder, options.sink);
-    this.load = startLoad(config, concurrency, { client: this.client, recorder: this.recorder });
-    this.log.info({ test_type: config.test_type, target_url: options.targetUrl, plan: describePlan(this.load), timeout_ms: this.timeoutMs }, 'test started');
+    this.concurrency = config.concurrency ?? options.defaultConcurrency;
+    this.client = new HttpClient(options.targetUrl, { connections: this.concurrency, timeoutMs: this.timeoutMs });
+    const warmupCount = config.warmup_count_per_driver ?? 0;
+    this.warmup = warmupCount > 0 ? { count: warmupCount, recorder: new Recorder() } : undefined;
+    this.phase = this.warmup ? 'warmup' : 'workload';
+    this.reporter = new Reporter(options.nodeId, this.testId, this.recorder, options.sink, () => this.phaseProgress());
+    // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
+    this.load = this.warmup
+      ? startLoad({ ...config, message_count_per_driver: this.warmup.count }, this.concurrency, { client: this.client, recorder: this.warmup.recorder })
+      : this.startWorkload();
+    this.log.info({ test_type: config.test_type, target_url: options.targetUrl, plan: describePlan(this.load), warmup: warmupCount, timeout_ms: this.timeoutMs }, 'test started');
     this.done = this.execute();
   }
 
@@ -79,6 +91,10 @@ export class TestRun {
     const stopped = new Promise<void>((resolve) => {
       this.wakeOnStop = resolve;
     });
+    if (this.warmup) {
+      await Promise.race([this.load.finished, stopped]);
+      if (!this.stopRequest) this.load = this.startWorkload();
+    }
     await Promise.race([this.load.finished, stopped]);
     if (this.stopRequest) {
       await this.waitForInFlight(this.stopRequest.graceMs);
@@ -90,6 +106,20 @@ export class TestRun {
     const report = await this.reporter.finish(final);
     this.log.info({ ...final, sent: report.sent, completed: report.completed, errors: report.errors, elapsed_ms: Math.round(performance.now() - startedAt) }, 'test finished');
     return report;
+  }
+
+  /** Starts the measured requests; after a warm-up, every warm-up request has settled by then. */
+  private startWorkload(): LoadRun {
+    if (this.phase === 'warmup') {
+      this.log.info({ warmup_completed: this.warmup?.recorder.counts().completed }, 'warm-up done; workload started');
+      this.reporter.restartClock();
+    }
+    this.phase = 'workload';
+    return startLoad(this.config, this.concurrency, { client: this.client, recorder: this.recorder });
+  }
+
+  private phaseProgress(): PhaseProgress {
+    return this.warmup ? { phase: this.phase, warmup_completed: this.warmup.recorder.counts().completed } : { phase: this.phase };
   }
 
   private async waitForInFlight(graceMs: number): Promise<void> {

@@ -36,6 +36,8 @@ export const testConfigMessage = z.object({
   timeout_ms: wirePositiveInt.optional(),
   /** AVALANCHE: the most requests in flight at once per driver */
   concurrency: wirePositiveInt.optional(),
+  /** requests each driver sends first, the same way, and keeps out of the figures */
+  warmup_count_per_driver: wireCount.optional(),
   created_at: wireTimestamp.optional(),
 });
 
@@ -48,6 +50,10 @@ export const triggerMessage = z.object({
  * completed: every request has a response or a recorded error; cancelled: by a control message;
  * aborted: the driver is shutting down; rejected: the driver could not run it (busy, unknown test).
  */
+/** warmup: the driver is sending its warm-up requests, which no figure counts; workload: the measured ones. */
+export const TEST_PHASES = ['warmup', 'workload'] as const;
+export type TestPhase = (typeof TEST_PHASES)[number];
+
 export const TEST_OUTCOMES = ['completed', 'cancelled', 'aborted', 'rejected'] as const;
 export type TestOutcome = (typeof TEST_OUTCOMES)[number];
 
@@ -72,6 +78,9 @@ export const metricsMessage = z.object({
   errors: z.record(z.string(), wireCount).optional(),
   in_flight: wireCount.optional(),
   late_starts: wireCount.optional(),
+  phase: z.enum(TEST_PHASES).optional(),
+  /** warm-up requests answered or failed so far (none of them is in any other figure) */
+  warmup_completed: wireCount.optional(),
   final: z.boolean().optional(),
   /** on the final report: how the test ended on this driver */
   outcome: z.enum(TEST_OUTCOMES).optional(),

@@ -182,6 +182,37 @@ describe('driver node (child process, real Kafka, real target)', () => {
     await inbox.waitFor(() => registrations() > before, 10_000, 'a second register message');
   });
 
+  it('sends the warm-up first and keeps it out of every figure', async () => {
+    const before = target.counters().responses_sent;
+    const testId = await configure({ test_type: 'TSUNAMI', test_message_delay: 20, message_count_per_driver: 50, warmup_count_per_driver: 30 });
+    await trigger(testId);
+    const final = await waitForFinal(testId);
+    assert.equal(target.counters().responses_sent - before, 80, 'the target answered the warm-up and the workload');
+    assert.equal(final.phase, 'workload');
+    assert.equal(final.warmup_completed, 30);
+    assert.equal(final.sent, 50);
+    assert.equal(final.completed, 50);
+    assert.equal(decodeHistogram(final.histogram ?? '').totalCount, 50);
+    // 50 starts 20 ms apart take about 1 s; counted from the warm-up's start it would be about 1.6 s.
+    assert.ok((final.elapsed_ms ?? 0) < 1_450, `elapsed_ms ${final.elapsed_ms} counts the workload only`);
+    const warmupReports = reportsFor(testId).filter((r) => r.phase === 'warmup');
+    assert.ok(warmupReports.length > 0, 'reports kept coming during the warm-up');
+    assert.ok(warmupReports.every((r) => r.sent === 0 && r.completed === 0), 'no warm-up request counted as sent');
+  });
+
+  it('cancels during the warm-up: no workload request is sent', async () => {
+    const before = target.counters().responses_sent;
+    const testId = await configure({ test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 100, warmup_count_per_driver: 5_000 });
+    await trigger(testId);
+    await inbox.waitFor((d) => d.topic === 'metrics' && mine(d.message) && d.message.test_id === testId, 10_000, 'a first report');
+    await bus.publish('control', { message_type: 'CANCEL_TEST', test_id: testId, reason: 'too long' });
+    const final = await waitForFinal(testId);
+    assert.equal(final.outcome, 'cancelled');
+    assert.equal(final.phase, 'warmup');
+    assert.equal(final.sent, 0);
+    assert.equal(target.counters().responses_sent - before, final.warmup_completed);
+  });
+
   it('cancels a long test: outcome cancelled, every sent request accounted for', async () => {
     const testId = await configure({ test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 10_000 });
     await trigger(testId);
