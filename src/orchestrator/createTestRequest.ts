@@ -4,6 +4,7 @@ import { TEST_TYPES } from '../protocol/index.js';
 const numberOrNumericString = z.union([z.number(), z.string().trim().regex(/^[+-]?\d+(\.\d+)?$/, 'must be a number').transform(Number)]);
 const nonNegative = numberOrNumericString.pipe(z.number().finite().nonnegative('must be >= 0'));
 const positiveInt = numberOrNumericString.pipe(z.number().int('must be an integer').positive('must be > 0'));
+const count = numberOrNumericString.pipe(z.number().int('must be an integer').nonnegative('must be >= 0'));
 
 /** The body of POST /api/tests. Unknown fields are refused: a typo must not be silently ignored. */
 export const createTestRequest = z
@@ -24,6 +25,8 @@ export const createTestRequest = z
     trigger: z.boolean().optional(),
     timeout_ms: positiveInt.optional(),
     concurrency: positiveInt.optional(),
+    /** requests each driver sends first and keeps out of the figures */
+    warmup_count_per_driver: count.optional(),
     max_duration_s: numberOrNumericString.pipe(z.number().positive('must be > 0')).optional(),
   })
   .superRefine((body, ctx) => {

@@ -36,7 +36,7 @@ const test = {
     config: { type: 'object' },
     driver_ids: { type: 'array', items: { type: 'string' } },
     aggregate: { $ref: '#/components/schemas/Figures' },
-    drivers: { type: 'array', items: { allOf: [{ $ref: '#/components/schemas/Figures' }, { type: 'object', properties: { node_id: { type: 'string' }, final: { type: 'boolean' }, outcome: { type: ['string', 'null'] }, progress: { type: 'number' } } }] } },
+    drivers: { type: 'array', items: { allOf: [{ $ref: '#/components/schemas/Figures' }, { type: 'object', properties: { node_id: { type: 'string' }, final: { type: 'boolean' }, outcome: { type: ['string', 'null'] }, progress: { type: 'number' }, phase: { enum: ['warmup', 'workload', null], description: 'warmup while the driver sends its warm-up requests (kept out of every figure)' }, warmup_completed: { type: 'integer' } } }] } },
   },
 };
 

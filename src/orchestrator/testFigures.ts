@@ -1,4 +1,4 @@
-import type { MetricsMessage } from '../protocol/index.js';
+import type { MetricsMessage, TestPhase } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
@@ -29,6 +29,9 @@ export type DriverFigures = Figures & {
   reason: string | null;
   /** sent against message_count_per_driver, 0..1 */
   progress: number;
+  /** from the latest report: warmup while the driver sends its warm-up requests */
+  phase: TestPhase | null;
+  warmup_completed: number;
 };
 
 export type TestFigures = { drivers: DriverFigures[]; aggregate: Figures };
@@ -140,6 +143,8 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     outcome: progress.final?.outcome ?? null,
     reason: progress.final?.reason ?? null,
     progress: perDriver > 0 ? Math.min(1, sent / perDriver) : 0,
+    phase: report?.phase ?? null,
+    warmup_completed: report?.warmup_completed ?? 0,
   };
 }
 

@@ -17,6 +17,7 @@ export type TestSummaryView = {
     throughput_per_driver: number | null;
     timeout_ms: number | null;
     concurrency: number | null;
+    warmup_count_per_driver: number | null;
     max_duration_s: number | null;
   };
   driver_ids: string[];
@@ -43,6 +44,7 @@ export function summaryView(test: TestProjection, calculator: FiguresCalculator)
       throughput_per_driver: c.throughput_per_driver ?? null,
       timeout_ms: c.timeout_ms ?? null,
       concurrency: c.concurrency ?? null,
+      warmup_count_per_driver: c.warmup_count_per_driver ?? null,
       max_duration_s: test.max_duration_s ?? null,
     },
     driver_ids: test.driver_ids,

@@ -32,6 +32,7 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
       [{ ...valid, target_url: 'ftp://127.0.0.1/x' }, 'target_url'],
       [{ ...valid, throughput_per_driver: 'fast' }, 'throughput_per_driver'],
       [{ ...valid, drivers: 0 }, 'drivers'],
+      [{ ...valid, warmup_count_per_driver: -1 }, 'warmup_count_per_driver'],
       [{ ...valid, surprise: true }, 'surprise'],
       [{ test_type: 'TSUNAMI', target_url: valid.target_url }, 'message_count_per_driver'],
       [{ ...valid, test_type: 'AVALANCHE', test_message_delay: 5 }, 'test_message_delay'],
