@@ -45,6 +45,12 @@ export function parsePositiveInt(value: string | undefined, flag: string, fallba
   return n;
 }
 
+export function parseCount(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a whole number >= 0, got "${value}"`);
+  return n;
+}
+
 export function parseNonNegativeNumber(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);

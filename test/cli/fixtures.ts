@@ -8,7 +8,7 @@ export function figures(overrides: Partial<Figures> = {}): Figures {
 }
 
 export function driverFigures(nodeId: string, overrides: Partial<DriverFigures> = {}): DriverFigures {
-  return { ...figures({ sent: 200, completed: 200, rps: 475 }), node_id: nodeId, reports: 5, final: true, outcome: 'completed', reason: null, progress: 1, ...overrides };
+  return { ...figures({ sent: 200, completed: 200, rps: 475 }), node_id: nodeId, reports: 5, final: true, outcome: 'completed', reason: null, progress: 1, phase: 'workload', warmup_completed: 0, ...overrides };
 }
 
 export function testView(overrides: Partial<TestDetailView> = {}): TestDetailView {
@@ -19,7 +19,7 @@ export function testView(overrides: Partial<TestDetailView> = {}): TestDetailVie
     created_at: '2026-01-01T00:00:00.000Z',
     triggered_at: '2026-01-01T00:00:00.100Z',
     finished_at: '2026-01-01T00:00:02.100Z',
-    config: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200, target_url: 'http://127.0.0.1:8080/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, max_duration_s: null },
+    config: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200, target_url: 'http://127.0.0.1:8080/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, warmup_count_per_driver: null, max_duration_s: null },
     driver_ids: ['driver-a', 'driver-b'],
     aggregate: figures(),
     drivers: [driverFigures('driver-a'), driverFigures('driver-b')],

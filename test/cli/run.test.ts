@@ -96,6 +96,7 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     [['--bogus'], '--bogus'],
     [['--threshold', 'p95<<3'], '--threshold "p95<<3"'],
     [['--count', '0'], '--count'],
+    [['--warmup', '-1'], '--warmup'],
     [['--type', 'flood'], '--type'],
     [['--out', 'report.txt'], '--out'],
   ] as const) {

@@ -42,6 +42,13 @@ describe('progress views', () => {
     assert.equal(plainProgressLine(view, 3_000), 't=3.0s sent=120/400 completed=118 errors=0 rps=40.1 p50=1.2ms p99=3.4ms');
   });
 
+  it('says the drivers are warming up, and how far, instead of figures that do not count yet', () => {
+    const warming = { phase: 'warmup' as const, warmup_completed: 7, sent: 0, completed: 0, progress: 0 };
+    const view = testView({ state: 'running', config: { ...testView().config, warmup_count_per_driver: 10 }, drivers: [driverFigures('driver-a', warming), driverFigures('driver-b', { ...warming, warmup_completed: 10 })] });
+    assert.equal(plainProgressLine(view, 1_000), 't=1.0s warming up: 17/20 warm-up requests done');
+    assert.match(ttyProgressLines(view)[0]!, /^driver-a +\[\.{24}\] +warming up 7/);
+  });
+
   it('prints at most one plain line a second, and the last figures at the end', () => {
     let now = 0;
     const written: string[] = [];

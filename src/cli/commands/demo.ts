@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseFlags, parseHostPort, parsePositiveInt } from '../args.js';
+import { parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt } from '../args.js';
 import { ServiceStartError, startChildService, type ChildService } from '../demo/childService.js';
 import { ensureDemoKafka, type DemoKafka } from '../demo/demoKafka.js';
 import { requireFreePort } from '../demo/ports.js';
@@ -48,7 +48,10 @@ type DemoTest = { title: string; body: Omit<CreateTestBody, 'target_url' | 'driv
 
 const DEMO_TESTS: DemoTest[] = [
   { title: 'TSUNAMI: 200 requests per driver, one every 10 ms', body: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200 } },
-  { title: 'AVALANCHE: 5,000 requests per driver, no rate cap', body: { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 5_000 } },
+  {
+    title: 'AVALANCHE: 5,000 requests per driver, no rate cap, after 500 warm-up requests',
+    body: { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 5_000, warmup_count_per_driver: 500 },
+  },
 ];
 
 /** Raised when Ctrl-C arrives while the demo is still starting or testing. */
@@ -181,12 +184,8 @@ async function runDemo(settings: Settings, started: StartedProcesses, interrupt:
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede demo --help\`)`);
+  const values = parseCommandFlags(argv, OPTIONS, USAGE, 'demo');
+  if (!values) return 0;
   const settings = parseSettings(values);
   await requireFreePort(settings.port, '--port');
   await requireFreePort(settings.targetPort, '--target-port');

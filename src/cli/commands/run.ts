@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
+import { parseCommandFlags, parseCount, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
@@ -24,6 +24,7 @@ Options:
   --drivers K|ID,…          how many of the live drivers take part, or which ones (default: all)
   --concurrency C           AVALANCHE: most requests in flight per driver
   --timeout-ms T            per-request timeout
+  --warmup N                requests per driver sent first, the same way, and kept out of every figure
   --threshold EXPR          pass/fail criterion on the overall figures; repeatable:
                               p95<200  p99<=500  median<50  mean<…  max<…  min>…  mode<…  p90<…  (ms)
                               errors<1%  (error rate)   errors<=5  (count)   rps>=900  (completed/s)
@@ -45,6 +46,7 @@ const OPTIONS = {
   drivers: { type: 'string' },
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  warmup: { type: 'string' },
   threshold: { type: 'string', multiple: true },
   out: { type: 'string' },
   json: { type: 'boolean' },
@@ -60,6 +62,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   drivers: '--drivers',
   concurrency: '--concurrency',
   timeout_ms: '--timeout-ms',
+  warmup_count_per_driver: '--warmup',
 };
 
 export const EXIT_THRESHOLD_FAILED = 99;
@@ -111,6 +114,7 @@ function parseSettings(values: FlagValues): Settings {
     drivers: parseDrivers(values.drivers),
     concurrency: optionalPositiveInt(values.concurrency, 'concurrency'),
     timeout_ms: optionalPositiveInt(values['timeout-ms'], 'timeout-ms'),
+    warmup_count_per_driver: values.warmup === undefined ? undefined : parseCount(values.warmup, 'warmup'),
     trigger: true,
   };
   return { orchestrator, body, thresholds: parseThresholds(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
@@ -186,12 +190,8 @@ function refusalExitCode(error: OrchestratorError): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, OPTIONS);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (try \`stampede run --help\`)`);
+  const values = parseCommandFlags(argv, OPTIONS, USAGE, 'run');
+  if (!values) return 0;
   const settings = parseSettings(values);
   try {
     return await runTest(settings);

@@ -15,6 +15,7 @@ export type CreateTestBody = {
   drivers?: number | string[];
   timeout_ms?: number;
   concurrency?: number;
+  warmup_count_per_driver?: number;
   trigger: boolean;
 };
 

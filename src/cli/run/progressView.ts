@@ -75,6 +75,8 @@ export function plainProgressLine(view: TestDetailView, elapsedMs: number): stri
 
 function figuresText(view: TestDetailView): string {
   const a = view.aggregate;
+  const warming = view.drivers.filter((d) => d.phase === 'warmup');
+  if (warming.length > 0) return `warming up: ${warming.reduce((sum, d) => sum + d.warmup_completed, 0)}/${warmupRequests(view)} warm-up requests done`;
   return [
     `sent=${a.sent}/${plannedRequests(view)}`,
     `completed=${a.completed}`,
@@ -96,6 +98,7 @@ export function ttyProgressLines(view: TestDetailView): string[] {
 }
 
 function driverRow(d: DriverFigures, perDriver: number): string[] {
+  if (d.phase === 'warmup') return [d.node_id, bar(0), `warming up ${d.warmup_completed}`, '', '', ''];
   return [d.node_id, bar(d.progress), ...counts(d, perDriver)];
 }
 
@@ -110,6 +113,10 @@ function counts(f: Figures, planned: number): string[] {
 function bar(fraction: number): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
   return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
+}
+
+function warmupRequests(view: TestDetailView): number {
+  return (view.config.warmup_count_per_driver ?? 0) * view.driver_ids.length;
 }
 
 function plannedRequests(view: TestDetailView): number {
