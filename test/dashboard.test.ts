@@ -8,7 +8,7 @@ import { eventually, getJson, postJson, startDriverProcess, startOrchestratorPro
 
 type Latency = Record<'min' | 'max' | 'mean' | 'median' | 'mode' | 'p90' | 'p95' | 'p99', number | null>;
 type Figures = { sent: number; completed: number; error_count: number; latency: Latency };
-type TestView = { test_id: string; state: string; aggregate: Figures; drivers: (Figures & { node_id: string })[] };
+type TestView = { test_id: string; state: string; config: { warmup_count_per_driver: number | null }; aggregate: Figures; drivers: (Figures & { node_id: string })[] };
 
 const RESULTS_DIR = 'test-results';
 const HOSTILE_ID = '<img src=x onerror=alert(1)>';
@@ -83,13 +83,15 @@ describe('dashboard in a real browser', () => {
     await page.getByTestId('field-target_url').fill(`${target.url}/ping`);
     // Named drivers: other drivers may share the test broker and must not take part.
     await page.getByTestId('field-drivers').fill(driverIds.join(', '));
+    await page.getByTestId('field-warmup_count_per_driver').fill('10');
     await page.getByTestId('create-trigger-button').click();
     await waitForState(page, 'completed');
 
     const testId = await textOf(page, 'test-id');
     assert.equal(page.url().endsWith(`#test=${encodeURIComponent(testId)}`), true, 'the URL names the shown test');
     const test = await getTest(testId);
-    assert.equal(test.aggregate.sent, 80);
+    assert.equal(test.aggregate.sent, 80, 'the warm-up requests are not counted');
+    assert.equal(test.config.warmup_count_per_driver, 10);
     assert.equal(await valueOf(page, 'agg-sent'), String(test.aggregate.sent));
     assert.equal(await valueOf(page, 'agg-completed'), String(test.aggregate.completed));
     assert.equal(await valueOf(page, 'agg-errors'), String(test.aggregate.error_count));
@@ -106,6 +108,10 @@ describe('dashboard in a real browser', () => {
     await page.getByTestId('field-message_count_per_driver').fill('0');
     await page.getByTestId('create-button').click();
     await eventually(() => textOf(page, 'error-message_count_per_driver'), (text) => text.includes('must be > 0'), 5_000, 'the count error beside its field');
+    await page.getByTestId('field-message_count_per_driver').fill('40');
+    await page.getByTestId('field-warmup_count_per_driver').fill('-3');
+    await page.getByTestId('create-button').click();
+    await eventually(() => textOf(page, 'error-warmup_count_per_driver'), (text) => text.includes('must be >= 0'), 5_000, 'the warm-up error beside its field');
     await page.setViewportSize({ width: 400, height: 900 });
     await page.screenshot({ path: `${RESULTS_DIR}/dashboard-narrow.png`, fullPage: true });
     await closePages(page);

@@ -3,7 +3,7 @@ import { createTest } from './api.js';
 import { byTestId, setText } from './dom.js';
 
 const DEFAULT_TSUNAMI_DELAY_MS = 20;
-const OPTIONAL_FIELDS = ['test_message_delay', 'message_count_per_driver', 'throughput_per_driver', 'target_url'];
+const OPTIONAL_FIELDS = ['test_message_delay', 'message_count_per_driver', 'throughput_per_driver', 'warmup_count_per_driver', 'target_url'];
 
 /**
  * The "New test" form. Values go to the API as typed: the API validates, and its 400 answer names

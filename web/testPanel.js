@@ -55,6 +55,7 @@ export class TestPanel {
       ['Delay', c.test_type === 'TSUNAMI' ? formatMs(c.test_message_delay) : DASH],
       ['Count per driver', formatCount(c.message_count_per_driver)],
       ['Throughput cap', c.throughput_per_driver ? `${formatRate(c.throughput_per_driver)} per driver` : 'none'],
+      ['Warm-up per driver', c.warmup_count_per_driver ? `${formatCount(c.warmup_count_per_driver)} requests` : 'none'],
       ['Target', c.target_url ?? "each driver's own --target"],
       ['Drivers', String(test.driver_ids.length)],
       ['Created', formatDateTime(test.created_at)],
@@ -152,6 +153,7 @@ function outcomeOf(driver, test) {
   if (driver.outcome) return driver.outcome;
   if (test.state === 'created') return 'waiting for trigger';
   if (driver.reports === 0) return isFinished(test) ? 'no report' : 'starting';
+  if (driver.phase === 'warmup' && !isFinished(test)) return `warming up (${formatCount(driver.warmup_completed)} / ${formatCount(test.config.warmup_count_per_driver ?? 0)})`;
   return isFinished(test) ? 'no final report' : 'running';
 }
 
