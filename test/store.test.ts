@@ -85,6 +85,12 @@ describe('MetricsStore', () => {
     }
   });
 
+  it('refuses a place it cannot create at once, with the reason, instead of hanging', () => {
+    for (const file of ['/proc/stampede-nope/metrics.db', '/etc/hostname/metrics.db']) {
+      assert.throws(() => MetricsStore.open(file), new RegExp(`cannot open the metrics store ${file}: `), file);
+    }
+  });
+
   it('records the schema version and uses WAL', () => {
     withStore((store, file) => {
       store.append(report('t1', 1));

@@ -69,7 +69,7 @@ export class DriverNode {
     const bus = await KafkaBus.connect({ brokers: options.brokers, clientId: options.nodeId, log: options.log });
     let store: MetricsStore | undefined;
     try {
-      store = openStore(options.storeFile);
+      store = MetricsStore.open(options.storeFile);
       const node = new DriverNode(options, bus, store);
       await node.open();
       return node;
@@ -292,14 +292,6 @@ export class DriverNode {
     } catch (error) {
       this.log.error({ err: error, test_id: testId, type }, 'writing to the driver store failed');
     }
-  }
-}
-
-function openStore(file: string): MetricsStore {
-  try {
-    return MetricsStore.open(file);
-  } catch (error) {
-    throw new Error(`cannot open the driver store ${file}: ${(error as Error).message}`, { cause: error });
   }
 }
 

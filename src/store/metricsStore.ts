@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -20,6 +20,19 @@ export type StoredEvent = {
   payload: unknown;
   dedupeKey: string | null;
 };
+
+/**
+ * Creates the missing directories one level at a time. Node's recursive mkdirSync never returns for a
+ * path under /proc (it retries ENOENT forever); one level at a time fails at once with ENOENT.
+ */
+function createParentDirectories(file: string): void {
+  const missing: string[] = [];
+  for (let dir = dirname(file); !existsSync(dir); dir = dirname(dir)) {
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing) mkdirSync(dir);
+}
 
 /** Bump with a migration in migrate() whenever the schema changes. */
 export const SCHEMA_VERSION = 1;
@@ -75,8 +88,13 @@ export class MetricsStore {
   }
 
   static open(file: string): MetricsStore {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
+    let db: Database.Database;
+    try {
+      createParentDirectories(file);
+      db = new Database(file);
+    } catch (error) {
+      throw new Error(`cannot open the metrics store ${file}: ${(error as Error).message}`, { cause: error });
+    }
     try {
       db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL stays consistent and survives a process crash; only a power loss can drop the
