@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { Admin } from '@platformatic/kafka';
+import { freePortPair } from './helpers/processes.js';
 
 /** dist/test/broker.test.js → the package root's bin/stampede.js. */
 const cliPath = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
@@ -38,21 +39,6 @@ function portOf(server: Server): number {
   const bound = server.address();
   if (bound === null || typeof bound === 'string') throw new Error('server has no TCP address');
   return bound.port;
-}
-
-/** A port N with N and N + 1 free right now (the broker needs both: client and controller). */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const first = await listen(0);
-    const port = portOf(first);
-    const second = await listen(port + 1).catch(() => undefined);
-    await close(first);
-    if (second) {
-      await close(second);
-      return port;
-    }
-  }
-  throw new Error('no two adjacent free ports found');
 }
 
 async function brokerIds(port: number): Promise<number[]> {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, MessagesStreamModes, ProduceAcks, Producer, type MessagesStream } from '@platformatic/kafka';
+import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Logger } from '../log/logger.js';
 import { ALL_TOPICS, decodeMessage, encodeMessage, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
+import { TopicSubscription, type ResumeOffsets } from './topicSubscription.js';
 
 export type BusOptions = { brokers: string[]; clientId: string; log: Logger };
 
@@ -10,8 +10,7 @@ export type Delivery<T extends TopicName = TopicName> = {
   [K in T]: { topic: K; message: TopicMessages[K]; partition: number; offset: bigint; key: string | undefined };
 }[T];
 
-/** Where each partition resumes: `topic:partition` → the next offset to read. */
-export type ResumeOffsets = Map<string, bigint>;
+export type { ResumeOffsets };
 
 export type SubscribeOptions<T extends TopicName> = {
   topics: readonly T[];
@@ -25,12 +24,7 @@ export type Subscription = { close(): Promise<void> };
 /** Rejected (malformed) messages per topic, and messages whose handler threw. */
 export type BusCounters = { rejected: Record<string, number>; handlerErrors: number };
 
-const FETCH_MAX_WAIT_MS = 200;
-
 type PendingMessage = { message: { topic: string; value: string; key?: string }; resolve: () => void; reject: (error: Error) => void };
-
-/** Kafka's ListOffsets timestamp for "the earliest offset still in the log". */
-const EARLIEST_TIMESTAMP = -2n;
 
 /**
  * The only module that talks to Kafka. Every subscriber sees every message (one consumer group
@@ -96,48 +90,22 @@ export class KafkaBus {
   }
 
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
-    const consumer = new Consumer({
-      clientId: `${this.options.clientId}-consumer`,
-      groupId: `stampede-${this.options.clientId}-${randomBytes(6).toString('hex')}`,
-      bootstrapBrokers: this.options.brokers,
-      maxWaitTime: FETCH_MAX_WAIT_MS,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-    });
-    const topics = [...options.topics];
-    const ends = await consumer.listOffsets({ topics });
-    const earliest = options.resumeFrom ? await consumer.listOffsets({ topics, timestamp: EARLIEST_TIMESTAMP }) : ends;
-    const offsets = this.startOffsets(ends, earliest, options.resumeFrom);
-    const stream = await consumer.consume({ topics, mode: MessagesStreamModes.MANUAL, offsets, autocommit: false });
-    stream.on('data', (record) => this.deliver(record, options.onMessage));
-    stream.on('error', (error: Error) => this.options.log.error({ err: error, topics }, 'Kafka consumer stream failed'));
+    const { brokers, clientId, log } = this.options;
+    const topicSubscription = new TopicSubscription({ brokers, clientId, log, topics: [...options.topics], onRecord: (record) => this.deliver(record, options.onMessage) });
+    try {
+      await topicSubscription.open(options.resumeFrom);
+    } catch (error) {
+      await topicSubscription.close();
+      throw error;
+    }
     const subscription: Subscription = {
       close: async () => {
         this.#subscriptions.delete(subscription);
-        await closeQuietly(stream, consumer);
+        await topicSubscription.close();
       },
     };
     this.#subscriptions.add(subscription);
-    this.options.log.debug({ topics, offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'subscribed');
     return subscription;
-  }
-
-  /**
-   * A resume offset outside the log (a different or wiped broker, or retention passed it) would make
-   * the fetch fail with OFFSET_OUT_OF_RANGE; reading from the earliest offset instead loses nothing,
-   * and our consumers drop what they have already seen.
-   */
-  private startOffsets(ends: Map<string, bigint[]>, earliest: Map<string, bigint[]>, resumeFrom: ResumeOffsets | undefined) {
-    return [...ends].flatMap(([topic, partitionEnds]) =>
-      partitionEnds.map((end, partition) => {
-        const resume = resumeFrom?.get(`${topic}:${partition}`);
-        if (resume === undefined) return { topic, partition, offset: end };
-        const first = earliest.get(topic)?.[partition] ?? 0n;
-        if (resume >= first && resume <= end) return { topic, partition, offset: resume };
-        this.options.log.warn({ topic, partition, resume: resume.toString(), earliest: first.toString(), end: end.toString() }, 'saved Kafka offset is outside the log; reading from the earliest offset');
-        return { topic, partition, offset: first };
-      }),
-    );
   }
 
   private deliver<T extends TopicName>(record: { topic: string; partition: number; offset: bigint; key: Buffer | undefined; value: Buffer | undefined }, onMessage: (delivery: Delivery<T>) => void): void {
@@ -175,14 +143,6 @@ function stringToBuffer(value: string | undefined): Buffer | undefined {
 }
 
 
-async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, consumer: Consumer): Promise<void> {
-  try {
-    await stream.close();
-    await consumer.close(true);
-  } catch {
-    // Closing is best effort: the broker may already be gone, and the process is leaving.
-  }
-}
 
 /** Creates any of our topics the cluster lacks, with the cluster's default partitions and replicas. */
 async function ensureTopics(options: BusOptions): Promise<void> {

@@ -68,6 +68,23 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A port N with N and N + 1 free right now (a broker needs both: client and controller). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freePort();
+    if (port < 65535 && (await isFree(port + 1))) return port;
+  }
+  throw new Error('no two adjacent free ports found');
+}
+
+function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 export function tempDir(prefix = 'stampede-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

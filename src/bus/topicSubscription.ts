@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer, MessagesStreamModes, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { Logger } from '../log/logger.js';
+
+/** Where each partition resumes: `topic:partition` → the next offset to read. */
+export type ResumeOffsets = Map<string, bigint>;
+
+export type RawRecord = Message<Buffer, Buffer, Buffer, Buffer>;
+
+export type TopicSubscriptionOptions = {
+  brokers: string[];
+  clientId: string;
+  log: Logger;
+  topics: string[];
+  onRecord: (record: RawRecord) => void;
+};
+
+const FETCH_MAX_WAIT_MS = 200;
+const FIRST_RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 5_000;
+/** Kafka's ListOffsets timestamp for "the earliest offset still in the log". */
+const EARLIEST_TIMESTAMP = -2n;
+
+/**
+ * One broadcast subscription: its own consumer group, offsets chosen by us, and a record of the next
+ * offset of every partition. When the stream fails (the broker restarted, the network dropped) it
+ * starts a new consumer from exactly those offsets, again and again until it is closed, so a broker
+ * outage delays messages but loses none.
+ */
+export class TopicSubscription {
+  readonly #next: ResumeOffsets = new Map();
+  #consumer: Consumer | undefined;
+  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #closed = false;
+  #restarting = false;
+
+  constructor(private readonly options: TopicSubscriptionOptions) {}
+
+  /** Resolves once the subscription is live: from `resumeFrom` where given, elsewhere at the log end. */
+  async open(resumeFrom?: ResumeOffsets): Promise<void> {
+    const consumer = new Consumer({
+      clientId: `${this.options.clientId}-consumer`,
+      groupId: `stampede-${this.options.clientId}-${randomBytes(6).toString('hex')}`,
+      bootstrapBrokers: this.options.brokers,
+      maxWaitTime: FETCH_MAX_WAIT_MS,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    this.#consumer = consumer;
+    const topics = this.options.topics;
+    const ends = await consumer.listOffsets({ topics });
+    const earliest = resumeFrom ? await consumer.listOffsets({ topics, timestamp: EARLIEST_TIMESTAMP }) : ends;
+    const offsets = this.startOffsets(ends, earliest, resumeFrom);
+    for (const { topic, partition, offset } of offsets) this.#next.set(`${topic}:${partition}`, offset);
+    const stream = await consumer.consume({ topics, mode: MessagesStreamModes.MANUAL, offsets, autocommit: false });
+    this.#stream = stream;
+    stream.on('data', (record: RawRecord) => {
+      this.#next.set(`${record.topic}:${record.partition}`, record.offset + 1n);
+      this.options.onRecord(record);
+    });
+    stream.once('error', (error: Error) => void this.restart(error));
+    this.options.log.debug({ topics, offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'subscribed');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.closeConsumer();
+  }
+
+  private async restart(error: Error): Promise<void> {
+    if (this.#closed || this.#restarting) return;
+    this.#restarting = true;
+    const topics = this.options.topics;
+    this.options.log.warn({ err: error, topics }, 'Kafka consumer stream failed; restarting it where it stopped');
+    await this.closeConsumer();
+    let delayMs = FIRST_RESTART_DELAY_MS;
+    while (!this.#closed) {
+      await sleep(delayMs);
+      try {
+        await this.open(new Map(this.#next));
+        this.options.log.info({ topics }, 'Kafka consumer resumed');
+        break;
+      } catch (retryError) {
+        await this.closeConsumer();
+        this.options.log.warn({ err: retryError, topics, retry_in_ms: delayMs }, 'Kafka consumer cannot resume yet');
+        delayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
+      }
+    }
+    this.#restarting = false;
+  }
+
+  /**
+   * A resume offset outside the log (a different or wiped broker, or retention passed it) would make
+   * the fetch fail with OFFSET_OUT_OF_RANGE; reading from the earliest offset instead loses nothing,
+   * and our consumers drop what they have already seen.
+   */
+  private startOffsets(ends: Map<string, bigint[]>, earliest: Map<string, bigint[]>, resumeFrom: ResumeOffsets | undefined) {
+    return [...ends].flatMap(([topic, partitionEnds]) =>
+      partitionEnds.map((end, partition) => {
+        const resume = resumeFrom?.get(`${topic}:${partition}`);
+        if (resume === undefined) return { topic, partition, offset: end };
+        const first = earliest.get(topic)?.[partition] ?? 0n;
+        if (resume >= first && resume <= end) return { topic, partition, offset: resume };
+        this.options.log.warn({ topic, partition, resume: resume.toString(), earliest: first.toString(), end: end.toString() }, 'saved Kafka offset is outside the log; reading from the earliest offset');
+        return { topic, partition, offset: first };
+      }),
+    );
+  }
+
+  private async closeConsumer(): Promise<void> {
+    const stream = this.#stream;
+    const consumer = this.#consumer;
+    this.#stream = undefined;
+    this.#consumer = undefined;
+    // Closing is best effort: the broker may already be gone, and the process may be leaving.
+    if (stream) await stream.close().catch(() => undefined);
+    if (consumer) await closeConsumerQuietly(consumer);
+  }
+}
+
+async function closeConsumerQuietly(consumer: Consumer): Promise<void> {
+  try {
+    await consumer.close(true);
+  } catch {
+    // Already disconnected.
+  }
+}
