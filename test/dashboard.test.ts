@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
 import { connectTestBus } from './helpers/kafka.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, type Child } from './helpers/processes.js';
+import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from './helpers/processes.js';
 
 type Latency = Record<'min' | 'max' | 'mean' | 'median' | 'mode' | 'p90' | 'p95' | 'p99', number | null>;
 type Figures = { sent: number; completed: number; error_count: number; latency: Latency };
@@ -17,7 +17,7 @@ const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-f
 
 describe('dashboard in a real browser', () => {
   let target: { child: Child; url: string };
-  let orchestrator: { url: string };
+  let orchestrator: { child: Child; url: string; storeFile: string; port: number };
   let driverIds: string[];
   let bus: KafkaBus;
   let browser: Browser;
@@ -151,5 +151,20 @@ describe('dashboard in a real browser', () => {
     assert.equal(first!['/agg-p99'], shown(test.aggregate.latency.p99));
     assert.deepEqual(second, first);
     await closePages(...pages);
+  });
+
+  it('reconnects by itself after an orchestrator restart and goes on showing live updates', async () => {
+    const page = await openPage();
+    await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 10_000, 'the page live');
+    await stopChild(orchestrator.child.process);
+    await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state !== 'live', 10_000, 'the page to notice the orchestrator is gone');
+    orchestrator = await startOrchestratorProcess(orchestrator.storeFile, orchestrator.port);
+    await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 20_000, 'the page live again');
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 20, target_url: `${target.url}/ping`, drivers: driverIds });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const historyIds = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="history"] [data-test-id]')].map((entry) => entry.getAttribute('data-test-id')));
+    await eventually(historyIds, (ids) => ids.includes(created.body.test_id), 10_000, 'the new test in the history without a reload');
+    await closePages(page);
   });
 });
