@@ -75,6 +75,26 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     await eventually(find, (d) => d?.status === 'alive', 5_000, 'the driver to be alive again');
   });
 
+  it("shows each report's count on GET /api/tests/{id} within one second of its publication", async () => {
+    const nodeId = `fresh-${Date.now()}`;
+    const heartbeat = () => bus.publish(TOPICS.heartbeat, { node_id: nodeId, heartbeat: 'YES', timestamp: new Date().toISOString() });
+    await bus.publish(TOPICS.register, { node_id: nodeId, node_IP: '127.0.0.1:9', message_type: 'DRIVER_NODE_REGISTER' });
+    await heartbeat();
+    await eventually(() => getJson<Driver[]>(`${url}/api/drivers`), (list) => list.some((d) => d.node_id === nodeId && d.status === 'alive'), 5_000, 'the driver alive');
+    const created = await postJson<{ test_id: string }>(`${url}/api/tests`, { ...valid, drivers: [nodeId], trigger: true });
+    assert.equal(created.status, 201);
+    const testId = created.body.test_id;
+    for (let seq = 1; seq <= 5; seq++) {
+      await heartbeat();
+      const sent = seq * 100;
+      const publishedAt = Date.now();
+      await bus.publish(TOPICS.metrics, { node_id: nodeId, test_id: testId, report_id: `${testId}-${seq}`, metrics: { mean_latency: 1, median_latency: 1, min_latency: 1, max_latency: 1 }, sent, completed: sent, seq });
+      type Shown = { drivers: { node_id: string; sent: number }[] };
+      await eventually(() => getJson<Shown>(`${url}/api/tests/${testId}`), (t) => t.drivers.some((d) => d.node_id === nodeId && d.sent === sent), 5_000, `report ${seq}`);
+      assert.ok(Date.now() - publishedAt < 1_000, `report ${seq} took ${Date.now() - publishedAt} ms to show`);
+    }
+  });
+
   it('logs, counts and skips garbage on register, heartbeat and metrics, and keeps serving', async () => {
     for (const topic of [TOPICS.register, TOPICS.heartbeat, TOPICS.metrics]) {
       for (const text of ['not json', '{"node_id": 42}', '{}']) await bus.publishRaw(topic, text);
