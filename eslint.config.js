@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     files: ['web/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', fetch: 'readonly', uPlot: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', Intl: 'readonly', console: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', HTMLElement: 'readonly', requestAnimationFrame: 'readonly', location: 'readonly', history: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', fetch: 'readonly', uPlot: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', Intl: 'readonly', console: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', HTMLElement: 'readonly', requestAnimationFrame: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly' } },
   },
   {
     files: ['bin/**/*.js', 'scripts/**/*.js'],

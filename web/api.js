@@ -1,7 +1,20 @@
 /** The orchestrator's REST API. Every call resolves to `{ ok, status, body }` and never throws on HTTP errors. */
 
+const TOKEN_KEY = 'stampede-token';
+
+/** An orchestrator started with --token wants it on every POST; kept for this browser tab only. */
+export function setAccessToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function accessToken() {
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
 async function call(method, path, body) {
   const init = { method, headers: { accept: 'application/json' } };
+  if (method === 'POST' && accessToken()) init.headers.authorization = `Bearer ${accessToken()}`;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);

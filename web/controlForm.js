@@ -1,5 +1,5 @@
 /* global CSS */
-import { createTest } from './api.js';
+import { accessToken, createTest, setAccessToken } from './api.js';
 import { byTestId, setText } from './dom.js';
 
 const DEFAULT_TSUNAMI_DELAY_MS = 20;
@@ -11,10 +11,12 @@ const OPTIONAL_FIELDS = ['test_message_delay', 'message_count_per_driver', 'thro
  */
 export function setupCreateForm(form, onCreated) {
   form.elements.namedItem('test_type').addEventListener('change', () => suggestDelay(form));
+  form.elements.namedItem('token').value = accessToken();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const trigger = event.submitter?.value === 'create-trigger';
     clearMessages(form);
+    setAccessToken(form.elements.namedItem('token').value.trim());
     setBusy(form, true);
     const response = await createTest(requestBody(form, trigger));
     setBusy(form, false);
@@ -51,6 +53,11 @@ function driversValue(text) {
 }
 
 function showError(form, response) {
+  if (response.status === 401) {
+    setText(byTestId(form, 'error-token'), 'this orchestrator needs its access token');
+    form.elements.namedItem('token').setAttribute('aria-invalid', 'true');
+    return;
+  }
   const { field, message } = response.body ?? {};
   const beside = field ? form.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`) : null;
   if (response.status === 400 && beside) {

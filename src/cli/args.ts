@@ -26,6 +26,14 @@ export function parseCommandFlags<T extends OptionSpec>(argv: string[], options:
   return values;
 }
 
+/** The access token: --token, else STAMPEDE_TOKEN (kept out of `ps`), else none. */
+export function accessToken(flagValue: string | undefined): string | undefined {
+  const token = flagValue ?? process.env.STAMPEDE_TOKEN;
+  if (token === undefined) return undefined;
+  if (token.trim() === '') throw new UsageError(flagValue === undefined ? 'STAMPEDE_TOKEN must not be empty' : '--token must not be empty');
+  return token.trim();
+}
+
 export function requireString(value: string | boolean | (string | boolean)[] | undefined, flag: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new UsageError(`missing required argument --${flag}`);
   return value;

@@ -60,6 +60,9 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const idParam = [{ name: 'test_id', in: 'path', required: true, schema: { type: 'string' } }];
 const notFound = { description: 'unknown test_id', ...json(ref('Error')) };
+/** Only when the orchestrator runs with --token; reading needs none. */
+const tokenIfSet = { security: [{}, { bearerToken: [] }] };
+const unauthorized = { description: 'the orchestrator runs with --token and the request did not carry it', ...json(ref('Error')) };
 
 /** The OpenAPI 3.1 document; the request body schema is generated from the same zod schema that validates it. */
 export function openApiDocument(): object {
@@ -72,13 +75,14 @@ export function openApiDocument(): object {
         get: { summary: 'All tests, newest first', responses: { 200: { description: 'tests', ...json({ type: 'array', items: ref('Test') }) } } },
         post: {
           summary: 'Create a test (publishes test_config); trigger: true also triggers it',
+          ...tokenIfSet,
           requestBody: { required: true, ...json(ref('CreateTest')) },
-          responses: { 201: { description: 'created', ...json(ref('Test')) }, 400: { description: 'invalid body; `field` names the field', ...json(ref('Error')) }, 409: { description: 'not enough live drivers', ...json(ref('Error')) } },
+          responses: { 201: { description: 'created', ...json(ref('Test')) }, 400: { description: 'invalid body; `field` names the field', ...json(ref('Error')) }, 401: unauthorized, 409: { description: 'not enough live drivers', ...json(ref('Error')) } },
         },
       },
       '/api/tests/{test_id}': { get: { summary: 'A test: config, state, per-driver and aggregate figures', parameters: idParam, responses: { 200: { description: 'the test', ...json(ref('Test')) }, 404: notFound } } },
-      '/api/tests/{test_id}/trigger': { post: { summary: 'Publish the trigger', parameters: idParam, responses: { 202: { description: 'triggered', ...json(ref('Test')) }, 404: notFound, 409: { description: 'not in state created, or drivers gone', ...json(ref('Error')) } } } },
-      '/api/tests/{test_id}/cancel': { post: { summary: 'Stop a test on every driver', parameters: idParam, responses: { 202: { description: 'cancelled', ...json(ref('Test')) }, 404: notFound, 409: { description: 'already finished', ...json(ref('Error')) } } } },
+      '/api/tests/{test_id}/trigger': { post: { summary: 'Publish the trigger', ...tokenIfSet, parameters: idParam, responses: { 202: { description: 'triggered', ...json(ref('Test')) }, 401: unauthorized, 404: notFound, 409: { description: 'not in state created, or drivers gone', ...json(ref('Error')) } } } },
+      '/api/tests/{test_id}/cancel': { post: { summary: 'Stop a test on every driver', ...tokenIfSet, parameters: idParam, responses: { 202: { description: 'cancelled', ...json(ref('Test')) }, 401: unauthorized, 404: notFound, 409: { description: 'already finished', ...json(ref('Error')) } } } },
       '/api/tests/{test_id}/events': { get: { summary: "The test's append-only event log, in order", parameters: idParam, responses: { 200: { description: 'events', ...json({ type: 'array', items: { type: 'object' } }) }, 404: notFound } } },
       '/api/tests/{test_id}/report': {
         get: {
@@ -92,6 +96,7 @@ export function openApiDocument(): object {
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI', ...json({ type: 'object' }) } } } },
     },
     components: {
+      securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer', description: 'the token given to `stampede orchestrator --token` (or STAMPEDE_TOKEN)' } },
       schemas: {
         CreateTest: z.toJSONSchema(createTestRequest, { io: 'input', unrepresentable: 'any' }),
         Test: test,

@@ -6,7 +6,7 @@ import { buildRestApi } from './restApi.js';
 import { RuntimeController } from './runtimeController.js';
 import { FiguresCalculator } from './testFigures.js';
 
-export type OrchestratorOptions = { brokers: string[]; host: string; port: number; storeFile: string; log?: Logger };
+export type OrchestratorOptions = { brokers: string[]; host: string; port: number; storeFile: string; token?: string | undefined; log?: Logger };
 
 export type RunningOrchestrator = { url: string; controller: RuntimeController; close(): Promise<void> };
 
@@ -22,13 +22,13 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     const figures = new FiguresCalculator();
     const live = new LiveUpdates(controller, figures);
     const connectedBus = bus;
-    const app = buildRestApi({ controller, figures, live, log, rejectedMessages: () => connectedBus.counters.rejected });
+    const app = buildRestApi({ controller, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
     await app.listen({ host: options.host, port: options.port });
     live.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-    log.info({ url, store: options.storeFile, kafka: options.brokers }, 'orchestrator listening');
+    log.info({ url, store: options.storeFile, kafka: options.brokers, token_required: options.token !== undefined }, 'orchestrator listening');
     return {
       url,
       controller,

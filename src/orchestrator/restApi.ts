@@ -8,9 +8,18 @@ import { prometheusText } from './prometheus.js';
 import { ControlError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, reportCsv, reportView, summaryView } from './testViews.js';
+import { bearerTokenCheck } from './accessToken.js';
 import { registerDashboard } from './dashboardAssets.js';
 
-export type RestApiDeps = { controller: RuntimeController; figures: FiguresCalculator; live: LiveUpdates; log: Logger; rejectedMessages: () => Record<string, number> };
+export type RestApiDeps = {
+  controller: RuntimeController;
+  figures: FiguresCalculator;
+  live: LiveUpdates;
+  log: Logger;
+  rejectedMessages: () => Record<string, number>;
+  /** When set, every POST (each one creates, triggers or cancels load) needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+};
 
 type IdParams = { Params: { test_id: string } };
 
@@ -20,6 +29,7 @@ export function buildRestApi(deps: RestApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => sendError(reply, error, deps.log));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}` }));
+  if (deps.token !== undefined) requireTokenForChanges(app, deps.token, deps.log);
   registerTestRoutes(app, deps);
   app.get('/api/drivers', async () => deps.controller.drivers.list());
   app.get('/api/events', (request, reply) => deps.live.attach(request.raw, reply));
@@ -27,6 +37,19 @@ export function buildRestApi(deps: RestApiDeps): FastifyInstance {
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(deps.controller, deps.figures, deps.rejectedMessages())));
   registerDashboard(app);
   return app;
+}
+
+/** Reading stays open (dashboards, Prometheus); whatever fires load at a target needs the token. */
+function requireTokenForChanges(app: FastifyInstance, token: string, log: Logger): void {
+  const authorized = bearerTokenCheck(token);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || authorized(request.headers.authorization)) return;
+    log.warn({ url: request.url, remote: request.ip }, 'request without the right token refused');
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .send({ error: 'Unauthorized', message: 'this orchestrator needs its token: send Authorization: Bearer <token> (stampede run --token, or the dashboard\'s Token field)' });
+  });
 }
 
 function registerTestRoutes(app: FastifyInstance, deps: RestApiDeps): void {

@@ -95,9 +95,9 @@ export async function startTarget(extraArgs: string[] = []): Promise<{ child: Ch
   return { child, url: match[1]! };
 }
 
-export async function startOrchestratorProcess(storeFile = join(tempDir(), 'orchestrator.db'), port?: number): Promise<{ child: Child; url: string; storeFile: string; port: number }> {
+export async function startOrchestratorProcess(storeFile = join(tempDir(), 'orchestrator.db'), port?: number, extraArgs: string[] = []): Promise<{ child: Child; url: string; storeFile: string; port: number }> {
   const chosenPort = port ?? (await freePort());
-  const child = startCli(['orchestrator', '--kafka', testBrokers().join(','), '--orchestrator', `127.0.0.1:${chosenPort}`, '--store', storeFile]);
+  const child = startCli(['orchestrator', '--kafka', testBrokers().join(','), '--orchestrator', `127.0.0.1:${chosenPort}`, '--store', storeFile, ...extraArgs]);
   const match = await child.waitForLine(/orchestrator listening on (http:\/\/\S+)/);
   return { child, url: match[1]!, storeFile, port: chosenPort };
 }

@@ -4,7 +4,7 @@ import { request } from 'undici';
 import type { KafkaBus } from '../../src/bus/index.js';
 import { TOPICS } from '../../src/protocol/index.js';
 import { connectTestBus } from '../helpers/kafka.js';
-import { eventually, getJson, postJson, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
+import { eventually, getJson, postJson, startCli, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
 
 type Driver = { node_id: string; node_ip: string | null; status: string };
 
@@ -119,6 +119,31 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     assert.equal(await child.exited, 0);
     assert.match(await streamEnded, /event: bye/);
     assert.ok(Date.now() - stoppedAt < 10_000, `exit took ${Date.now() - stoppedAt} ms`);
+  });
+
+  it('with --token, refuses every POST without the token (401) and keeps reading open', async () => {
+    const { url: guarded } = await startOrchestratorProcess(undefined, undefined, ['--token', 's3cret']);
+    const body = { ...valid, drivers: ['nobody-here'] };
+    const post = (headers: Record<string, string>) => request(`${guarded}/api/tests`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret' }] as Record<string, string>[]) {
+      const refused = await post(headers);
+      assert.equal(refused.statusCode, 401, JSON.stringify(headers));
+      assert.equal(refused.headers['www-authenticate'], 'Bearer');
+      await refused.body.dump();
+    }
+    const accepted = await post({ authorization: 'Bearer s3cret' });
+    assert.equal(accepted.statusCode, 409, 'past the token check, the request meets the usual rules');
+    await accepted.body.dump();
+    assert.equal((await postJson(`${guarded}/api/tests/nope/cancel`, {})).status, 401);
+    assert.deepEqual(await getJson(`${guarded}/api/tests`), []);
+
+    const runArgs = ['run', '--orchestrator', guarded.replace('http://', ''), '--target', 'http://127.0.0.1:9/ping', '--type', 'avalanche', '--count', '5', '--drivers', 'nobody-here'];
+    const withoutToken = startCli(runArgs);
+    assert.equal(await withoutToken.exited, 1);
+    assert.match(withoutToken.stderr(), /without its token: pass --token or set STAMPEDE_TOKEN/);
+    const withToken = startCli(runArgs, { STAMPEDE_TOKEN: 's3cret' });
+    assert.equal(await withToken.exited, 1);
+    assert.match(withToken.stderr(), /drivers not alive: nobody-here/);
   });
 
   it('serves an OpenAPI document covering every route', async () => {

@@ -1,29 +1,33 @@
 import { startOrchestrator } from '../../orchestrator/orchestratorNode.js';
-import { parseCommandFlags, parseHostPort, requireString } from '../args.js';
+import { accessToken, parseCommandFlags, parseHostPort, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UnreachableError, UsageError } from '../usageError.js';
 
-const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE]
+const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--token TOKEN]
 
 The orchestrator: REST API and live dashboard on --orchestrator, runtime controller on Kafka.
 
   --kafka HOST:PORT         Kafka bootstrap broker (comma-separated for several)
   --orchestrator HOST:PORT  where the REST API and dashboard listen (e.g. 127.0.0.1:7070)
   --store FILE              SQLite metrics store and event log (default .stampede/orchestrator.db)
+  --token TOKEN             require "Authorization: Bearer TOKEN" on every POST (creating, triggering
+                            or cancelling a test); reading stays open. STAMPEDE_TOKEN works too and
+                            keeps the token out of the process list.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseCommandFlags(argv, { kafka: { type: 'string' }, orchestrator: { type: 'string' }, store: { type: 'string' } }, HELP, 'orchestrator');
+  const values = parseCommandFlags(argv, { kafka: { type: 'string' }, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' } }, HELP, 'orchestrator');
   if (!values) return 0;
   const brokers = requireString(values.kafka, 'kafka').split(',');
   brokers.forEach((broker) => parseHostPort(broker, 'kafka'));
   const { host, port } = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  const orchestrator = await startOrchestrator({ brokers, host, port, storeFile: values.store ?? '.stampede/orchestrator.db' }).catch((error: Error & { code?: string }) => {
+  const token = accessToken(values.token);
+  const orchestrator = await startOrchestrator({ brokers, host, port, token, storeFile: values.store ?? '.stampede/orchestrator.db' }).catch((error: Error & { code?: string }) => {
     if (error.code === 'EADDRINUSE') throw new UsageError(`--orchestrator ${host}:${port} is already in use`);
     if (/cannot reach Kafka/.test(error.message)) throw new UnreachableError(error.message);
     throw error;
   });
-  console.log(`orchestrator listening on ${orchestrator.url} (dashboard ${orchestrator.url}/)`);
+  console.log(`orchestrator listening on ${orchestrator.url} (dashboard ${orchestrator.url}/)${token ? '; changes need the token' : ''}`);
   await watchInterrupt().signaled;
   await orchestrator.close();
   return 0;

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseCommandFlags, parseCount, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
+import { accessToken, parseCommandFlags, parseCount, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
@@ -25,6 +25,8 @@ Options:
   --concurrency C           AVALANCHE: most requests in flight per driver
   --timeout-ms T            per-request timeout
   --warmup N                requests per driver sent first, the same way, and kept out of every figure
+  --token TOKEN             the orchestrator's access token, if it was started with one
+                            (STAMPEDE_TOKEN works too and keeps it out of the process list)
   --threshold EXPR          pass/fail criterion on the overall figures; repeatable:
                               p95<200  p99<=500  median<50  mean<…  max<…  min>…  mode<…  p90<…  (ms)
                               errors<1%  (error rate)   errors<=5  (count)   rps>=900  (completed/s)
@@ -47,6 +49,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
   warmup: { type: 'string' },
+  token: { type: 'string' },
   threshold: { type: 'string', multiple: true },
   out: { type: 'string' },
   json: { type: 'boolean' },
@@ -69,7 +72,7 @@ export const EXIT_THRESHOLD_FAILED = 99;
 const EXIT_INTERRUPTED = 130;
 
 type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
-type Settings = { orchestrator: { host: string; port: number }; body: CreateTestBody; thresholds: Threshold[]; out: string | undefined; json: boolean };
+type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; thresholds: Threshold[]; out: string | undefined; json: boolean };
 type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
 
 function parseTestType(value: string): CreateTestBody['test_type'] {
@@ -117,7 +120,7 @@ function parseSettings(values: FlagValues): Settings {
     warmup_count_per_driver: values.warmup === undefined ? undefined : parseCount(values.warmup, 'warmup'),
     trigger: true,
   };
-  return { orchestrator, body, thresholds: parseThresholds(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
+  return { orchestrator, token: accessToken(values.token), body, thresholds: parseThresholds(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
 }
 
 /** The live view goes where a person watches: stdout normally, stderr (terminal only) under --json. */
@@ -158,7 +161,7 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
 }
 
 async function runTest(settings: Settings): Promise<number> {
-  const client = new OrchestratorClient(settings.orchestrator);
+  const client = new OrchestratorClient(settings.orchestrator, settings.token);
   const { mode, stream } = progressTarget(settings.json);
   const interrupt = watchInterrupt();
   try {

@@ -36,7 +36,11 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export class OrchestratorClient {
   readonly baseUrl: string;
 
-  constructor(address: { host: string; port: number }) {
+  constructor(
+    address: { host: string; port: number },
+    /** Sent on every request when the orchestrator was started with --token. */
+    private readonly token?: string,
+  ) {
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
     this.baseUrl = `http://${host}:${address.port}`;
   }
@@ -78,7 +82,10 @@ export class OrchestratorClient {
     const url = `${this.baseUrl}${path}`;
     const response = await request(url, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
@@ -94,6 +101,7 @@ export class OrchestratorClient {
 function refusal(status: number, text: string, what: string): OrchestratorError {
   const parsed = parseErrorBody(text);
   if ((status === 400 || status === 409 || status === 404) && parsed.message) return new OrchestratorError(parsed.message, status, parsed.field);
+  if (status === 401) return new OrchestratorError(`the orchestrator refused ${what} without its token: pass --token or set STAMPEDE_TOKEN`, status, undefined);
   return new OrchestratorError(`the orchestrator answered ${what} with HTTP ${status}: ${parsed.message ?? text.slice(0, 200)}`, status, parsed.field);
 }
 
