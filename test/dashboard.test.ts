@@ -43,7 +43,8 @@ describe('dashboard in a real browser', () => {
   });
 
   async function openPage(hash = '', width = 1280): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    // Reduced motion: no bar still sliding into place when a screenshot is taken.
+    const page = await browser.newPage({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${orchestrator.url}/${hash}`);
     return page;

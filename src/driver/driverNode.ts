@@ -198,6 +198,7 @@ export class DriverNode {
       log: this.log,
     });
     this.current = run;
+    this.heartbeat.now();
     run.done.then(
       (report) => this.onRunDone(test, run, report),
       (error: unknown) => {
@@ -214,6 +215,7 @@ export class DriverNode {
     this.totals.completed += counts.completed;
     for (const [kind, count] of Object.entries(counts.errors)) this.totals.errors[kind] = (this.totals.errors[kind] ?? 0) + count;
     if (this.current === run) this.current = undefined;
+    this.heartbeat.now();
   }
 
   private onControl(message: ControlMessage): void {

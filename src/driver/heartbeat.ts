@@ -26,6 +26,11 @@ export class Heartbeat {
     this.timer = setInterval(() => this.beat(), this.options.intervalMs ?? HEARTBEAT_INTERVAL_MS);
   }
 
+  /** Beats at once, so a change of state (a test started or ended) is seen without waiting a second. */
+  now(): void {
+    if (this.timer !== undefined) this.beat();
+  }
+
   /** Stops beating and waits for a beat still being published. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
