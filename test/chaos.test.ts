@@ -25,13 +25,16 @@ describe('a Kafka broker restart under running nodes', () => {
     assert.equal(await child.exited, 0, `kafka ${action}: ${child.stderr()}`);
   };
 
-  const runTest = async (): Promise<TestView> => {
-    const body = { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: COUNT, target_url: `${target.url}/ping`, drivers: driverIds, trigger: true };
+  const startTest = async (count: number, delayMs: number): Promise<string> => {
+    const body = { test_type: 'TSUNAMI', test_message_delay: delayMs, message_count_per_driver: count, target_url: `${target.url}/ping`, drivers: driverIds, trigger: true };
     const created = await postJson<TestView>(`${orchestratorUrl}/api/tests`, body);
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const finished = (t: TestView) => ['completed', 'failed', 'cancelled'].includes(t.state);
-    return eventually(() => getJson<TestView>(`${orchestratorUrl}/api/tests/${created.body.test_id}`), finished, 30_000, 'the test to finish');
+    return created.body.test_id;
   };
+  const finished = (t: TestView) => ['completed', 'failed', 'cancelled'].includes(t.state);
+  const waitForEnd = (testId: string, timeoutMs = 30_000) => eventually(() => getJson<TestView>(`${orchestratorUrl}/api/tests/${testId}`), finished, timeoutMs, 'the test to finish');
+  const runTest = async (): Promise<TestView> => waitForEnd(await startTest(COUNT, 5));
+  const bothAlive = () => eventually(() => getJson<DriverView[]>(`${orchestratorUrl}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 30_000, 'both drivers alive');
 
   before(async () => {
     port = await freePortPair();
@@ -57,7 +60,7 @@ describe('a Kafka broker restart under running nodes', () => {
     await kafka('stop');
     await kafka('start');
 
-    await eventually(() => getJson<DriverView[]>(`${orchestratorUrl}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 30_000, 'both drivers alive again');
+    await bothAlive();
     const before = await getJson<TargetCounts>(`${target.url}/metrics?format=json`);
     const second = await runTest();
     assert.equal(second.state, 'completed', second.reason ?? '');
@@ -67,5 +70,24 @@ describe('a Kafka broker restart under running nodes', () => {
     assert.equal(afterCounts.responses_sent - before.responses_sent, 2 * COUNT, 'the target answered exactly what the orchestrator counted');
     const history = await getJson<TestView[]>(`${orchestratorUrl}/api/tests`);
     assert.equal(history.find((t) => t.test_id === first.test_id)?.state, 'completed', 'the first test is still on record');
+  });
+
+  it('keeps a test running through a broker outage longer than the liveness window: completed, counts exact', { timeout: 150_000 }, async () => {
+    await bothAlive();
+    const before = await getJson<TargetCounts>(`${target.url}/metrics?format=json`);
+    const perDriver = 1_500;
+    const testId = await startTest(perDriver, 10);
+    await eventually(() => getJson<{ drivers: { sent: number }[] }>(`${orchestratorUrl}/api/tests/${testId}`), (t) => t.drivers.length === 2 && t.drivers.every((d) => d.sent > 0), 10_000, 'both drivers under way');
+    const stoppedAt = Date.now();
+    await kafka('stop');
+    // The drivers go on loading the target meanwhile; only their reports and heartbeats wait.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await kafka('start');
+    assert.ok(Date.now() - stoppedAt > 4_000, 'the outage outlasted the 3 s liveness window');
+    const test = await waitForEnd(testId, 60_000);
+    assert.equal(test.state, 'completed', test.reason ?? '');
+    assert.equal(test.aggregate.completed, 2 * perDriver);
+    const afterCounts = await getJson<TargetCounts>(`${target.url}/metrics?format=json`);
+    assert.equal(afterCounts.responses_sent - before.responses_sent, 2 * perDriver, 'the target answered exactly what the orchestrator counted');
   });
 });

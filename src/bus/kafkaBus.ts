@@ -19,7 +19,7 @@ export type SubscribeOptions<T extends TopicName> = {
   resumeFrom?: ResumeOffsets;
 };
 
-export type Subscription = { close(): Promise<void> };
+export type Subscription = { close(): Promise<void>; readonly deliveringSince: number | undefined };
 
 /** Rejected (malformed) messages per topic, and messages whose handler threw. */
 export type BusCounters = { rejected: Record<string, number>; handlerErrors: number };
@@ -103,6 +103,9 @@ export class KafkaBus {
         this.#subscriptions.delete(subscription);
         await topicSubscription.close();
       },
+      get deliveringSince() {
+        return topicSubscription.deliveringSince;
+      },
     };
     this.#subscriptions.add(subscription);
     return subscription;
@@ -130,6 +133,17 @@ export class KafkaBus {
       { topic: record.topic, partition: record.partition, offset: record.offset.toString(), field: error.field, reason: error.reason, bytes: record.value?.length ?? 0 },
       'malformed Kafka message skipped',
     );
+  }
+
+  /** Since when every subscription has been receiving from Kafka; undefined while one cannot. */
+  deliveringSince(): number | undefined {
+    let since = 0;
+    for (const subscription of this.#subscriptions) {
+      const own = subscription.deliveringSince;
+      if (own === undefined) return undefined;
+      since = Math.max(since, own);
+    }
+    return since;
   }
 
   async close(): Promise<void> {

@@ -34,8 +34,17 @@ export class TopicSubscription {
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   #closed = false;
   #restarting = false;
+  #deliveringSince: number | undefined;
 
   constructor(private readonly options: TopicSubscriptionOptions) {}
+
+  /**
+   * Since when (epoch ms) fetches have been succeeding; undefined while they fail or the consumer
+   * restarts. Silence from the other nodes during such a time says nothing about them.
+   */
+  get deliveringSince(): number | undefined {
+    return this.#deliveringSince;
+  }
 
   /** Resolves once the subscription is live: from `resumeFrom` where given, elsewhere at the log end. */
   async open(resumeFrom?: ResumeOffsets): Promise<void> {
@@ -48,6 +57,7 @@ export class TopicSubscription {
       heartbeatInterval: 1_000,
     });
     this.#consumer = consumer;
+    consumer.on('client:performWithRetry', (operationId: string, attempt: number) => this.onFetchAttempt(operationId, attempt));
     const topics = this.options.topics;
     const ends = await consumer.listOffsets({ topics });
     const earliest = resumeFrom ? await consumer.listOffsets({ topics, timestamp: EARLIEST_TIMESTAMP }) : ends;
@@ -60,6 +70,7 @@ export class TopicSubscription {
       this.options.onRecord(record);
     });
     stream.once('error', (error: Error) => void this.restart(error));
+    this.#deliveringSince = Date.now();
     this.options.log.debug({ topics, offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'subscribed');
   }
 
@@ -68,9 +79,17 @@ export class TopicSubscription {
     await this.closeConsumer();
   }
 
+  /** A retried fetch means the broker did not answer; the first attempt of the next fetch means it did. */
+  private onFetchAttempt(operationId: string, attempt: number): void {
+    if (operationId !== 'fetch' || this.#restarting) return;
+    if (attempt > 0) this.#deliveringSince = undefined;
+    else this.#deliveringSince ??= Date.now();
+  }
+
   private async restart(error: Error): Promise<void> {
     if (this.#closed || this.#restarting) return;
     this.#restarting = true;
+    this.#deliveringSince = undefined;
     const topics = this.options.topics;
     this.options.log.warn({ err: error, topics }, 'Kafka consumer stream failed; restarting it where it stopped');
     await this.closeConsumer();

@@ -153,6 +153,10 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   private sweep(): void {
     const now = Date.now();
+    const hearingSince = this.hearingSince();
+    // While this orchestrator cannot read Kafka, and for one liveness window after, a silent driver
+    // may be a silent broker: judging it would fail a test that is running fine.
+    if (hearingSince === undefined || now - hearingSince <= LOST_AFTER_MS) return;
     const changes = this.drivers.sweep(now);
     for (const change of changes) this.logStatusChange(change);
     if (changes.length > 0) this.emit('drivers');
@@ -162,12 +166,18 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   private superviseOne(test: TestProjection, nowMs: number): void {
     const verdict = superviseTest(test, {
       nowMs,
-      startedAtMs: this.startedAtMs,
+      hearingSinceMs: this.hearingSince() ?? nowMs,
       driver: (id) => this.drivers.get(id),
       lostAfterMs: LOST_AFTER_MS,
       silentAfterMs: SILENT_AFTER_MS,
     });
     if (verdict) this.finish(test.test_id, verdict.state, verdict.reason);
+  }
+
+  /** Since when this orchestrator has been able to hear the drivers through Kafka. */
+  private hearingSince(): number | undefined {
+    const delivering = this.bus.deliveringSince();
+    return delivering === undefined ? undefined : Math.max(delivering, this.startedAtMs);
   }
 
   private finish(testId: string, state: 'completed' | 'failed' | 'cancelled', reason?: string): void {

@@ -6,8 +6,8 @@ export type Verdict = { state: FinishedState; reason?: string };
 
 export type SupervisionContext = {
   nowMs: number;
-  /** when this orchestrator process started: silence before it is not a driver's fault */
-  startedAtMs: number;
+  /** since when this orchestrator has heard Kafka (its start, or the end of a broker outage): silence before is not a driver's fault */
+  hearingSinceMs: number;
   driver: (nodeId: string) => DriverRecord | undefined;
   lostAfterMs: number;
   silentAfterMs: number;
@@ -42,13 +42,13 @@ function verdictFromFinalReports(test: TestProjection): Verdict {
 
 function driverProblem(test: TestProjection, nodeId: string, context: SupervisionContext): string | undefined {
   const driver = context.driver(nodeId);
-  const sinceStart = context.nowMs - context.startedAtMs;
+  const sinceStart = context.nowMs - context.hearingSinceMs;
   if (driver?.status === 'lost' || (!driver && sinceStart > context.lostAfterMs)) {
     const heartbeat = driver?.last_heartbeat ? ` (last heartbeat ${driver.last_heartbeat})` : '';
     return `driver ${nodeId} lost: no heartbeat for ${context.lostAfterMs / 1000} s${heartbeat}`;
   }
   const progress = test.drivers.get(nodeId);
-  const lastSignal = Math.max(Date.parse(progress?.last_report_at ?? test.triggered_at ?? test.created_at), context.startedAtMs);
+  const lastSignal = Math.max(Date.parse(progress?.last_report_at ?? test.triggered_at ?? test.created_at), context.hearingSinceMs);
   if (context.nowMs - lastSignal > context.silentAfterMs) {
     const what = progress?.last_report_at ? 'sent no report' : 'never reported';
     return `driver ${nodeId} ${what} for ${Math.round(context.silentAfterMs / 1000)} s while the test ran`;

@@ -24,7 +24,7 @@ function registryWith(nowMs: number) {
   return registry;
 }
 
-const context = (registry: DriverRegistry, nowMs: number) => ({ nowMs, startedAtMs: T0 - 60_000, driver: (id: string) => registry.get(id), lostAfterMs: 3_000, silentAfterMs: 15_000 });
+const context = (registry: DriverRegistry, nowMs: number) => ({ nowMs, hearingSinceMs: T0 - 60_000, driver: (id: string) => registry.get(id), lostAfterMs: 3_000, silentAfterMs: 15_000 });
 
 describe('supervision', () => {
   it('completes when every chosen driver sent its final report', () => {
