@@ -130,15 +130,18 @@ export class Reporter {
 
   private build(final: FinalState | undefined): MetricsMessage {
     this.seq += 1;
+    const progress = this.phase();
     const message: MetricsMessage = {
       node_id: this.nodeId,
       test_id: this.testId,
       report_id: newReportId(),
       metrics: latencyFields(this.recorder),
       ...this.recorder.counts(),
-      ...this.phase(),
+      ...progress,
       seq: this.seq,
-      elapsed_ms: Math.round(performance.now() - this.startedAt),
+      // Time only counts once the measured requests start: a warm-up report has nothing to divide by
+      // it, and a clock running back to 0 when the workload starts would break readers' timelines.
+      elapsed_ms: progress.phase === 'warmup' ? 0 : Math.round(performance.now() - this.startedAt),
       timestamp: new Date().toISOString(),
       histogram: encodeHistogram(this.recorder.latency),
       service_histogram: encodeHistogram(this.recorder.service),

@@ -98,8 +98,9 @@ export class TestRun {
     await Promise.race([this.load.finished, stopped]);
     if (this.stopRequest) {
       await this.waitForInFlight(this.stopRequest.graceMs);
-      // Requests cut off by the pool's destruction are ours to abandon, not the target's errors.
+      // Requests cut off by the pool's destruction are ours to abandon: not the target's errors, nor warm-up progress.
       this.recorder.freeze();
+      this.warmup?.recorder.freeze();
     }
     await this.client.destroy().catch((error: unknown) => this.log.debug({ err: error }, 'closing the HTTP pool failed'));
     const final = this.stopRequest ? { outcome: this.stopRequest.outcome, reason: this.stopRequest.reason } : { outcome: 'completed' as const };

@@ -46,14 +46,14 @@ export const triggerMessage = z.object({
   trigger: upperEnum(['YES'] as const),
 });
 
-/**
- * completed: every request has a response or a recorded error; cancelled: by a control message;
- * aborted: the driver is shutting down; rejected: the driver could not run it (busy, unknown test).
- */
 /** warmup: the driver is sending its warm-up requests, which no figure counts; workload: the measured ones. */
 export const TEST_PHASES = ['warmup', 'workload'] as const;
 export type TestPhase = (typeof TEST_PHASES)[number];
 
+/**
+ * completed: every request has a response or a recorded error; cancelled: by a control message;
+ * aborted: the driver is shutting down; rejected: the driver could not run it (busy, unknown test).
+ */
 export const TEST_OUTCOMES = ['completed', 'cancelled', 'aborted', 'rejected'] as const;
 export type TestOutcome = (typeof TEST_OUTCOMES)[number];
 

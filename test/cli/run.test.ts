@@ -24,6 +24,7 @@ async function getText(url: string): Promise<string> {
 describe('stampede run against a real orchestrator, 2 drivers and the target', () => {
   let orchestrator: { child: Child; url: string; port: number };
   let targetUrl: string;
+  let targetMetricsUrl: string;
   let defaults: Record<string, string>;
   /** The flags of a small AVALANCHE test on our two drivers; an override of undefined drops a flag. */
   const runArgs = (overrides: Record<string, string | undefined> = {}, extra: string[] = []) => [
@@ -35,6 +36,7 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
   before(async () => {
     const target = await startTarget();
     targetUrl = `${target.url}/ping`;
+    targetMetricsUrl = `${target.url}/metrics?format=json`;
     orchestrator = await startOrchestratorProcess();
     const drivers = await Promise.all([startDriverProcess(orchestrator.url), startDriverProcess(orchestrator.url)]);
     const ids = drivers.map((d) => d.nodeId);
@@ -76,6 +78,17 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     assert.ok(!stdout.includes('\x1b['), 'no ANSI escapes');
   });
 
+  it('--warmup: the live view says the drivers are warming up, the target answers them, no figure counts them', async () => {
+    const answered = async () => (await getJson<{ responses_sent: number }>(targetMetricsUrl)).responses_sent;
+    const before = await answered();
+    // 400 warm-up requests 5 ms apart last 2 s: the plain line printed after 1 s falls inside them.
+    const { code, stdout, stderr } = await runCli(runArgs({ type: 'tsunami', 'delay-ms': '5', count: '100', warmup: '400' }));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^t=\d+\.\ds warming up: \d+\/800 warm-up requests done$/m);
+    assert.match(stdout, /^ {2}overall +200 +0 \(0\.00%\)/m);
+    assert.equal((await answered()) - before, 1_000);
+  });
+
   it('says in one line that the orchestrator cannot be reached, and exits 1', async () => {
     const port = await freePort();
     const { code, stderr } = await runCli(['--orchestrator', `127.0.0.1:${port}`, '--target', targetUrl, '--type', 'avalanche', '--count', '10']);
@@ -97,6 +110,7 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     [['--threshold', 'p95<<3'], '--threshold "p95<<3"'],
     [['--count', '0'], '--count'],
     [['--warmup', '-1'], '--warmup'],
+    [['--warmup', '1.5'], '--warmup'],
     [['--type', 'flood'], '--type'],
     [['--out', 'report.txt'], '--out'],
   ] as const) {

@@ -43,10 +43,17 @@ describe('progress views', () => {
   });
 
   it('says the drivers are warming up, and how far, instead of figures that do not count yet', () => {
-    const warming = { phase: 'warmup' as const, warmup_completed: 7, sent: 0, completed: 0, progress: 0 };
+    const warming = { phase: 'warmup' as const, warmup_completed: 7, sent: 0, completed: 0, progress: 0, final: false, outcome: null };
     const view = testView({ state: 'running', config: { ...testView().config, warmup_count_per_driver: 10 }, drivers: [driverFigures('driver-a', warming), driverFigures('driver-b', { ...warming, warmup_completed: 10 })] });
     assert.equal(plainProgressLine(view, 1_000), 't=1.0s warming up: 17/20 warm-up requests done');
     assert.match(ttyProgressLines(view)[0]!, /^driver-a +\[\.{24}\] +warming up 7/);
+  });
+
+  it('no longer says warming up once a driver stopped during its warm-up', () => {
+    const cancelled = { phase: 'warmup' as const, warmup_completed: 7, sent: 0, completed: 0, progress: 0, final: true, outcome: 'cancelled' as const };
+    const view = testView({ state: 'cancelled', config: { ...testView().config, warmup_count_per_driver: 10 }, drivers: [driverFigures('driver-a', cancelled), driverFigures('driver-b', cancelled)] });
+    assert.doesNotMatch(plainProgressLine(view, 1_000), /warming up/);
+    assert.doesNotMatch(ttyProgressLines(view)[0]!, /warming up/);
   });
 
   it('prints at most one plain line a second, and the last figures at the end', () => {

@@ -33,6 +33,7 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
       [{ ...valid, throughput_per_driver: 'fast' }, 'throughput_per_driver'],
       [{ ...valid, drivers: 0 }, 'drivers'],
       [{ ...valid, warmup_count_per_driver: -1 }, 'warmup_count_per_driver'],
+      [{ ...valid, warmup_count_per_driver: 1.5 }, 'warmup_count_per_driver'],
       [{ ...valid, surprise: true }, 'surprise'],
       [{ test_type: 'TSUNAMI', target_url: valid.target_url }, 'message_count_per_driver'],
       [{ ...valid, test_type: 'AVALANCHE', test_message_delay: 5 }, 'test_message_delay'],
@@ -95,6 +96,26 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     }
   });
 
+  it("keeps the warm-up in the test's config and shows each driver's phase from its latest report", async () => {
+    const nodeId = `warming-${Date.now()}`;
+    await bus.publish(TOPICS.register, { node_id: nodeId, node_IP: '127.0.0.1:9', message_type: 'DRIVER_NODE_REGISTER' });
+    await bus.publish(TOPICS.heartbeat, { node_id: nodeId, heartbeat: 'YES', timestamp: new Date().toISOString() });
+    await eventually(() => getJson<Driver[]>(`${url}/api/drivers`), (list) => list.some((d) => d.node_id === nodeId && d.status === 'alive'), 5_000, 'the driver alive');
+    const created = await postJson<{ test_id: string }>(`${url}/api/tests`, { ...valid, warmup_count_per_driver: '20', drivers: [nodeId], trigger: true });
+    assert.equal(created.status, 201);
+    type Shown = { config: { warmup_count_per_driver: number | null }; drivers: { node_id: string; phase: string | null; warmup_completed: number }[] };
+    const testUrl = `${url}/api/tests/${created.body.test_id}`;
+    const shown = await getJson<Shown>(testUrl);
+    assert.equal(shown.config.warmup_count_per_driver, 20);
+    assert.equal(shown.drivers[0]?.phase, null, 'no report, no phase');
+    const report = (seq: number, progress: Record<string, unknown>) =>
+      bus.publish(TOPICS.metrics, { node_id: nodeId, test_id: created.body.test_id, report_id: `${created.body.test_id}-${seq}`, metrics: { mean_latency: 0, median_latency: 0, min_latency: 0, max_latency: 0 }, seq, ...progress });
+    await report(1, { sent: 0, completed: 0, phase: 'warmup', warmup_completed: 5 });
+    await eventually(() => getJson<Shown>(testUrl), (t) => t.drivers[0]?.phase === 'warmup' && t.drivers[0].warmup_completed === 5, 5_000, 'the warm-up phase');
+    await report(2, { sent: 3, completed: 3, phase: 'workload', warmup_completed: 20 });
+    await eventually(() => getJson<Shown>(testUrl), (t) => t.drivers[0]?.phase === 'workload', 5_000, 'the workload phase');
+  });
+
   it('logs, counts and skips garbage on register, heartbeat and metrics, and keeps serving', async () => {
     for (const topic of [TOPICS.register, TOPICS.heartbeat, TOPICS.metrics]) {
       for (const text of ['not json', '{"node_id": 42}', '{}']) await bus.publishRaw(topic, text);
@@ -153,5 +174,6 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
       assert.ok(doc.paths[path], path);
     }
     assert.ok(doc.components.schemas.CreateTest.properties.message_count_per_driver);
+    assert.ok(doc.components.schemas.CreateTest.properties.warmup_count_per_driver);
   });
 });

@@ -47,7 +47,11 @@ type Settings = { drivers: number; exitAfterTests: boolean; kafkaPort: number; p
 type DemoTest = { title: string; body: Omit<CreateTestBody, 'target_url' | 'drivers' | 'trigger'> };
 
 const DEMO_TESTS: DemoTest[] = [
-  { title: 'TSUNAMI: 200 requests per driver, one every 10 ms', body: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200 } },
+  // 100 warm-up requests 10 ms apart last a second: long enough for the live view to show the warm-up.
+  {
+    title: 'TSUNAMI: 200 requests per driver, one every 10 ms, after 100 warm-up requests',
+    body: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200, warmup_count_per_driver: 100 },
+  },
   {
     title: 'AVALANCHE: 5,000 requests per driver, no rate cap, after 500 warm-up requests',
     body: { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 5_000, warmup_count_per_driver: 500 },

@@ -75,7 +75,7 @@ export function plainProgressLine(view: TestDetailView, elapsedMs: number): stri
 
 function figuresText(view: TestDetailView): string {
   const a = view.aggregate;
-  const warming = view.drivers.filter((d) => d.phase === 'warmup');
+  const warming = view.drivers.filter(isWarmingUp);
   if (warming.length > 0) return `warming up: ${warming.reduce((sum, d) => sum + d.warmup_completed, 0)}/${warmupRequests(view)} warm-up requests done`;
   return [
     `sent=${a.sent}/${plannedRequests(view)}`,
@@ -98,7 +98,7 @@ export function ttyProgressLines(view: TestDetailView): string[] {
 }
 
 function driverRow(d: DriverFigures, perDriver: number): string[] {
-  if (d.phase === 'warmup') return [d.node_id, bar(0), `warming up ${d.warmup_completed}`, '', '', ''];
+  if (isWarmingUp(d)) return [d.node_id, bar(0), `warming up ${d.warmup_completed}`, '', '', ''];
   return [d.node_id, bar(d.progress), ...counts(d, perDriver)];
 }
 
@@ -113,6 +113,11 @@ function counts(f: Figures, planned: number): string[] {
 function bar(fraction: number): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
   return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
+}
+
+/** A driver stopped during its warm-up (final report) is no longer warming up. */
+function isWarmingUp(d: DriverFigures): boolean {
+  return d.phase === 'warmup' && !d.final;
 }
 
 function warmupRequests(view: TestDetailView): number {
