@@ -28,6 +28,9 @@ export function upperEnum<const T extends readonly [string, ...string[]]>(values
     .pipe(z.enum(values));
 }
 
+/** ECMAScript dates span ±10^8 days around 1970; past that `new Date(ms).toISOString()` throws. */
+const MAX_DATE_MS = 8.64e15;
+
 /**
  * A heartbeat timestamp: the spec gives no format. We publish ISO-8601 and accept ISO-8601 or
  * epoch time (seconds or milliseconds, as number or string); the result is ISO-8601.
@@ -37,6 +40,10 @@ export const wireTimestamp = z.union([z.number(), z.string()]).transform((value,
   const millis = Number.isFinite(asNumber) ? (asNumber < 1e11 ? asNumber * 1000 : asNumber) : Date.parse(String(value));
   if (!Number.isFinite(millis)) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 date or epoch time' });
+    return z.NEVER;
+  }
+  if (Math.abs(millis) > MAX_DATE_MS) {
+    ctx.addIssue({ code: 'custom', message: 'is outside the range of dates' });
     return z.NEVER;
   }
   return new Date(millis).toISOString();
