@@ -1,15 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpClient } from './httpClient.js';
 import type { Recorder } from './recorder.js';
+import type { LoadPlan } from './load/loadModel.js';
 import { StartScheduler } from './schedule.js';
-
-/** What a load model decides: how many requests, how they are spaced, how many may be in flight. */
-export type LoadPlan = {
-  count: number;
-  /** 0 = unpaced: latency is measured from the actual send. */
-  intervalMs: number;
-  maxInFlight: number;
-};
 
 export type LoadDeps = { client: HttpClient; recorder: Recorder; now?: () => number };
 

@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import type { Pacer } from './load/pacers.js';
 
 export type ScheduleOptions = {
-  /** How many starts in all. */
+  /** The most starts in all (the pacer may end sooner). */
   count: number;
-  /** Milliseconds between intended starts; 0 = unpaced: start whenever a slot is free. */
-  intervalMs: number;
+  /** When each start is intended; absent = unpaced: start whenever a slot is free. */
+  pacer?: Pacer | undefined;
   /** Most launches unsettled at once; Infinity for an open model. */
   maxInFlight: number;
   /** A start this far behind its intended time counts as late. */
@@ -25,7 +26,7 @@ export const DEFAULT_LATE_THRESHOLD_MS = 5;
 const MAX_STARTS_PER_TURN = 1_000;
 
 /**
- * Start i is intended at t0 + i * interval. Each wake-up starts every start that is due, so a late wake-up
+ * Start i is intended at t0 + the pacer's offset for i. Each wake-up starts every start that is due, so a late wake-up
  * (event-loop lag) is caught up at once and never shifts later starts: the schedule does not drift.
  */
 export class StartScheduler {
@@ -51,7 +52,7 @@ export class StartScheduler {
   }
 
   get paced(): boolean {
-    return this.options.intervalMs > 0;
+    return this.options.pacer !== undefined;
   }
 
   /** Resolves once every launch has settled: all `count` of them, or those started before `stop()`. */
@@ -74,8 +75,10 @@ export class StartScheduler {
     this.resolveIfDone();
   }
 
-  intendedStart(index: number): number {
-    return this.t0 + index * this.options.intervalMs;
+  /** Undefined once the pacer's plan is over. */
+  intendedStart(index: number): number | undefined {
+    const offset = this.options.pacer?.startOffsetMs(index);
+    return offset === undefined ? undefined : this.t0 + offset;
   }
 
   private readonly onSettled = (): void => {
@@ -95,16 +98,17 @@ export class StartScheduler {
   };
 
   private pump(): void {
-    const { count, maxInFlight } = this.options;
+    const { maxInFlight } = this.options;
     const launch = this.launch;
     if (this.stopped || !launch) return;
-    for (let startsThisTurn = 0; this.started < count && this.inFlight < maxInFlight; startsThisTurn++) {
+    for (let startsThisTurn = 0; !this.allStarted() && this.inFlight < maxInFlight; startsThisTurn++) {
       if (startsThisTurn === MAX_STARTS_PER_TURN) {
         this.continueNextTurn();
         return;
       }
       const now = this.now();
       const intended = this.paced ? this.intendedStart(this.started) : now;
+      if (intended === undefined) break;
       if (intended > now) {
         this.wakeAt(intended - now);
         return;
@@ -132,9 +136,13 @@ export class StartScheduler {
     setImmediate(this.onNextTurn);
   }
 
+  /** Every planned start made: the count is reached or the pacer has no next start. */
+  private allStarted(): boolean {
+    return this.started >= this.options.count || (this.paced && this.intendedStart(this.started) === undefined);
+  }
+
   private resolveIfDone(): boolean {
-    const allStarted = this.stopped || this.started >= this.options.count;
-    if (!allStarted || this.inFlight > 0 || !this.finish) return false;
+    if (!(this.stopped || this.allStarted()) || this.inFlight > 0 || !this.finish) return false;
     const finish = this.finish;
     this.finish = undefined;
     finish();

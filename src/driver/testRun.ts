@@ -2,12 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 import type { MetricsMessage, TestConfigMessage, TestPhase } from '../protocol/index.js';
-import { startAvalanche } from './avalanche.js';
 import { DEFAULT_TIMEOUT_MS, HttpClient } from './httpClient.js';
-import type { LoadRun } from './loadRun.js';
+import { loadPlanFor } from './load/index.js';
+import { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
-import { startTsunami } from './tsunami.js';
 
 export type TestRunOptions = {
   nodeId: string;
@@ -132,13 +131,10 @@ export class TestRun {
 }
 
 function startLoad(config: TestConfigMessage, concurrency: number, deps: { client: HttpClient; recorder: Recorder }): LoadRun {
-  const count = config.message_count_per_driver;
-  const throughputPerDriver = config.throughput_per_driver;
-  if (config.test_type === 'TSUNAMI') return startTsunami({ count, delayMs: config.test_message_delay, throughputPerDriver }, deps);
-  return startAvalanche({ count, concurrency, throughputPerDriver }, deps);
+  return new LoadRun(loadPlanFor(config, concurrency), deps);
 }
 
 function describePlan(load: LoadRun): Record<string, number | string> {
-  const { count, intervalMs, maxInFlight } = load.plan;
-  return { count, interval_ms: intervalMs, max_in_flight: maxInFlight === Infinity ? 'unbounded' : maxInFlight };
+  const { count, pacer, maxInFlight } = load.plan;
+  return { count, pace: pacer?.description ?? 'unpaced', max_in_flight: maxInFlight === Infinity ? 'unbounded' : maxInFlight };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TEST_TYPES } from '../protocol/index.js';
+import { LOAD_MODEL_SPECS, TEST_TYPES } from '../protocol/index.js';
 
 const numberOrNumericString = z.union([z.number(), z.string().trim().regex(/^[+-]?\d+(\.\d+)?$/, 'must be a number').transform(Number)]);
 const nonNegative = numberOrNumericString.pipe(z.number().finite().nonnegative('must be >= 0'));
@@ -12,7 +12,8 @@ export const createTestRequest = z
     test_type: z
       .string()
       .transform((v) => v.trim().toUpperCase())
-      .pipe(z.enum(TEST_TYPES, { error: 'must be TSUNAMI or AVALANCHE' })),
+      .pipe(z.enum(TEST_TYPES, { error: `must be one of ${TEST_TYPES.join(', ')}` }))
+      .meta({ description: TEST_TYPES.map((type) => `${type}: ${LOAD_MODEL_SPECS[type].description}`).join('; ') }),
     /** milliseconds between request starts on each driver (TSUNAMI) */
     test_message_delay: nonNegative.default(0),
     message_count_per_driver: positiveInt,
@@ -30,12 +31,7 @@ export const createTestRequest = z
     max_duration_s: numberOrNumericString.pipe(z.number().positive('must be > 0')).optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.test_type === 'TSUNAMI' && body.test_message_delay <= 0 && !body.throughput_per_driver) {
-      ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'must be > 0 for a TSUNAMI test (milliseconds between requests)' });
-    }
-    if (body.test_type === 'AVALANCHE' && body.test_message_delay > 0) {
-      ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'must be 0 for an AVALANCHE test (use throughput_per_driver to cap the rate)' });
-    }
+    for (const problem of LOAD_MODEL_SPECS[body.test_type].problems(body)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type CreateTestRequest = z.output<typeof createTestRequest>;

@@ -1,4 +1,5 @@
 export * from './topics.js';
 export * from './ids.js';
 export * from './messages.js';
+export * from './loadModels.js';
 export * from './codec.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEST_TYPES } from './loadModels.js';
 import { upperEnum, wireCount, wireNonNegative, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
@@ -19,9 +20,6 @@ export const registerMessage = z.object({
   message_type: upperEnum(REGISTER_TYPES),
   timestamp: wireTimestamp.optional(),
 });
-
-export const TEST_TYPES = ['AVALANCHE', 'TSUNAMI'] as const;
-export type TestType = (typeof TEST_TYPES)[number];
 
 export const testConfigMessage = z.object({
   test_id: testId,

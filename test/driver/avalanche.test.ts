@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { avalanchePlan, startAvalanche } from '../../src/driver/avalanche.js';
 import { HttpClient } from '../../src/driver/httpClient.js';
+import { avalanche } from '../../src/driver/load/avalanche.js';
+import { LoadRun, type LoadDeps } from '../../src/driver/loadRun.js';
+import type { TestConfigMessage } from '../../src/protocol/index.js';
 import { Recorder } from '../../src/driver/recorder.js';
 import { startTargetServer, type TargetServer } from '../../src/target/targetServer.js';
 import { startRecordingServer } from '../helpers/recordingServer.js';
+
+function config(count: number, throughput_per_driver?: number): TestConfigMessage {
+  return { test_id: 't', test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: count, throughput_per_driver };
+}
+
+function startAvalanche(settings: { count: number; concurrency: number; throughputPerDriver?: number }, deps: LoadDeps): LoadRun {
+  return new LoadRun(avalanche.plan(config(settings.count, settings.throughputPerDriver), settings.concurrency), deps);
+}
 
 describe('AVALANCHE', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -13,8 +23,11 @@ describe('AVALANCHE', () => {
   });
 
   it('is unpaced without a rate and paced at 1000/rate with one', () => {
-    assert.deepEqual(avalanchePlan({ count: 10, concurrency: 4 }), { count: 10, intervalMs: 0, maxInFlight: 4 });
-    assert.deepEqual(avalanchePlan({ count: 10, concurrency: 4, throughputPerDriver: 200 }), { count: 10, intervalMs: 5, maxInFlight: 4 });
+    assert.deepEqual(avalanche.plan(config(10), 4), { count: 10, pacer: undefined, maxInFlight: 4 });
+    const paced = avalanche.plan(config(10, 200), 4);
+    assert.equal(paced.count, 10);
+    assert.equal(paced.maxInFlight, 4);
+    assert.deepEqual([0, 1, 2, 9].map((i) => paced.pacer?.startOffsetMs(i)), [0, 5, 10, 45]);
   });
 
   it('never has more than `concurrency` requests in flight at the target', async () => {

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startAvalanche } from '../../src/driver/avalanche.js';
 import { HttpClient } from '../../src/driver/httpClient.js';
+import { loadPlanFor } from '../../src/driver/load/index.js';
+import { LoadRun } from '../../src/driver/loadRun.js';
 import { Recorder, type RecorderCounts } from '../../src/driver/recorder.js';
-import { startTsunami } from '../../src/driver/tsunami.js';
 import { startTargetServer, type TargetServer } from '../../src/target/targetServer.js';
 import { freePort } from '../helpers/recordingServer.js';
 
 async function avalancheAgainst(url: string, count: number, timeoutMs = 5_000): Promise<RecorderCounts> {
   const client = new HttpClient(url, { connections: 4, timeoutMs });
   const recorder = new Recorder();
-  await startAvalanche({ count, concurrency: 4 }, { client, recorder }).finished;
+  await new LoadRun(loadPlanFor({ test_id: 't', test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: count }, 4), { client, recorder }).finished;
   await client.destroy();
   return recorder.counts();
 }
@@ -48,7 +48,7 @@ describe('a load run ends with every request answered or counted as an error', (
   it('mixes successes and errors, recording latency for successes only', async () => {
     const client = new HttpClient(`${target.url}/ping?error_rate=0.5`, { connections: 4, timeoutMs: 5_000 });
     const recorder = new Recorder();
-    await startTsunami({ count: 60, delayMs: 1 }, { client, recorder }).finished;
+    await new LoadRun(loadPlanFor({ test_id: 't', test_type: 'TSUNAMI', test_message_delay: 1, message_count_per_driver: 60 }, 4), { client, recorder }).finished;
     await client.close();
     const counts = recorder.counts();
     assert.equal(counts.completed, 60);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
+import { constantPacer } from '../../src/driver/load/pacers.js';
 import { StartScheduler } from '../../src/driver/schedule.js';
 
 function blockEventLoop(ms: number): void {
@@ -10,7 +11,7 @@ function blockEventLoop(ms: number): void {
 
 describe('StartScheduler', () => {
   it('keeps intended start times over 200 starts at 5 ms and catches up after a 20 ms block', async () => {
-    const scheduler = new StartScheduler({ count: 200, intervalMs: 5, maxInFlight: Infinity });
+    const scheduler = new StartScheduler({ count: 200, pacer: constantPacer(5), maxInFlight: Infinity });
     const starts: { intended: number; actual: number }[] = [];
     const done = scheduler.run(async (intended) => {
       starts.push({ intended, actual: performance.now() });
@@ -31,7 +32,7 @@ describe('StartScheduler', () => {
   });
 
   it('never has more than maxInFlight unsettled launches when unpaced', async () => {
-    const scheduler = new StartScheduler({ count: 100, intervalMs: 0, maxInFlight: 7 });
+    const scheduler = new StartScheduler({ count: 100, maxInFlight: 7 });
     let open = 0;
     let peak = 0;
     await scheduler.run(async () => {
@@ -47,7 +48,7 @@ describe('StartScheduler', () => {
   });
 
   it('stops starting on stop() and resolves once the started launches settle', async () => {
-    const scheduler = new StartScheduler({ count: 1_000, intervalMs: 2, maxInFlight: Infinity });
+    const scheduler = new StartScheduler({ count: 1_000, pacer: constantPacer(2), maxInFlight: Infinity });
     const done = scheduler.run(() => new Promise((resolve) => setTimeout(resolve, 30)));
     await new Promise((resolve) => setTimeout(resolve, 50));
     scheduler.stop();
@@ -59,7 +60,7 @@ describe('StartScheduler', () => {
   });
 
   it('passes the actual start time as the intended one when unpaced', async () => {
-    const scheduler = new StartScheduler({ count: 20, intervalMs: 0, maxInFlight: 2 });
+    const scheduler = new StartScheduler({ count: 20, maxInFlight: 2 });
     const gaps: number[] = [];
     await scheduler.run(async (intended) => {
       gaps.push(performance.now() - intended);

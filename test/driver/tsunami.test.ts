@@ -2,13 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpClient } from '../../src/driver/httpClient.js';
 import { Recorder } from '../../src/driver/recorder.js';
-import { startTsunami, tsunamiPlan } from '../../src/driver/tsunami.js';
+import { tsunami } from '../../src/driver/load/tsunami.js';
+import { LoadRun } from '../../src/driver/loadRun.js';
+import type { TestConfigMessage } from '../../src/protocol/index.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recordingServer.js';
 
 function meanGap(times: number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
   return (sorted[sorted.length - 1]! - sorted[0]!) / (sorted.length - 1);
 }
+
+function config(count: number, delayMs: number, throughput_per_driver?: number): TestConfigMessage {
+  return { test_id: 't', test_type: 'TSUNAMI', test_message_delay: delayMs, message_count_per_driver: count, throughput_per_driver };
+}
+
+const gapOf = (delayMs: number, rate?: number) => tsunami.plan(config(5, delayMs, rate), 1).pacer?.startOffsetMs(1);
 
 describe('TSUNAMI', () => {
   let server: RecordingServer;
@@ -18,11 +26,11 @@ describe('TSUNAMI', () => {
   after(() => server.close());
 
   it('spaces starts by the delay, or by 1000/throughput when that is wider', () => {
-    assert.equal(tsunamiPlan({ count: 5, delayMs: 20 }).intervalMs, 20);
-    assert.equal(tsunamiPlan({ count: 5, delayMs: 20, throughputPerDriver: 10 }).intervalMs, 100);
-    assert.equal(tsunamiPlan({ count: 5, delayMs: 20, throughputPerDriver: 1000 }).intervalMs, 20);
-    assert.equal(tsunamiPlan({ count: 5, delayMs: 20, throughputPerDriver: 0 }).intervalMs, 20);
-    assert.equal(tsunamiPlan({ count: 5, delayMs: 20 }).maxInFlight, Infinity);
+    assert.equal(gapOf(20), 20);
+    assert.equal(gapOf(20, 10), 100);
+    assert.equal(gapOf(20, 1000), 20);
+    assert.equal(gapOf(20, 0), 20);
+    assert.equal(tsunami.plan(config(5, 20), 1).maxInFlight, Infinity);
   });
 
   it('keeps the gap between request arrivals near the delay without waiting for responses', async () => {
@@ -30,7 +38,7 @@ describe('TSUNAMI', () => {
     const client = new HttpClient(server.url, { connections: 64, timeoutMs: 5_000 });
     const recorder = new Recorder();
     const started = performance.now();
-    const run = startTsunami({ count: 40, delayMs: 15 }, { client, recorder });
+    const run = new LoadRun(tsunami.plan(config(40, 15), 64), { client, recorder });
     await run.finished;
     const elapsed = performance.now() - started;
     await client.close();

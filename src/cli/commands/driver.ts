@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
-import { DEFAULT_CONCURRENCY } from '../../driver/avalanche.js';
+import { DEFAULT_CONCURRENCY } from '../../driver/load/index.js';
 import { DriverNode, type DriverNodeOptions } from '../../driver/driverNode.js';
 import { createLogger } from '../../log/logger.js';
 import { newNodeId } from '../../protocol/index.js';

@@ -8,8 +8,9 @@ import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
 import { evaluateThresholds, parseThresholds, thresholdReport, type Threshold, type ThresholdResult } from '../run/thresholds.js';
 import { UsageError } from '../usageError.js';
+import { LOAD_MODEL_SPECS, TEST_TYPES } from '../../protocol/index.js';
 
-const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type tsunami|avalanche --count N [options]
+const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type ${TEST_TYPES.map((name) => name.toLowerCase()).join('|')} --count N [options]
 
 Creates and triggers a test through the orchestrator's REST API, shows live progress (a bar per
 driver on a terminal, one plain line per second otherwise), prints the summary and checks thresholds.
@@ -17,7 +18,8 @@ driver on a terminal, one plain line per second otherwise), prints the summary a
 Options:
   --orchestrator HOST:PORT  the orchestrator's REST API (required, e.g. 127.0.0.1:7070)
   --target URL              the URL every request goes to (required, e.g. http://127.0.0.1:8080/ping)
-  --type TYPE               tsunami (fixed gap between requests) or avalanche (as fast as allowed) (required)
+  --type TYPE               the load model (required):
+${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}: ${LOAD_MODEL_SPECS[name].description}`).join('\n')}
   --count N                 requests per driver (required)
   --delay-ms D              TSUNAMI: milliseconds between request starts on each driver
   --rate R                  requests per second per driver (default: no cap)
@@ -76,8 +78,8 @@ type Settings = { orchestrator: { host: string; port: number }; token: string | 
 type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
 
 function parseTestType(value: string): CreateTestBody['test_type'] {
-  const type = value.toUpperCase();
-  if (type !== 'TSUNAMI' && type !== 'AVALANCHE') throw new UsageError(`--type must be tsunami or avalanche, got "${value}"`);
+  const type = TEST_TYPES.find((name) => name === value.toUpperCase());
+  if (!type) throw new UsageError(`--type must be ${TEST_TYPES.map((name) => name.toLowerCase()).join(' or ')}, got "${value}"`);
   return type;
 }
 

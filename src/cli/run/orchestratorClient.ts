@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import type { DriverRecord } from '../../orchestrator/driverRegistry.js';
+import type { TestType } from '../../protocol/index.js';
 import type { TestDetailView, TestReportView } from '../../orchestrator/testViews.js';
 import { UnreachableError } from '../usageError.js';
 
@@ -7,7 +8,7 @@ export type { DriverRecord, TestDetailView, TestReportView };
 
 /** The body of POST /api/tests as the CLI sends it (snake_case, as on the wire). */
 export type CreateTestBody = {
-  test_type: 'TSUNAMI' | 'AVALANCHE';
+  test_type: TestType;
   test_message_delay: number;
   message_count_per_driver: number;
   target_url: string;
