@@ -38,12 +38,13 @@ export type CreateTestRequest = z.output<typeof createTestRequest>;
 
 export type FieldError = { field: string; message: string };
 
-/** The first problem, named by its field, e.g. `message_count_per_driver: must be > 0`. */
-export function firstFieldError(error: z.ZodError): FieldError {
-  const issue = error.issues[0];
-  if (!issue) return { field: '(body)', message: 'invalid' };
-  if (issue.code === 'unrecognized_keys') return { field: issue.keys[0] ?? '(body)', message: 'unknown field' };
-  const field = issue.path.length > 0 ? issue.path.join('.') : '(body)';
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  return { field, message: missing ? 'is required' : issue.message };
+/** Every problem, each named by its field path, e.g. `message_count_per_driver: must be > 0`. */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  const errors = error.issues.flatMap((issue): FieldError[] => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    return [{ field, message: missing ? 'is required' : issue.message }];
+  });
+  return errors.length > 0 ? errors : [{ field: '(body)', message: 'invalid' }];
 }

@@ -2,7 +2,8 @@ import type { HeartbeatMessage, RegisterMessage } from '../protocol/index.js';
 
 export const LOST_AFTER_MS = 3_000;
 
-export type DriverStatus = 'alive' | 'lost';
+/** left: the driver said goodbye (DRIVER_NODE_DEREGISTER); lost: it went silent without one. */
+export type DriverStatus = 'alive' | 'lost' | 'left';
 
 export type DriverRecord = {
   node_id: string;
@@ -22,7 +23,8 @@ export type StatusChange = { node_id: string; status: DriverStatus };
 
 /**
  * Who is out there: every node that registers or heartbeats, ours or any spec-speaking one.
- * A driver is lost after LOST_AFTER_MS without a heartbeat and alive again when they return.
+ * A driver is lost after LOST_AFTER_MS without a heartbeat, left once it deregisters, and alive
+ * again when it is heard from.
  * Time is passed in, so liveness is decided in one place (`sweep`) and tests need no clock tricks.
  */
 export class DriverRegistry {
@@ -60,9 +62,18 @@ export class DriverRegistry {
     return changes;
   }
 
-  /** Drivers that are alive and have not said goodbye: the ones a new test may use. */
+  /** Drivers that are alive: the ones a new test may use. */
   available(): DriverRecord[] {
-    return this.list().filter((d) => d.status === 'alive' && !d.deregistered);
+    return this.list().filter((d) => d.status === 'alive');
+  }
+
+  /** Forgets a driver that left or was lost; an alive one stays (it would only come back with its next heartbeat). */
+  remove(nodeId: string): 'removed' | 'alive' | 'unknown' {
+    const entry = this.#drivers.get(nodeId);
+    if (!entry) return 'unknown';
+    if (entry.status === 'alive') return 'alive';
+    this.#drivers.delete(nodeId);
+    return 'removed';
   }
 
   get(nodeId: string): DriverRecord | undefined {
@@ -95,9 +106,10 @@ export class DriverRegistry {
     if (!entry) return undefined;
     entry.deregistered = true;
     entry.state = 'stopped';
-    if (entry.status === 'lost') return undefined;
-    entry.status = 'lost';
-    return { node_id: nodeId, status: 'lost' };
+    entry.current_test = null;
+    if (entry.status === 'left') return undefined;
+    entry.status = 'left';
+    return { node_id: nodeId, status: 'left' };
   }
 }
 

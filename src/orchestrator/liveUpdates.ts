@@ -11,13 +11,15 @@ type Client = { write: (chunk: string) => void; end: () => void; testId: string 
 
 /**
  * Server-Sent Events for the dashboard. Changes are coalesced and pushed at most every 250 ms:
- * the driver list, the list of tests, and the detail of the test a client watches. On connect a
+ * the driver list, the list of tests, the detail of the test a client watches, and what the
+ * orchestrator hears from Kafka (`status`, as GET /api/status). On connect a
  * client gets a full snapshot, so a reconnect after an orchestrator restart needs nothing else.
  */
 export class LiveUpdates {
   readonly #clients = new Set<Client>();
   readonly #dirtyTests = new Set<string>();
   #driversDirty = false;
+  #lastStatus = '';
   #timer: NodeJS.Timeout | undefined;
   #keepalive: NodeJS.Timeout | undefined;
 
@@ -58,6 +60,7 @@ export class LiveUpdates {
     this.#clients.add(client);
     request.on('close', () => this.#clients.delete(client));
     raw.write('retry: 1000\n\n');
+    this.send(client, 'status', this.controller.kafkaStatus());
     this.sendDrivers(client);
     this.sendTests(client);
     if (testId) this.sendTest(client, testId);
@@ -69,6 +72,7 @@ export class LiveUpdates {
       this.#driversDirty = false;
       return;
     }
+    this.pushStatusIfChanged();
     const dirty = [...this.#dirtyTests];
     this.#dirtyTests.clear();
     if (this.#driversDirty) this.broadcast((c) => this.sendDrivers(c));
@@ -76,6 +80,14 @@ export class LiveUpdates {
     if (dirty.length === 0) return;
     this.broadcast((c) => this.sendTests(c));
     for (const testId of dirty) this.broadcast((c) => c.testId === testId && this.sendTest(c, testId));
+  }
+
+  private pushStatusIfChanged(): void {
+    const status = this.controller.kafkaStatus();
+    const text = JSON.stringify(status);
+    if (text === this.#lastStatus) return;
+    this.#lastStatus = text;
+    this.broadcast((c) => this.send(c, 'status', status));
   }
 
   private broadcast(send: (client: Client) => unknown): void {

@@ -45,7 +45,7 @@ const driver = {
   properties: {
     node_id: { type: 'string' },
     node_ip: { type: ['string', 'null'] },
-    status: { enum: ['alive', 'lost'] },
+    status: { enum: ['alive', 'lost', 'left'], description: 'lost: no heartbeat for 3 s; left: the driver deregistered (DRIVER_NODE_DEREGISTER)' },
     last_heartbeat: { type: ['string', 'null'] },
     registered_at: { type: ['string', 'null'] },
     state: { type: ['string', 'null'] },
@@ -54,10 +54,28 @@ const driver = {
   },
 };
 
-const error = { type: 'object', properties: { error: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } } };
+const fieldError = { type: 'object', properties: { field: { type: 'string', description: 'path of the field, dot-separated' }, message: { type: 'string' } } };
+const error = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    field: { type: 'string', description: 'the first bad field' },
+    message: { type: 'string' },
+    errors: { type: 'array', items: fieldError, description: '400 on a request body: every bad field, each with its own message' },
+  },
+};
+
+const kafkaStatus = {
+  type: 'object',
+  properties: {
+    last_kafka_message_at: { type: ['string', 'null'], format: 'date-time', description: 'when the newest register, heartbeat or metrics message arrived; null before the first' },
+    kafka_readable: { type: 'boolean', description: 'false while the orchestrator cannot fetch from Kafka' },
+  },
+};
 
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nodeParam = [{ name: 'node_id', in: 'path', required: true, schema: { type: 'string' } }];
 const idParam = [{ name: 'test_id', in: 'path', required: true, schema: { type: 'string' } }];
 const notFound = { description: 'unknown test_id', ...json(ref('Error')) };
 /** Only when the orchestrator runs with --token; reading needs none. */
@@ -71,6 +89,15 @@ export function openApiDocument(): object {
     info: { title: 'Stampede orchestrator', version: '0.1.0', description: 'Control and observe distributed HTTP load tests. Latencies in milliseconds; times ISO-8601.' },
     paths: {
       '/api/drivers': { get: { summary: 'Registered drivers and their liveness', responses: { 200: { description: 'drivers', ...json({ type: 'array', items: ref('Driver') }) } } } },
+      '/api/drivers/{node_id}': {
+        delete: {
+          summary: 'Remove a driver that left or was lost from the list (it comes back if it is heard from again)',
+          ...tokenIfSet,
+          parameters: nodeParam,
+          responses: { 204: { description: 'removed' }, 401: unauthorized, 404: { description: 'unknown node_id', ...json(ref('Error')) }, 409: { description: 'the driver is alive', ...json(ref('Error')) } },
+        },
+      },
+      '/api/status': { get: { summary: 'What the orchestrator hears from Kafka (the dashboard warns when it goes quiet)', responses: { 200: { description: 'status', ...json(ref('KafkaStatus')) } } } },
       '/api/tests': {
         get: { summary: 'All tests, newest first', responses: { 200: { description: 'tests', ...json({ type: 'array', items: ref('Test') }) } } },
         post: {
@@ -91,7 +118,7 @@ export function openApiDocument(): object {
           responses: { 200: { description: 'report', content: { 'application/json': { schema: ref('Test') }, 'text/csv': { schema: { type: 'string' } } } }, 404: notFound },
         },
       },
-      '/api/events': { get: { summary: 'Server-Sent Events: drivers, tests, and (with ?test_id=) one test, pushed at most every 250 ms', responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } } } },
+      '/api/events': { get: { summary: 'Server-Sent Events: status (as GET /api/status), drivers, tests, and (with ?test_id=) one test, pushed at most every 250 ms', responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } } } },
       '/metrics': { get: { summary: 'Prometheus text', responses: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI', ...json({ type: 'object' }) } } } },
     },
@@ -102,6 +129,7 @@ export function openApiDocument(): object {
         Test: test,
         Figures: figures,
         Driver: driver,
+        KafkaStatus: kafkaStatus,
         Error: error,
       },
     },

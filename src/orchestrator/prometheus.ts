@@ -13,6 +13,7 @@ export function prometheusText(controller: RuntimeController, figures: FiguresCa
   metric(lines, 'stampede_drivers', 'gauge', 'Registered drivers by liveness.', [
     { labels: { status: 'alive' }, value: drivers.filter((d) => d.status === 'alive').length },
     { labels: { status: 'lost' }, value: drivers.filter((d) => d.status === 'lost').length },
+    { labels: { status: 'left' }, value: drivers.filter((d) => d.status === 'left').length },
   ]);
   metric(lines, 'stampede_tests', 'gauge', 'Tests by state.', TEST_STATES.map((state) => ({ labels: { state }, value: tests.filter((t) => t.state === state).length })));
   const all = tests.map((t) => figures.figuresFor(t).aggregate);

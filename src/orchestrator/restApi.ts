@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../log/logger.js';
-import { createTestRequest, firstFieldError } from './createTestRequest.js';
+import { createTestRequest, fieldErrors } from './createTestRequest.js';
 import { selectDrivers } from './driverSelection.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import { openApiDocument } from './openApi.js';
@@ -17,11 +17,15 @@ export type RestApiDeps = {
   live: LiveUpdates;
   log: Logger;
   rejectedMessages: () => Record<string, number>;
-  /** When set, every POST (each one creates, triggers or cancels load) needs `Authorization: Bearer <token>`. */
+  /** When set, every POST or DELETE (each creates, triggers or cancels load, or changes the driver list) needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
 };
 
 type IdParams = { Params: { test_id: string } };
+type NodeParams = { Params: { node_id: string } };
+
+/** Methods that only read; every other one changes what the orchestrator does. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Routes of docs/protocol.md and ../shared/design/interfaces.md; JSON in snake_case. */
 export function buildRestApi(deps: RestApiDeps): FastifyInstance {
@@ -32,6 +36,11 @@ export function buildRestApi(deps: RestApiDeps): FastifyInstance {
   if (deps.token !== undefined) requireTokenForChanges(app, deps.token, deps.log);
   registerTestRoutes(app, deps);
   app.get('/api/drivers', async () => deps.controller.drivers.list());
+  app.delete<NodeParams>('/api/drivers/:node_id', async (request, reply) => {
+    deps.controller.removeDriver(request.params.node_id);
+    return reply.code(204).send();
+  });
+  app.get('/api/status', async () => deps.controller.kafkaStatus());
   app.get('/api/events', (request, reply) => deps.live.attach(request.raw, reply));
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(deps.controller, deps.figures, deps.rejectedMessages())));
@@ -39,11 +48,11 @@ export function buildRestApi(deps: RestApiDeps): FastifyInstance {
   return app;
 }
 
-/** Reading stays open (dashboards, Prometheus); whatever fires load at a target needs the token. */
+/** Reading stays open (dashboards, Prometheus); whatever fires load or changes state needs the token. */
 function requireTokenForChanges(app: FastifyInstance, token: string, log: Logger): void {
   const authorized = bearerTokenCheck(token);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || authorized(request.headers.authorization)) return;
+    if (READ_METHODS.has(request.method) || authorized(request.headers.authorization)) return;
     log.warn({ url: request.url, remote: request.ip }, 'request without the right token refused');
     await reply
       .code(401)
@@ -57,8 +66,9 @@ function registerTestRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   app.post('/api/tests', async (request, reply) => {
     const parsed = createTestRequest.safeParse(request.body ?? {});
     if (!parsed.success) {
-      const { field, message } = firstFieldError(parsed.error);
-      return reply.code(400).send({ error: 'Bad Request', field, message: `${field}: ${message}` });
+      const errors = fieldErrors(parsed.error).map(({ field, message }) => ({ field, message: `${field}: ${message}` }));
+      // field and message name the first problem (for one-line clients); errors lists every one.
+      return reply.code(400).send({ error: 'Bad Request', ...errors[0], errors });
     }
     const { drivers, trigger, ...config } = parsed.data;
     const chosen = selectDrivers(controller.drivers.available(), drivers);

@@ -30,6 +30,9 @@ export class ControlError extends Error {
 
 export type ControllerEvents = { test: [TestProjection, TestEvent]; drivers: [] };
 
+/** What the orchestrator hears from Kafka: a frozen feed must not pass for a quiet one. */
+export type KafkaStatus = { last_kafka_message_at: string | null; kafka_readable: boolean };
+
 /**
  * The orchestrator's runtime controller: consumes register, heartbeat and metrics; keeps the driver
  * registry and the test log; publishes test_config, trigger and control; supervises running tests.
@@ -41,6 +44,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   readonly counters = { reports_received: 0, reports_duplicate: 0, reports_unknown_test: 0 };
   #subscriptions: Subscription[] = [];
   #sweepTimer: NodeJS.Timeout | undefined;
+  #lastMessageAtMs: number | undefined;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -109,6 +113,26 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     return test;
   }
 
+  /** Forgets a driver that left or was lost, so the list shows only the ones still of interest. */
+  removeDriver(nodeId: string): void {
+    const outcome = this.drivers.remove(nodeId);
+    if (outcome === 'unknown') throw new ControlError('not_found', `no driver with id ${nodeId}`);
+    if (outcome === 'alive') throw new ControlError('conflict', `driver ${nodeId} is alive; only a driver that left or was lost can be removed`);
+    this.log.info({ node_id: nodeId }, 'driver removed from the list');
+    this.emit('drivers');
+  }
+
+  kafkaStatus(): KafkaStatus {
+    return {
+      last_kafka_message_at: this.#lastMessageAtMs === undefined ? null : new Date(this.#lastMessageAtMs).toISOString(),
+      kafka_readable: this.bus.deliveringSince() !== undefined,
+    };
+  }
+
+  private heardFromKafka(nowMs: number): void {
+    this.#lastMessageAtMs = nowMs;
+  }
+
   private mustGet(testId: string): TestProjection {
     const test = this.tests.get(testId);
     if (!test) throw new ControlError('not_found', `no test with id ${testId}`);
@@ -117,6 +141,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   private onPresence(delivery: Delivery<'register' | 'heartbeat'>): void {
     const now = Date.now();
+    this.heardFromKafka(now);
     const change = delivery.topic === 'register' ? this.drivers.onRegister(delivery.message, now) : this.drivers.onHeartbeat(delivery.message, now);
     if (delivery.topic === 'register') this.log.info({ node_id: delivery.message.node_id, node_ip: delivery.message.node_IP, type: delivery.message.message_type }, 'driver registration');
     if (change) this.logStatusChange(change);
@@ -125,6 +150,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   private onMetrics(delivery: Delivery<'metrics'>): void {
     this.counters.reports_received += 1;
+    this.heardFromKafka(Date.now());
     this.recordReport(delivery.message);
     this.store.setValue(`${OFFSET_KEY_PREFIX}${delivery.topic}:${delivery.partition}`, (delivery.offset + 1n).toString());
   }

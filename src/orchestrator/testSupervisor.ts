@@ -43,6 +43,7 @@ function verdictFromFinalReports(test: TestProjection): Verdict {
 function driverProblem(test: TestProjection, nodeId: string, context: SupervisionContext): string | undefined {
   const driver = context.driver(nodeId);
   const sinceStart = context.nowMs - context.hearingSinceMs;
+  if (driver?.status === 'left') return `driver ${nodeId} left (deregistered) while the test ran`;
   if (driver?.status === 'lost' || (!driver && sinceStart > context.lostAfterMs)) {
     const heartbeat = driver?.last_heartbeat ? ` (last heartbeat ${driver.last_heartbeat})` : '';
     return `driver ${nodeId} lost: no heartbeat for ${context.lostAfterMs / 1000} s${heartbeat}`;

@@ -49,6 +49,48 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     await notJson.body.dump();
   });
 
+  it('answers a body with several bad fields with every one of them, each with its own message', async () => {
+    const response = await postJson<{ field: string; errors: { field: string; message: string }[] }>(`${url}/api/tests`, { ...valid, message_count_per_driver: 0, warmup_count_per_driver: -1, target_url: 'nope', surprise: 1 });
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.body.errors.map((e) => e.field).sort(), ['message_count_per_driver', 'surprise', 'target_url', 'warmup_count_per_driver']);
+    assert.equal(response.body.field, response.body.errors[0]?.field, 'field names the first of them');
+    const byField = new Map(response.body.errors.map((e) => [e.field, e.message]));
+    assert.equal(byField.get('message_count_per_driver'), 'message_count_per_driver: must be > 0');
+    assert.equal(byField.get('warmup_count_per_driver'), 'warmup_count_per_driver: must be >= 0');
+    assert.equal(byField.get('surprise'), 'surprise: unknown field');
+  });
+
+  it('marks a deregistered driver left, and removes left or lost drivers on DELETE /api/drivers/{node_id}, never alive ones', async () => {
+    const nodeId = `leaving-${Date.now()}`;
+    const aliveId = `staying-${Date.now()}`;
+    await bus.publish(TOPICS.register, { node_id: nodeId, node_IP: '127.0.0.1:9', message_type: 'DRIVER_NODE_REGISTER' });
+    await bus.publish(TOPICS.heartbeat, { node_id: aliveId, heartbeat: 'YES', timestamp: new Date().toISOString() });
+    const find = async (id: string) => (await getJson<Driver[]>(`${url}/api/drivers`)).find((d) => d.node_id === id);
+    await eventually(() => find(aliveId), (d) => d?.status === 'alive', 5_000, 'the other driver alive');
+    await eventually(() => find(nodeId), (d) => d?.status === 'alive', 5_000, 'the driver alive');
+    await bus.publish(TOPICS.register, { node_id: nodeId, node_IP: '127.0.0.1:9', message_type: 'DRIVER_NODE_DEREGISTER' });
+    await eventually(() => find(nodeId), (d) => d?.status === 'left', 5_000, 'the driver left');
+    const refusedAlive = await request(`${url}/api/drivers/${aliveId}`, { method: 'DELETE' });
+    assert.equal(refusedAlive.statusCode, 409);
+    assert.match(((await refusedAlive.body.json()) as { message: string }).message, /is alive/);
+    const removed = await request(`${url}/api/drivers/${encodeURIComponent(nodeId)}`, { method: 'DELETE' });
+    assert.equal(removed.statusCode, 204);
+    await removed.body.dump();
+    assert.equal(await find(nodeId), undefined);
+    const unknown = await request(`${url}/api/drivers/${encodeURIComponent(nodeId)}`, { method: 'DELETE' });
+    assert.equal(unknown.statusCode, 404);
+    await unknown.body.dump();
+  });
+
+  it('says on GET /api/status when the newest Kafka message arrived', async () => {
+    const before = Date.now();
+    await bus.publish(TOPICS.heartbeat, { node_id: `status-${before}`, heartbeat: 'YES', timestamp: new Date().toISOString() });
+    type Status = { last_kafka_message_at: string | null; kafka_readable: boolean };
+    const status = await eventually(() => getJson<Status>(`${url}/api/status`), (s) => s.last_kafka_message_at !== null && Date.parse(s.last_kafka_message_at) >= before, 5_000, 'the heartbeat counted as the newest message');
+    assert.equal(status.kafka_readable, true);
+    assert.deepEqual(Object.keys(status).sort(), ['kafka_readable', 'last_kafka_message_at']);
+  });
+
   it('answers 404 for unknown tests and 409 when too few drivers are alive', async () => {
     for (const path of ['/api/tests/nope', '/api/tests/nope/report']) {
       const response = await request(`${url}${path}`);
@@ -156,6 +198,9 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     assert.equal(accepted.statusCode, 409, 'past the token check, the request meets the usual rules');
     await accepted.body.dump();
     assert.equal((await postJson(`${guarded}/api/tests/nope/cancel`, {})).status, 401);
+    const deleted = await request(`${guarded}/api/drivers/nobody-here`, { method: 'DELETE' });
+    assert.equal(deleted.statusCode, 401, 'removing a driver needs the token too');
+    await deleted.body.dump();
     assert.deepEqual(await getJson(`${guarded}/api/tests`), []);
 
     const runArgs = ['run', '--orchestrator', guarded.replace('http://', ''), '--target', 'http://127.0.0.1:9/ping', '--type', 'avalanche', '--count', '5', '--drivers', 'nobody-here'];
@@ -170,7 +215,7 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
   it('serves an OpenAPI document covering every route', async () => {
     const doc = await getJson<{ openapi: string; paths: Record<string, unknown>; components: { schemas: { CreateTest: { properties: Record<string, unknown> } } } }>(`${url}/openapi.json`);
     assert.equal(doc.openapi, '3.1.0');
-    for (const path of ['/api/drivers', '/api/tests', '/api/tests/{test_id}', '/api/tests/{test_id}/trigger', '/api/tests/{test_id}/cancel', '/api/tests/{test_id}/report', '/metrics']) {
+    for (const path of ['/api/drivers', '/api/tests', '/api/tests/{test_id}', '/api/tests/{test_id}/trigger', '/api/tests/{test_id}/cancel', '/api/tests/{test_id}/report', '/api/drivers/{node_id}', '/api/status', '/metrics']) {
       assert.ok(doc.paths[path], path);
     }
     assert.ok(doc.components.schemas.CreateTest.properties.message_count_per_driver);

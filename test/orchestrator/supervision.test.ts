@@ -87,6 +87,20 @@ describe('supervision', () => {
     assert.match(verdict?.reason ?? '', /exceeded max_duration_s/);
   });
 
+  it('marks a deregistered driver left, never lost, fails its running test, and removes only drivers that are not alive', () => {
+    const registry = registryWith(T0);
+    assert.deepEqual(registry.onRegister({ node_id: 'a', node_IP: '127.0.0.1:1', message_type: 'DRIVER_NODE_DEREGISTER' }, T0 + 100), { node_id: 'a', status: 'left' });
+    assert.deepEqual(registry.sweep(T0 + 10_000), [{ node_id: 'b', status: 'lost' }]);
+    assert.equal(registry.get('a')?.status, 'left');
+    assert.deepEqual(registry.available(), []);
+    assert.match(superviseTest(runningTest(), context(registry, T0 + 200))?.reason ?? '', /driver a left \(deregistered\)/);
+    assert.equal(registry.remove('a'), 'removed');
+    assert.equal(registry.remove('a'), 'unknown');
+    registry.onHeartbeat({ node_id: 'b', heartbeat: 'YES', timestamp: iso(T0 + 11_000) }, T0 + 11_000);
+    assert.equal(registry.remove('b'), 'alive');
+    assert.deepEqual(registry.list().map((d) => d.node_id), ['b']);
+  });
+
   it('marks silent drivers lost after 3 s and alive again when heartbeats return', () => {
     const registry = registryWith(T0);
     assert.deepEqual(registry.sweep(T0 + 2_999), []);
