@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
 import { connectTestBus } from './helpers/kafka.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from './helpers/processes.js';
+import { eventually, freePort, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from './helpers/processes.js';
 
 type Latency = Record<'min' | 'max' | 'mean' | 'median' | 'mode' | 'p90' | 'p95' | 'p99', number | null>;
-type Figures = { sent: number; completed: number; error_count: number; latency: Latency };
-type TestView = { test_id: string; state: string; config: { warmup_count_per_driver: number | null }; aggregate: Figures; drivers: (Figures & { node_id: string })[] };
+type Figures = { sent: number; completed: number; error_count: number; late_starts: number; errors: Record<string, number>; error_samples?: Record<string, string[]>; latency: Latency };
+type TestView = { test_id: string; state: string; reason: string | null; config: { warmup_count_per_driver: number | null }; aggregate: Figures; drivers: (Figures & { node_id: string })[] };
 
 const RESULTS_DIR = 'test-results';
 const HOSTILE_ID = '<img src=x onerror=alert(1)>';
@@ -19,6 +19,7 @@ describe('dashboard in a real browser', () => {
   let target: { child: Child; url: string };
   let orchestrator: { child: Child; url: string; storeFile: string; port: number };
   let driverIds: string[];
+  let driverChildren: Child[];
   let bus: KafkaBus;
   let browser: Browser;
   const pageErrors: string[] = [];
@@ -32,6 +33,7 @@ describe('dashboard in a real browser', () => {
     ]);
     const drivers = await Promise.all([startDriverProcess(orchestrator.url), startDriverProcess(orchestrator.url)]);
     driverIds = drivers.map((d) => d.nodeId);
+    driverChildren = drivers.map((d) => d.child);
     await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
     mkdirSync(RESULTS_DIR, { recursive: true });
   });
@@ -42,9 +44,9 @@ describe('dashboard in a real browser', () => {
     await stopAllChildren();
   });
 
-  async function openPage(hash = '', width = 1280): Promise<Page> {
+  async function openPage(hash = '', width = 1280, timezoneId?: string): Promise<Page> {
     // Reduced motion: no bar still sliding into place when a screenshot is taken.
-    const page = await browser.newPage({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
+    const page = await browser.newPage({ viewport: { width, height: 900 }, reducedMotion: 'reduce', ...(timezoneId ? { timezoneId } : {}) });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${orchestrator.url}/${hash}`);
     return page;
@@ -101,18 +103,20 @@ describe('dashboard in a real browser', () => {
       const row = page.getByTestId(`test-driver-row-${index}`);
       assert.equal(await row.getAttribute('data-node-id'), driver.node_id);
       assert.equal(await row.getByTestId('sent').getAttribute('data-value'), String(driver.sent));
-      const registryRow = page.locator(`[data-testid="drivers-body"] tr[data-node-id="${driver.node_id}"]`);
-      assert.equal(await registryRow.getByTestId('sent').getAttribute('data-value'), String(driver.sent), `${driver.node_id} in the drivers table`);
     }
     await page.screenshot({ path: `${RESULTS_DIR}/dashboard.png`, fullPage: true });
 
     await page.getByTestId('field-message_count_per_driver').fill('0');
-    await page.getByTestId('create-button').click();
-    await eventually(() => textOf(page, 'error-message_count_per_driver'), (text) => text.includes('must be > 0'), 5_000, 'the count error beside its field');
-    await page.getByTestId('field-message_count_per_driver').fill('40');
     await page.getByTestId('field-warmup_count_per_driver').fill('-3');
+    await page.getByTestId('field-target_url').fill('not a url');
     await page.getByTestId('create-button').click();
-    await eventually(() => textOf(page, 'error-warmup_count_per_driver'), (text) => text.includes('must be >= 0'), 5_000, 'the warm-up error beside its field');
+    const fieldErrors = () => Promise.all(['message_count_per_driver', 'warmup_count_per_driver', 'target_url', 'test_message_delay'].map((name) => textOf(page, `error-${name}`)));
+    const [countError, warmupError, urlError, delayError] = await eventually(fieldErrors, (texts) => texts.filter(Boolean).length >= 3, 5_000, 'every bad field reported at once');
+    assert.equal(countError, 'must be > 0');
+    assert.equal(warmupError, 'must be >= 0');
+    assert.equal(urlError, 'must be an http(s) URL');
+    assert.equal(delayError, '', 'a good field gets no message');
+    assert.equal(await textOf(page, 'form-message'), '', 'no message other than those beside the fields');
     await page.setViewportSize({ width: 400, height: 900 });
     await page.screenshot({ path: `${RESULTS_DIR}/dashboard-narrow.png`, fullPage: true });
     await closePages(page);
@@ -152,6 +156,134 @@ describe('dashboard in a real browser', () => {
     assert.equal(first!['/agg-p99'], shown(test.aggregate.latency.p99));
     assert.deepEqual(second, first);
     await closePages(...pages);
+  });
+
+  const driversAlive = () => eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
+  const registryRow = (page: Page, nodeId: string) => page.locator(`[data-testid="drivers-body"] tr[data-node-id="${nodeId}"]`);
+  const percent = (fraction: number) => `${(fraction * 100).toFixed(fraction > 0 && fraction < 0.1 ? 1 : 0)} %`;
+
+  it("shows in the drivers table each driver's own current test, and warns when a driver could not keep its schedule", async () => {
+    const [busyId, idleId] = driverIds as [string, string];
+    const other = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 5, target_url: `${target.url}/ping`, drivers: [idleId] });
+    const page = await openPage(`#test=${encodeURIComponent(other.body.test_id)}`);
+    await waitForState(page, 'created');
+    // One connection and 20 ms answers against a start every 5 ms: the driver falls behind for real.
+    const slow = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 100, concurrency: 1, target_url: `${target.url}/ping?delay_ms=20`, drivers: [busyId], trigger: true });
+    assert.equal(slow.status, 201, JSON.stringify(slow.body));
+    const currentTest = (nodeId: string) => registryRow(page, nodeId).getByTestId('current-test').getAttribute('data-value');
+    await eventually(() => currentTest(busyId), (id) => id === slow.body.test_id, 10_000, 'the busy driver showing its own test while another is selected');
+    assert.equal(await currentTest(idleId), '', 'the idle driver runs nothing, whatever test the page shows');
+    assert.equal(await registryRow(page, busyId).locator('[data-testid="current-test-link"]').getAttribute('href'), `#test=${encodeURIComponent(slow.body.test_id)}`);
+    assert.equal(await page.getByTestId('late-warning').count(), 0);
+
+    await registryRow(page, busyId).getByTestId('current-test-link').click();
+    await waitForState(page, 'completed', 60_000);
+    const test = await getTest(slow.body.test_id);
+    const driver = test.drivers[0]!;
+    assert.ok(driver.late_starts / driver.sent > 0.01, `late starts: ${driver.late_starts} of ${driver.sent}`);
+    const warning = page.getByTestId('late-warning');
+    await eventually(() => warning.count(), (n) => n === 1, 5_000, 'one late-start warning');
+    assert.equal(await warning.textContent(), `driver ${busyId} could not keep the schedule: ${percent(driver.late_starts / driver.sent)} of starts were late; its latencies include that wait`);
+    await closePages(page);
+  });
+
+  it('shows a test its drivers rejected with its reason, not a table of zero latencies, and times with their time zone', async () => {
+    // No target_url and drivers started without --target: each driver rejects the trigger.
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 5, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`, 1280, 'Asia/Kolkata');
+    await waitForState(page, 'failed');
+    const test = await getTest(created.body.test_id);
+    assert.match(test.reason ?? '', /rejected the test/);
+    await eventually(() => textOf(page, 'test-reason'), (text) => text === `Reason: ${test.reason}`, 5_000, 'the reason shown');
+    assert.equal(await page.getByTestId('test-figures').isHidden(), true, 'no latency table, charts or distribution');
+    assert.equal(await page.getByTestId('nothing-sent').isVisible(), true);
+    assert.equal(await page.getByText('0.000 ms').count(), 0);
+
+    const configValue = (term: string) => page.locator('[data-testid="test-config"] .config-item').filter({ has: page.locator('dt', { hasText: term }) }).locator('dd').textContent();
+    assert.match((await configValue('Created')) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT\+5:30$/);
+    const historyMeta = await page.locator(`[data-test-id="${created.body.test_id}"] [data-testid="history-meta"]`).textContent();
+    assert.match(historyMeta ?? '', /\d\d:\d\d:\d\d GMT\+5:30$/);
+    assert.match((await registryRow(page, driverIds[0]!).getByTestId('heartbeat').getAttribute('title')) ?? '', /GMT\+5:30$/);
+    await closePages(page);
+  });
+
+  it('lists the first error messages of each kind beside its count', async () => {
+    const downUrl = `http://127.0.0.1:${await freePort()}/ping`;
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 10, target_url: downUrl, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`);
+    await waitForState(page, 'completed');
+    const test = await getTest(created.body.test_id);
+    assert.equal(test.aggregate.errors.connection_refused, 20);
+    const row = page.getByTestId('error-row-0');
+    assert.equal(await row.getByTestId('kind-name').textContent(), 'connection_refused');
+    assert.equal(await row.getByTestId('count').getAttribute('data-value'), '20');
+    // The first distinct messages the drivers sent for the kind, when they send them (error_samples).
+    const expected = [...new Set(test.aggregate.error_samples?.connection_refused ?? [])].slice(0, 3);
+    assert.deepEqual(await row.getByTestId('error-sample').allTextContents(), expected);
+    await closePages(page);
+  });
+
+  it('shows a banner, counting up, while no data comes from Kafka, and the badge stops saying live', async () => {
+    const page = await openPage();
+    await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 10_000, 'the page live');
+    assert.equal(await page.getByTestId('stale-banner').isHidden(), true);
+    // Frozen drivers send nothing: the only Kafka traffic this orchestrator hears stops.
+    for (const child of driverChildren) child.process.kill('SIGSTOP');
+    try {
+      const silence = async () => Number(/^no data from Kafka for (\d+) s$/.exec((await page.getByTestId('stale-banner').textContent()) ?? '')?.[1] ?? NaN);
+      const first = await eventually(silence, (n) => n >= 3, 15_000, 'the staleness banner');
+      assert.equal(await page.getByTestId('stale-banner').isVisible(), true);
+      assert.equal(await page.getByTestId('connection').getAttribute('data-state'), 'stale');
+      await eventually(silence, (n) => n >= first + 2, 10_000, 'the banner counting up');
+    } finally {
+      for (const child of driverChildren) child.process.kill('SIGCONT');
+    }
+    await eventually(() => page.getByTestId('stale-banner').isHidden(), (hidden) => hidden, 10_000, 'the banner gone once data flows again');
+    assert.equal(await page.getByTestId('connection').getAttribute('data-state'), 'live');
+    await driversAlive();
+    await closePages(page);
+  });
+
+  it('cuts no id, URL or figure without its full text, and shows a driver that left as left, apart from the counts, removable', async () => {
+    const longId = `driver-with-a-rather-long-name-${'0123456789'.repeat(4)}-${Date.now()}`;
+    const leaving = await startDriverProcess(orchestrator.url, ['--id', longId]);
+    const longUrl = `${target.url}/ping?${Array.from({ length: 12 }, (_, i) => `parameter_${i}=value_${i}`).join('&')}`;
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 20, target_url: longUrl, drivers: [longId], trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`);
+    await waitForState(page, 'completed');
+    const cutWithoutTitle = () =>
+      page.evaluate(() => {
+        const cut: string[] = [];
+        for (const node of document.querySelectorAll<HTMLElement>('body *')) {
+          // Text only for screen readers is clipped on purpose.
+          if (node.offsetParent === null || node.children.length > 0 || !node.textContent?.trim() || node.classList.contains('visually-hidden')) continue;
+          const clipped = node.scrollWidth > node.clientWidth + 1 && getComputedStyle(node).overflowX !== 'visible';
+          const titled = node.closest('[title]')?.getAttribute('title') === node.textContent;
+          if (clipped && !titled) cut.push(node.textContent);
+        }
+        return cut;
+      });
+    for (const width of [1280, 400]) {
+      await page.setViewportSize({ width, height: 900 });
+      await eventually(cutWithoutTitle, (cut) => cut.length === 0, 5_000, `nothing cut without its full text at ${width} px`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.ok((await page.getByText(longUrl).count()) > 0, 'the target URL shown whole');
+
+    await stopChild(leaving.child.process);
+    const row = registryRow(page, longId);
+    await eventually(() => row.getByTestId('status-pill').textContent(), (text) => text === 'left', 10_000, 'the driver shown as left');
+    const list = await getJson<{ status: string }[]>(`${orchestrator.url}/api/drivers`);
+    const count = (status: string) => list.filter((d) => d.status === status).length;
+    assert.equal(await textOf(page, 'drivers-summary'), `${count('alive')} alive · ${count('lost')} lost · ${count('left')} left`);
+    assert.equal(await registryRow(page, driverIds[0]!).getByTestId('remove-driver').isHidden(), true, 'an alive driver cannot be removed');
+    await row.getByTestId('remove-driver').click();
+    await eventually(() => row.count(), (n) => n === 0, 5_000, 'the removed driver gone from the table');
+    assert.ok(!(await getJson<{ node_id: string }[]>(`${orchestrator.url}/api/drivers`)).some((d) => d.node_id === longId));
+    await closePages(page);
   });
 
   it('reconnects by itself after an orchestrator restart and goes on showing live updates', async () => {

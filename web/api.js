@@ -2,7 +2,7 @@
 
 const TOKEN_KEY = 'stampede-token';
 
-/** An orchestrator started with --token wants it on every POST; kept for this browser tab only. */
+/** An orchestrator started with --token wants it on every POST and DELETE; kept for this browser tab only. */
 export function setAccessToken(token) {
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   else sessionStorage.removeItem(TOKEN_KEY);
@@ -14,7 +14,7 @@ export function accessToken() {
 
 async function call(method, path, body) {
   const init = { method, headers: { accept: 'application/json' } };
-  if (method === 'POST' && accessToken()) init.headers.authorization = `Bearer ${accessToken()}`;
+  if (method !== 'GET' && accessToken()) init.headers.authorization = `Bearer ${accessToken()}`;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -50,4 +50,8 @@ export function cancelTest(testId) {
 
 export function fetchReport(testId) {
   return call('GET', `/api/tests/${encodeURIComponent(testId)}/report`);
+}
+
+export function removeDriver(nodeId) {
+  return call('DELETE', `/api/drivers/${encodeURIComponent(nodeId)}`);
 }

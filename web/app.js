@@ -1,29 +1,38 @@
-import { cancelTest, fetchReport, triggerTest } from './api.js';
+/* global cancelAnimationFrame */
+import { cancelTest, fetchReport, removeDriver, triggerTest } from './api.js';
 import { TestCharts } from './charts.js';
 import { setupCreateForm } from './controlForm.js';
-import { byTestId, setText } from './dom.js';
+import { byTestId, setText, titleClipped } from './dom.js';
 import { DriversPanel } from './driversPanel.js';
 import { HistoryPanel, testHash } from './historyPanel.js';
 import { LiveStream } from './live.js';
+import { Staleness } from './staleness.js';
 import { isFinished, TestPanel } from './testPanel.js';
 import { Timeline } from './timeline.js';
 
 const page = document.body;
-const driversPanel = new DriversPanel(page);
+const driversPanel = new DriversPanel(page, removeDriver);
+const staleness = new Staleness(byTestId(page, 'connection'), byTestId(page, 'stale-banner'));
 const historyPanel = new HistoryPanel(page);
 const testPanel = new TestPanel(page);
 const charts = new TestCharts(byTestId(page, 'throughput-chart'), byTestId(page, 'latency-chart'));
 const timeline = new Timeline();
-const live = new LiveStream({ onConnection: showConnection, onDrivers: showDrivers, onTests: showTests, onTest: showTest });
+const live = new LiveStream({ onConnection: (connected) => staleness.setConnected(connected), onStatus: (status) => staleness.setStatus(status), onDrivers: showDrivers, onTests: showTests, onTest: showTest });
 
 const view = {
-  drivers: [],
   tests: [],
   test: null,
   selectedId: null,
   /** with no test named in the URL, the page follows the newest test as tests are created */
   followNewest: true,
 };
+
+let clipCheck = 0;
+/** After a render, once per frame: whatever had to be cut short gets its full text on hover. */
+function checkClipping() {
+  cancelAnimationFrame(clipCheck);
+  clipCheck = requestAnimationFrame(() => titleClipped(page));
+}
 
 function selectedFromHash() {
   const match = /^#test=(.+)$/.exec(location.hash);
@@ -51,20 +60,16 @@ async function loadReport(testId) {
   showTest(view.test ?? response.body);
 }
 
-function showConnection(connected) {
-  const indicator = byTestId(page, 'connection');
-  indicator.setAttribute('data-state', connected ? 'live' : 'reconnecting');
-  setText(indicator, connected ? 'live' : 'reconnecting…');
-}
-
 function showDrivers(drivers) {
-  view.drivers = drivers;
-  driversPanel.show(drivers, liveFiguresOf);
+  driversPanel.show(drivers);
+  staleness.setDrivers(drivers);
+  checkClipping();
 }
 
 function showTests(tests) {
   view.tests = tests;
   historyPanel.show(tests, view.selectedId);
+  checkClipping();
   const newest = tests[0]?.test_id ?? null;
   if (view.followNewest && newest) select(newest);
 }
@@ -75,19 +80,13 @@ function showTest(test) {
   timeline.addFigures(test.drivers);
   testPanel.show(test, rateOf);
   charts.show(timeline, new Set(test.drivers.filter((d) => d.final).map((d) => d.node_id)));
-  driversPanel.show(view.drivers, liveFiguresOf);
+  checkClipping();
 }
 
 /** While a driver runs, its current pace; once it is done, its average over the whole run. */
 function rateOf(driverFigures) {
   if (driverFigures.final || isFinished(view.test)) return driverFigures.rps;
   return timeline.currentRate(driverFigures.node_id) ?? driverFigures.rps;
-}
-
-function liveFiguresOf(nodeId) {
-  const figures = view.test?.drivers.find((d) => d.node_id === nodeId);
-  if (!figures) return null;
-  return { sent: figures.sent, completed: figures.completed, errors: figures.error_count, rate: rateOf(figures) };
 }
 
 async function control(action) {
@@ -112,10 +111,15 @@ window.addEventListener('hashchange', () => {
   view.followNewest = testId === null;
   select(testId ?? view.tests[0]?.test_id ?? null);
 });
+window.addEventListener('resize', checkClipping);
 byTestId(page, 'trigger-button').addEventListener('click', () => control(triggerTest));
 byTestId(page, 'cancel-button').addEventListener('click', () => control(cancelTest));
 setupCreateForm(byTestId(page, 'create-form'), (test) => openTest(test.test_id));
-setInterval(() => driversPanel.tick(Date.now()), 1000);
+setInterval(() => {
+  const now = Date.now();
+  driversPanel.tick(now);
+  staleness.tick(now);
+}, 1000);
 
 const initial = selectedFromHash();
 view.followNewest = initial === null;

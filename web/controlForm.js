@@ -6,8 +6,8 @@ const DEFAULT_TSUNAMI_DELAY_MS = 20;
 const OPTIONAL_FIELDS = ['test_message_delay', 'message_count_per_driver', 'throughput_per_driver', 'warmup_count_per_driver', 'target_url'];
 
 /**
- * The "New test" form. Values go to the API as typed: the API validates, and its 400 answer names
- * the field, whose message is then shown beside that field.
+ * The "New test" form. Values go to the API as typed: the API validates, and its 400 answer lists
+ * every bad field by its path; each message is shown beside its own field, all at once.
  */
 export function setupCreateForm(form, onCreated) {
   form.elements.namedItem('test_type').addEventListener('change', () => suggestDelay(form));
@@ -58,14 +58,25 @@ function showError(form, response) {
     form.elements.namedItem('token').setAttribute('aria-invalid', 'true');
     return;
   }
-  const { field, message } = response.body ?? {};
-  const beside = field ? form.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`) : null;
-  if (response.status === 400 && beside) {
-    setText(beside, withoutFieldPrefix(message ?? 'invalid', field));
-    form.elements.namedItem(field)?.setAttribute('aria-invalid', 'true');
+  const body = response.body ?? {};
+  if (response.status !== 400) {
+    showFormMessage(form, body.message ?? `request failed (HTTP ${response.status})`, 'error');
     return;
   }
-  showFormMessage(form, message ?? `request failed (HTTP ${response.status})`, 'error');
+  const problems = body.errors ?? [{ field: body.field, message: body.message }];
+  const elsewhere = problems.filter((problem) => !showBeside(form, problem));
+  if (elsewhere.length > 0) showFormMessage(form, elsewhere.map((p) => p.message ?? 'invalid').join('; '), 'error');
+}
+
+/** Shows a problem beside the form field its path starts with (`drivers.0` belongs to drivers); false when the form has no such field. */
+function showBeside(form, { field, message }) {
+  const name = String(field ?? '').split('.')[0];
+  const beside = name ? form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`) : null;
+  if (!beside) return false;
+  const text = withoutFieldPrefix(message ?? 'invalid', name);
+  setText(beside, beside.textContent ? `${beside.textContent}; ${text}` : text);
+  form.elements.namedItem(name)?.setAttribute('aria-invalid', 'true');
+  return true;
 }
 
 /** The API says "field: problem"; beside the field itself the name is redundant. */

@@ -54,3 +54,23 @@ export function syncRows(tbody, items, keyOf, create, update) {
   });
   for (const stale of existing.values()) stale.remove();
 }
+
+const CLIPPABLE = 'td, th, dd, .tile-value, .history-meta';
+
+/**
+ * Ids and URLs wrap; the few figures that must stay on one line may end in an ellipsis, and then
+ * carry their full text as a tooltip. A tooltip the page set for another reason is left alone.
+ */
+export function titleClipped(root) {
+  for (const node of root.querySelectorAll(CLIPPABLE)) {
+    const clipped = node.scrollWidth > node.clientWidth + 1;
+    const ours = node.hasAttribute('data-clip-title');
+    if (clipped && (ours || !node.title)) {
+      if (node.title !== node.textContent) node.title = node.textContent;
+      node.setAttribute('data-clip-title', '');
+    } else if (!clipped && ours) {
+      node.removeAttribute('title');
+      node.removeAttribute('data-clip-title');
+    }
+  }
+}

@@ -35,15 +35,18 @@ export function formatAge(iso, nowMs) {
   return `${Math.floor(ageMs / 3_600_000)} h ago`;
 }
 
+/** Times carry their zone (the browser's): orchestrator, drivers and reader may each be somewhere else. */
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short' });
+
 export function formatTime(iso) {
   if (!iso) return DASH;
-  return new Date(iso).toLocaleTimeString('en-GB', { hour12: false });
+  return clock.format(new Date(iso));
 }
 
 export function formatDateTime(iso) {
   if (!iso) return DASH;
   const date = new Date(iso);
-  return `${date.toLocaleDateString('en-CA')} ${date.toLocaleTimeString('en-GB', { hour12: false })}`;
+  return `${date.toLocaleDateString('en-CA')} ${clock.format(date)}`;
 }
 
 /** Today's times need no date; older ones do. */

@@ -30,6 +30,7 @@ export class LiveStream {
     source.addEventListener('open', () => this.handlers.onConnection(true));
     source.addEventListener('error', () => this.#onError(source));
     source.addEventListener('bye', () => this.#onBye(source));
+    source.addEventListener('status', (event) => this.handlers.onStatus(JSON.parse(event.data)));
     source.addEventListener('drivers', (event) => this.handlers.onDrivers(JSON.parse(event.data)));
     source.addEventListener('tests', (event) => this.handlers.onTests(JSON.parse(event.data)));
     source.addEventListener('test', (event) => {

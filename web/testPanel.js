@@ -5,6 +5,9 @@ const LATENCY_KEYS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max
 /** Ordered from fast to slow, the way the bars are read. */
 const DISTRIBUTION_KEYS = ['min', 'mode', 'median', 'mean', 'p90', 'p95', 'p99', 'max'];
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+/** More late starts than this share of a driver's requests and its latencies mostly measure its own backlog. */
+const LATE_SHARE_WARNING = 0.01;
+const ERROR_SAMPLES_SHOWN = 3;
 
 export function isFinished(test) {
   return FINISHED.has(test.state);
@@ -27,9 +30,14 @@ export class TestPanel {
     this.find('test-empty').hidden = true;
     this.find('test-detail').hidden = false;
     this.#showHeader(test);
+    this.#showWarnings(test);
     this.#showConfig(test);
     this.#showTiles(test.aggregate);
     syncRows(this.find('progress-body'), test.drivers, (d) => d.node_id, createProgressRow, (row, d, i) => fillProgressRow(row, d, i, test, rateOf(d)));
+    // A test that ended before any request (drivers rejected it) has no figures: zeros would read as results.
+    const nothingSent = isFinished(test) && test.aggregate.sent === 0;
+    this.find('nothing-sent').hidden = !nothingSent;
+    this.find('test-figures').hidden = nothingSent;
     this.#showLatency(test);
     this.#showDistribution(test.aggregate.latency);
     this.#showErrors(test.aggregate);
@@ -46,6 +54,17 @@ export class TestPanel {
     setText(reason, test.reason ? `Reason: ${test.reason}` : '');
     this.find('trigger-button').disabled = test.state !== 'created';
     this.find('cancel-button').disabled = isFinished(test);
+  }
+
+  /** Drivers that fell behind their schedule: their latencies include the wait for a late start. */
+  #showWarnings(test) {
+    const overloaded = test.drivers.filter((d) => d.sent > 0 && d.late_starts / d.sent > LATE_SHARE_WARNING);
+    const list = this.find('test-warnings');
+    list.hidden = overloaded.length === 0;
+    syncRows(list, overloaded, (d) => d.node_id, () => el('li', { 'data-testid': 'late-warning' }), (item, d) => {
+      item.setAttribute('data-node-id', d.node_id);
+      setText(item, `driver ${d.node_id} could not keep the schedule: ${formatPercent(d.late_starts / d.sent)} of starts were late; its latencies include that wait`);
+    });
   }
 
   #showConfig(test) {
@@ -101,9 +120,12 @@ export class TestPanel {
     const kinds = Object.entries(aggregate.errors).sort((a, b) => b[1] - a[1]);
     this.find('errors-empty').hidden = kinds.length > 0;
     this.find('errors-table').hidden = kinds.length === 0;
+    const samples = aggregate.error_samples ?? {};
     syncRows(this.find('errors-body'), kinds, ([kind]) => kind, createErrorRow, (row, [kind, count], index) => {
       row.setAttribute('data-testid', `error-row-${index}`);
-      setCell(byTestId(row, 'kind'), kind, kind);
+      setCell(byTestId(row, 'kind-name'), kind, kind);
+      const messages = [...new Set(samples[kind] ?? [])].slice(0, ERROR_SAMPLES_SHOWN);
+      syncRows(byTestId(row, 'error-samples'), messages, (m) => m, () => el('li', { 'data-testid': 'error-sample' }), (item, message) => setText(item, message));
       setCell(byTestId(row, 'count'), formatCount(count), count);
       setText(byTestId(row, 'share'), aggregate.completed > 0 ? formatPercent(count / aggregate.completed) : DASH);
     });
@@ -175,5 +197,6 @@ function createDistributionBar() {
 }
 
 function createErrorRow() {
-  return el('tr', {}, el('td', { 'data-testid': 'kind', className: 'mono' }), el('td', { 'data-testid': 'count', className: 'num' }), el('td', { 'data-testid': 'share', className: 'num' }));
+  const kind = el('td', { 'data-testid': 'kind' }, el('span', { className: 'mono', 'data-testid': 'kind-name' }), el('ul', { className: 'error-samples', 'data-testid': 'error-samples' }));
+  return el('tr', {}, kind, el('td', { 'data-testid': 'count', className: 'num' }), el('td', { 'data-testid': 'share', className: 'num' }));
 }

@@ -64,7 +64,7 @@ export class FiguresCalculator {
     let approximate = false;
     for (const progress of test.drivers.values()) {
       const exactLatency = merge.update(progress.node_id, progress.latest);
-      if (progress.latest && !exactLatency) approximate = true;
+      if (progress.latest && !exactLatency && !nothingCompleted(progress.latest)) approximate = true;
       drivers.push(driverFigures(progress, exactLatency, test.config.message_count_per_driver));
     }
     const latency = approximate ? approximateLatency(drivers) : merge.latency();
@@ -136,8 +136,8 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     late_starts: report?.late_starts ?? 0,
     rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null,
     elapsed_ms: elapsed,
-    latency: exactLatency ?? (report ? reportLatency(report) : EMPTY_LATENCY),
-    approximate: Boolean(report && !exactLatency),
+    latency: exactLatency ?? (report && !nothingCompleted(report) ? reportLatency(report) : EMPTY_LATENCY),
+    approximate: Boolean(report && !exactLatency && !nothingCompleted(report)),
     reports: progress.reports,
     final: Boolean(progress.final),
     outcome: progress.final?.outcome ?? null,
@@ -146,6 +146,14 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     phase: report?.phase ?? null,
     warmup_completed: report?.warmup_completed ?? 0,
   };
+}
+
+/**
+ * A report that says it completed nothing (a rejection, a driver still starting) carries the spec's
+ * zeros in place of latencies: they are no measurement and must not become one.
+ */
+function nothingCompleted(report: MetricsMessage): boolean {
+  return report.completed === 0;
 }
 
 /** The figures a report carries: the spec's four numbers, plus any extension figures it sent. */

@@ -32,6 +32,17 @@ function testWith(reports: MetricsMessage[]) {
 }
 
 describe('test figures', () => {
+  it("keeps a driver that completed nothing (a rejection's zeros) out of the latencies and the approximate flag", () => {
+    const rejection: MetricsMessage = { node_id: 'b', test_id: 't1', report_id: 'b-1', metrics: { mean_latency: 0, median_latency: 0, min_latency: 0, max_latency: 0 }, sent: 0, completed: 0, errors: {}, final: true, outcome: 'rejected', reason: 'busy', seq: 1 };
+    const figures = new FiguresCalculator().figuresFor(testWith([reportFrom('a', [5, 6, 7], 1), rejection]));
+    assert.equal(figures.aggregate.approximate, false);
+    assert.equal(figures.aggregate.latency.min, figures.drivers.find((d) => d.node_id === 'a')?.latency.min);
+    assert.ok((figures.aggregate.latency.min ?? 0) > 4);
+    const rejected = figures.drivers.find((d) => d.node_id === 'b');
+    assert.equal(rejected?.latency.min, null);
+    assert.equal(rejected?.approximate, false);
+  });
+
   it('merges histograms for the overall median and p99 instead of averaging medians', () => {
     const fast = Array.from({ length: 900 }, (_, i) => 1 + (i % 10) / 10);
     const slow = Array.from({ length: 100 }, (_, i) => 100 + i);
