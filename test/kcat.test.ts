@@ -4,12 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import type { KafkaBus } from '../src/bus/index.js';
 import { newReportId, newTestId, TOPICS } from '../src/protocol/index.js';
 import { connectTestBus, subscribeInbox, testBrokers } from './helpers/kafka.js';
+import { kcatProduce } from './helpers/kcat.js';
 
 /** kcat (librdkafka) is an independent client: it checks our wire format against the spec's text. */
-function kcatProduce(topic: string, text: string): void {
-  execFileSync('kcat', ['-b', testBrokers().join(','), '-P', '-t', topic], { input: text + '\n', timeout: 15_000 });
-}
-
 function kcatReadLast(topic: string, count: number): string[] {
   // Other tests leave megabytes of garbage on these topics: allow for it in the buffer.
   const output = execFileSync('kcat', ['-b', testBrokers().join(','), '-C', '-t', topic, '-o', `-${count}`, '-e', '-q'], { encoding: 'utf8', timeout: 15_000, maxBuffer: 256 * 1024 * 1024 });

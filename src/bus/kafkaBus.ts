@@ -1,13 +1,21 @@
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Logger } from '../log/logger.js';
-import { ALL_TOPICS, decodeMessage, encodeMessage, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
+import { ALL_TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
 import { TopicSubscription, type ResumeOffsets } from './topicSubscription.js';
 
-export type BusOptions = { brokers: string[]; clientId: string; log: Logger };
+export type BusOptions = {
+  brokers: string[];
+  clientId: string;
+  log: Logger;
+  /** Signs every message published on a command topic (test_config, trigger, control) with this secret. */
+  commandSecret?: string | undefined;
+  /** The signing time; injectable so tests can sign in the past. */
+  now?: () => number;
+};
 
-/** A decoded message with where it came from. */
+/** A decoded message with where it came from; `raw` is the JSON object as received (what a signature covers). */
 export type Delivery<T extends TopicName = TopicName> = {
-  [K in T]: { topic: K; message: TopicMessages[K]; partition: number; offset: bigint; key: string | undefined };
+  [K in T]: { topic: K; message: TopicMessages[K]; raw: Readonly<Record<string, unknown>>; partition: number; offset: bigint; key: string | undefined };
 }[T];
 
 export type { ResumeOffsets };
@@ -57,7 +65,14 @@ export class KafkaBus {
   }
 
   async publish<T extends TopicName>(topic: T, message: TopicMessages[T], key?: string): Promise<void> {
-    await this.publishRaw(topic, encodeMessage(topic, message), key);
+    await this.publishRaw(topic, this.encode(topic, message), key);
+  }
+
+  private encode<T extends TopicName>(topic: T, message: TopicMessages[T]): string {
+    const wire = toWireObject(topic, message);
+    const secret = this.options.commandSecret;
+    if (secret === undefined || !isCommandTopic(topic)) return JSON.stringify(wire);
+    return JSON.stringify(signMessage(topic, wire, secret, (this.options.now ?? Date.now)()));
   }
 
   /**
@@ -120,7 +135,7 @@ export class KafkaBus {
     }
     const key = record.key && record.key.length > 0 ? record.key.toString('utf8') : undefined;
     try {
-      onMessage({ topic, message: decoded.value, partition: record.partition, offset: record.offset, key } as Delivery<T>);
+      onMessage({ topic, message: decoded.value, raw: decoded.raw, partition: record.partition, offset: record.offset, key } as Delivery<T>);
     } catch (error) {
       this.counters.handlerErrors += 1;
       this.options.log.error({ err: error, topic, offset: record.offset.toString() }, 'handling a Kafka message failed; skipped');

@@ -1,7 +1,8 @@
 import { KafkaBus, type Delivery, type Subscription } from '../bus/index.js';
 import type { Logger } from '../log/logger.js';
-import { TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type TestConfigMessage } from '../protocol/index.js';
+import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type TestConfigMessage } from '../protocol/index.js';
 import { MetricsStore } from '../store/metricsStore.js';
+import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
 import { sendRejection, type ReportSink } from './reporter.js';
 import { startStatusServer, type DriverStatus, type StatusServer } from './statusServer.js';
@@ -18,6 +19,8 @@ export type DriverNodeOptions = {
   defaultTarget: string | undefined;
   defaultConcurrency: number;
   listen: { host: string; port: number };
+  /** Shared secrets: with any, only commands signed by one of them are obeyed; none = spec-only mode. */
+  secrets: readonly string[];
   log: Logger;
 };
 
@@ -38,6 +41,8 @@ export class DriverNode {
   private readonly heartbeat: Heartbeat;
   private readonly pendingTriggers = new Map<string, NodeJS.Timeout>();
   private readonly totals: Totals = { sent: 0, completed: 0, errors: {} };
+  private readonly guard: CommandGuard | undefined;
+  private readonly commandsRefused: Partial<Record<CommandRefusal, number>> = {};
   private subscription: Subscription | undefined;
   private current: TestRun | undefined;
   private stopping: Promise<void> | undefined;
@@ -51,6 +56,7 @@ export class DriverNode {
     this.nodeId = options.nodeId;
     this.log = options.log;
     this.book = new TestBook(options.nodeId, options.defaultTarget);
+    this.guard = options.secrets.length > 0 ? new CommandGuard(options.secrets) : undefined;
     this.sink = {
       publish: (message) => this.bus.publish(TOPICS.metrics, message, this.nodeId),
       keep: (message) => this.keepReport(message),
@@ -93,6 +99,7 @@ export class DriverNode {
 
   private async open(): Promise<void> {
     const { listen } = this.options;
+    if (!this.guard) this.log.warn({ topics: COMMAND_TOPICS }, 'no command secret (--secret-file / STAMPEDE_SECRET): obeying unsigned commands from anyone who can write to Kafka');
     this.status = await startStatusServer(listen.host, listen.port, () => this.statusSnapshot());
     try {
       // Subscribing before registering: an orchestrator may configure and trigger a test as soon as it sees us.
@@ -111,9 +118,23 @@ export class DriverNode {
   }
 
   private onMessage(delivery: Delivery<'test_config' | 'trigger' | 'control'>): void {
+    if (!this.admits(delivery)) return;
     if (delivery.topic === 'test_config') this.onTestConfig(delivery.message);
     else if (delivery.topic === 'trigger') this.onTrigger(delivery.message.test_id);
     else this.onControl(delivery.message);
+  }
+
+  /** Verified on receipt, before anything else looks at the command. */
+  private admits(delivery: Delivery<'test_config' | 'trigger' | 'control'>): boolean {
+    const verdict = this.guard?.check(delivery.topic, delivery.raw) ?? { ok: true };
+    if (verdict.ok) return true;
+    this.commandsRefused[verdict.reason] = (this.commandsRefused[verdict.reason] ?? 0) + 1;
+    const testId = 'test_id' in delivery.message ? delivery.message.test_id : undefined;
+    this.log.warn(
+      { topic: delivery.topic, partition: delivery.partition, offset: delivery.offset.toString(), test_id: testId, reason: verdict.reason, detail: verdict.detail },
+      'unverified command refused',
+    );
+    return false;
   }
 
   private onTestConfig(config: TestConfigMessage): void {
@@ -127,15 +148,26 @@ export class DriverNode {
       this.log.debug({ ...context, state: verdict.test.state }, 'repeated test config ignored');
       return;
     }
-    this.keepEvent(config.test_id, 'test_config', config, `test_config:${config.test_id}`);
-    if (verdict.test.targetUrl === undefined) this.log.warn({ ...context, reason: noTargetReason() }, 'test config accepted but cannot run');
-    else this.log.info({ ...context, test_type: config.test_type, count: config.message_count_per_driver, target_url: verdict.test.targetUrl }, 'test config accepted');
+    if (this.keepEvent(config.test_id, 'test_config', config, `test_config:${config.test_id}`)) {
+      this.logAccepted(verdict.test);
+    } else {
+      // Stored by an earlier run of this driver: a replay within the signature window must not run it again.
+      verdict.test.state = 'finished';
+      this.log.warn(context, 'test config received before this driver restarted ignored');
+    }
     const waitingTrigger = this.pendingTriggers.get(config.test_id);
     if (waitingTrigger) {
       clearTimeout(waitingTrigger);
       this.pendingTriggers.delete(config.test_id);
       this.runIfPossible(verdict.test);
     }
+  }
+
+  private logAccepted(test: KnownTest): void {
+    const { config, targetUrl } = test;
+    const context = { test_id: config.test_id };
+    if (targetUrl === undefined) this.log.warn({ ...context, reason: noTargetReason() }, 'test config accepted but cannot run');
+    else this.log.info({ ...context, test_type: config.test_type, count: config.message_count_per_driver, target_url: targetUrl }, 'test config accepted');
   }
 
   private onTrigger(testId: string): void {
@@ -281,6 +313,7 @@ export class DriverNode {
       sent: this.totals.sent + (running?.sent ?? 0),
       completed: this.totals.completed + (running?.completed ?? 0),
       errors,
+      commandsRefused: { ...this.commandsRefused },
     };
   }
 
@@ -288,11 +321,13 @@ export class DriverNode {
     this.keepEvent(message.test_id, 'report_sent', message, message.report_id);
   }
 
-  private keepEvent(testId: string, type: string, payload: unknown, dedupeKey: string): void {
+  /** False only when the store already holds an event with this key; a store failure is logged, not fatal. */
+  private keepEvent(testId: string, type: string, payload: unknown, dedupeKey: string): boolean {
     try {
-      this.store.append({ testId, type, payload, dedupeKey });
+      return this.store.append({ testId, type, payload, dedupeKey }) !== null;
     } catch (error) {
       this.log.error({ err: error, test_id: testId, type }, 'writing to the driver store failed');
+      return true;
     }
   }
 }

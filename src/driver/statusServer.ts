@@ -8,6 +8,8 @@ export type DriverStatus = {
   sent: number;
   completed: number;
   errors: Record<string, number>;
+  /** Commands not obeyed for want of a valid signature, by reason. */
+  commandsRefused: Record<string, number>;
 };
 
 export type StatusServer = { address: string; close(): Promise<void> };
@@ -47,6 +49,9 @@ export function prometheusText(status: DriverStatus): string {
     '# HELP stampede_driver_request_errors_total Failed requests by kind, all tests.',
     '# TYPE stampede_driver_request_errors_total counter',
     ...Object.entries(status.errors).map(([kind, count]) => `stampede_driver_request_errors_total{${node},kind="${kind}"} ${count}`),
+    '# HELP stampede_driver_commands_refused_total Commands (test_config, trigger, control) refused for a missing, wrong, stale or replayed signature.',
+    '# TYPE stampede_driver_commands_refused_total counter',
+    ...Object.entries(status.commandsRefused).map(([reason, count]) => `stampede_driver_commands_refused_total{${node},reason="${reason}"} ${count}`),
     '# HELP stampede_driver_running 1 while a test runs.',
     '# TYPE stampede_driver_running gauge',
     `stampede_driver_running{${node}} ${status.state === 'running' ? 1 : 0}`,

@@ -6,7 +6,16 @@ import { buildRestApi } from './restApi.js';
 import { RuntimeController } from './runtimeController.js';
 import { FiguresCalculator } from './testFigures.js';
 
-export type OrchestratorOptions = { brokers: string[]; host: string; port: number; storeFile: string; token?: string | undefined; log?: Logger };
+export type OrchestratorOptions = {
+  brokers: string[];
+  host: string;
+  port: number;
+  storeFile: string;
+  token?: string | undefined;
+  /** Signs test_config, trigger and control, so drivers with the same secret obey only this orchestrator. */
+  commandSecret?: string | undefined;
+  log?: Logger;
+};
 
 export type RunningOrchestrator = { url: string; controller: RuntimeController; close(): Promise<void> };
 
@@ -16,7 +25,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
   const store = MetricsStore.open(options.storeFile);
   let bus: KafkaBus | undefined;
   try {
-    bus = await KafkaBus.connect({ brokers: options.brokers, clientId: 'orchestrator', log });
+    bus = await KafkaBus.connect({ brokers: options.brokers, clientId: 'orchestrator', log, commandSecret: options.commandSecret });
     const controller = new RuntimeController(bus, store, log);
     await controller.start();
     const figures = new FiguresCalculator();
@@ -28,7 +37,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-    log.info({ url, store: options.storeFile, kafka: options.brokers, token_required: options.token !== undefined }, 'orchestrator listening');
+    log.info({ url, store: options.storeFile, kafka: options.brokers, token_required: options.token !== undefined, commands_signed: options.commandSecret !== undefined }, 'orchestrator listening');
     return {
       url,
       controller,

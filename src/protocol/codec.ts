@@ -48,7 +48,8 @@ export class ProtocolError extends Error {
   }
 }
 
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+/** `raw` is the parsed JSON object as it arrived, unknown fields included: what a signature covers. */
+export type DecodeResult<T> = { ok: true; value: T; raw: Readonly<Record<string, unknown>> } | { ok: false; error: ProtocolError };
 
 const WHOLE_MESSAGE = '(message)';
 
@@ -63,7 +64,7 @@ export function decodeMessage<T extends TopicName>(topic: T, bytes: Buffer | str
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return reject(topic, WHOLE_MESSAGE, 'not a JSON object');
   const result = schemas[topic].safeParse(parsed);
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) return { ok: true, value: result.data, raw: parsed as Record<string, unknown> };
   const issue = result.error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : WHOLE_MESSAGE;
   const reason = issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : (issue?.message ?? 'invalid');
@@ -97,6 +98,11 @@ const encoders: { [T in TopicName]: (message: TopicMessages[T]) => WireObject } 
   control: (m) => withoutUndefined({ ...m }),
 };
 
+/** The JSON object a message goes out as (before any signing). */
+export function toWireObject<T extends TopicName>(topic: T, message: TopicMessages[T]): WireObject {
+  return encoders[topic](message);
+}
+
 export function encodeMessage<T extends TopicName>(topic: T, message: TopicMessages[T]): string {
-  return JSON.stringify(encoders[topic](message));
+  return JSON.stringify(toWireObject(topic, message));
 }

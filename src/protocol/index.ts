@@ -3,3 +3,4 @@ export * from './ids.js';
 export * from './messages.js';
 export * from './loadModels.js';
 export * from './codec.js';
+export * from './signature.js';

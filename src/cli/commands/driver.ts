@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { commandSecrets } from '../commandSecrets.js';
 import { parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
@@ -23,6 +24,9 @@ Options:
   --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
   --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
                             a free one (default 127.0.0.1:0)
+  --secret-file FILE        shared secret of the orchestrator (one per line; repeatable): obey only
+                            test_config, trigger and control signed with it within 60 s. Without it
+                            (or STAMPEDE_SECRET) the driver obeys unsigned commands, as the spec has them
   -h, --help                show this help
 
 Logs: JSON on stderr (STAMPEDE_LOG_LEVEL=debug for detail). Stdout gets one line once registered.`;
@@ -35,6 +39,7 @@ const OPTIONS = {
   target: { type: 'string' },
   concurrency: { type: 'string' },
   listen: { type: 'string' },
+  'secret-file': { type: 'string', multiple: true },
 } as const;
 
 /** The id names the store file, so it is kept to characters safe in a file name. */
@@ -94,6 +99,7 @@ function parseSettings(values: FlagValues): Settings {
     defaultTarget: parseTarget(values.target),
     defaultConcurrency: parsePositiveInt(values.concurrency, 'concurrency', DEFAULT_CONCURRENCY),
     listen: parseListen(values.listen),
+    secrets: commandSecrets(values['secret-file']),
   };
 }
 
