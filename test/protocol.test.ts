@@ -71,6 +71,20 @@ describe('protocol', () => {
     }
   });
 
+  it('cuts error samples from a peer to 5 per kind and 300 characters instead of refusing the report', () => {
+    const report = {
+      node_id: 'n',
+      test_id: 't',
+      report_id: 'r',
+      metrics: { mean_latency: 1, median_latency: 1, min_latency: 1, max_latency: 1 },
+      error_samples: { tls: ['x'.repeat(1_000)], timeout: ['1', '2', '3', '4', '5', '6', '7'] },
+    };
+    const message = decoded(decodeMessage(TOPICS.metrics, JSON.stringify(report)));
+    assert.deepEqual(message.error_samples, { tls: ['x'.repeat(300)], timeout: ['1', '2', '3', '4', '5'] });
+    const wrongType = decodeMessage(TOPICS.metrics, JSON.stringify({ ...report, error_samples: { tls: 'not a list' } }));
+    assert.equal(!wrongType.ok && wrongType.error.field, 'error_samples.tls');
+  });
+
   it('accepts heartbeat timestamps as ISO-8601 or epoch seconds or milliseconds', () => {
     for (const timestamp of ['2026-11-24T08:00:00Z', '1795507200', 1795507200000]) {
       const message = decoded(decodeMessage(TOPICS.heartbeat, JSON.stringify({ node_id: 'n', heartbeat: 'YES', timestamp })));

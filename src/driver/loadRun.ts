@@ -40,7 +40,7 @@ export class LoadRun {
     recorder.recordSent();
     return client.get().then((outcome) => {
       if (outcome.errorKind !== undefined) {
-        recorder.recordError(outcome.errorKind);
+        recorder.recordError(outcome.errorKind, outcome.errorMessage);
         return;
       }
       const endedAt = this.now();

@@ -1,4 +1,5 @@
 import { createLatencyHistogram, recordMicros, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 import type { ErrorKind } from './httpClient.js';
 
 export type RecorderCounts = {
@@ -8,6 +9,9 @@ export type RecorderCounts = {
   in_flight: number;
   late_starts: number;
 };
+
+/** Per error kind, its first few distinct messages. */
+export type ErrorSamples = Record<string, string[]>;
 
 /**
  * Histograms and counters of one test. Called once or twice per request, so every method is a few
@@ -23,6 +27,7 @@ export class Recorder {
   private completed = 0;
   private lateStarts = 0;
   private readonly errorCounts = new Map<ErrorKind, number>();
+  private readonly errorSamples = new Map<ErrorKind, string[]>();
   private frozen = false;
 
   recordSent(): void {
@@ -36,10 +41,23 @@ export class Recorder {
     recordMicros(this.service, serviceMicros);
   }
 
-  recordError(kind: ErrorKind): void {
+  recordError(kind: ErrorKind, message?: string): void {
     if (this.frozen) return;
     this.completed += 1;
     this.errorCounts.set(kind, (this.errorCounts.get(kind) ?? 0) + 1);
+    if (message !== undefined) this.sampleError(kind, message);
+  }
+
+  /** Only errors reach here, and a kind's list is full after five: the cost stays off the success path. */
+  private sampleError(kind: ErrorKind, message: string): void {
+    const samples = this.errorSamples.get(kind);
+    if (!samples) this.errorSamples.set(kind, [message]);
+    else if (samples.length < ERROR_SAMPLE_LIMITS.perKind && !samples.includes(message)) samples.push(message);
+  }
+
+  /** A copy: reports are built from it while requests keep failing. */
+  samples(): ErrorSamples {
+    return Object.fromEntries([...this.errorSamples].map(([kind, messages]) => [kind, [...messages]]));
   }
 
   recordLateStart(): void {

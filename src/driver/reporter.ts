@@ -137,6 +137,7 @@ export class Reporter {
       report_id: newReportId(),
       metrics: latencyFields(this.recorder),
       ...this.recorder.counts(),
+      error_samples: this.recorder.samples(),
       ...progress,
       seq: this.seq,
       // Time only counts once the measured requests start: a warm-up report has nothing to divide by

@@ -15,6 +15,7 @@ const figures = {
     completed: { type: 'integer', description: 'responses received plus requests ended by an error' },
     errors: { type: 'object', additionalProperties: { type: 'integer' }, description: 'by kind: http_<status>, timeout, connection_refused, connection_reset, connection_error, other' },
     error_count: { type: 'integer' },
+    error_samples: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' }, maxItems: 5 }, description: 'by error kind: its first distinct messages (socket, TLS or status text), at most 5 of at most 300 characters' },
     in_flight: { type: 'integer' },
     late_starts: { type: 'integer' },
     rps: { type: ['number', 'null'] },

@@ -1,4 +1,4 @@
-import type { MetricsMessage, TestPhase } from '../protocol/index.js';
+import { ERROR_SAMPLE_LIMITS, type MetricsMessage, type TestPhase } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
@@ -11,6 +11,8 @@ export type Figures = {
   completed: number;
   errors: Record<string, number>;
   error_count: number;
+  /** per error kind, its first few distinct messages (overall: across drivers, in driver order) */
+  error_samples: Record<string, string[]>;
   in_flight: number;
   late_starts: number;
   /** completed requests per second of the run so far */
@@ -132,6 +134,7 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     completed,
     errors,
     error_count: sumErrors(errors),
+    error_samples: report?.error_samples ?? {},
     in_flight: report?.in_flight ?? Math.max(0, sent - completed),
     late_starts: report?.late_starts ?? 0,
     rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null,
@@ -177,7 +180,19 @@ function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approxi
     elapsed = Math.max(elapsed, d.elapsed_ms);
     for (const [kind, count] of Object.entries(d.errors)) errors[kind] = (errors[kind] ?? 0) + count;
   }
-  return { sent, completed, errors, error_count: sumErrors(errors), in_flight: inFlight, late_starts: lateStarts, rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null, elapsed_ms: elapsed };
+  return { sent, completed, errors, error_count: sumErrors(errors), error_samples: mergeErrorSamples(drivers), in_flight: inFlight, late_starts: lateStarts, rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null, elapsed_ms: elapsed };
+}
+
+/** Per kind, the first distinct messages over the drivers in order, as many as one driver may send. */
+function mergeErrorSamples(drivers: DriverFigures[]): Record<string, string[]> {
+  const merged: Record<string, string[]> = {};
+  for (const d of drivers) {
+    for (const [kind, messages] of Object.entries(d.error_samples)) {
+      const kept = (merged[kind] ??= []);
+      for (const message of messages) if (kept.length < ERROR_SAMPLE_LIMITS.perKind && !kept.includes(message)) kept.push(message);
+    }
+  }
+  return merged;
 }
 
 /**

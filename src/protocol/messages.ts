@@ -66,6 +66,18 @@ const latencyFields = z.object({
   p99_latency: wireNonNegative.optional(),
 });
 
+/** Per error kind, its first distinct messages; limits that keep every report small. */
+export const ERROR_SAMPLE_LIMITS = { kinds: 50, perKind: 5, length: 300 } as const;
+
+/** Diagnostic text is cut to the limits rather than refused: an over-long sample must not cost a report. */
+const errorSamples = z.record(z.string(), z.array(z.string())).transform((samples) =>
+  Object.fromEntries(
+    Object.entries(samples)
+      .slice(0, ERROR_SAMPLE_LIMITS.kinds)
+      .map(([kind, messages]) => [kind, messages.slice(0, ERROR_SAMPLE_LIMITS.perKind).map((m) => m.slice(0, ERROR_SAMPLE_LIMITS.length))]),
+  ),
+);
+
 export const metricsMessage = z.object({
   node_id: nodeId,
   test_id: testId,
@@ -74,6 +86,8 @@ export const metricsMessage = z.object({
   sent: wireCount.optional(),
   completed: wireCount.optional(),
   errors: z.record(z.string(), wireCount).optional(),
+  /** per error kind, the first few distinct messages (socket, TLS or status text) */
+  error_samples: errorSamples.optional(),
   in_flight: wireCount.optional(),
   late_starts: wireCount.optional(),
   phase: z.enum(TEST_PHASES).optional(),

@@ -4,7 +4,7 @@ import type { TestDetailView } from '../../src/orchestrator/testViews.js';
 export const LATENCY: Latency = { min: 0.5, max: 40, mean: 3.2, median: 2.5, mode: 2.1, p90: 6, p95: 245.1, p99: 300 };
 
 export function figures(overrides: Partial<Figures> = {}): Figures {
-  return { sent: 400, completed: 400, errors: {}, error_count: 0, in_flight: 0, late_starts: 0, rps: 950, elapsed_ms: 2_000, latency: LATENCY, approximate: false, ...overrides };
+  return { sent: 400, completed: 400, errors: {}, error_count: 0, error_samples: {}, in_flight: 0, late_starts: 0, rps: 950, elapsed_ms: 2_000, latency: LATENCY, approximate: false, ...overrides };
 }
 
 export function driverFigures(nodeId: string, overrides: Partial<DriverFigures> = {}): DriverFigures {

@@ -75,6 +75,29 @@ describe('reporter', () => {
     assert.ok(metricsMessage.safeParse(JSON.parse(JSON.stringify(final))).success, 'the final report does not match the protocol');
   });
 
+  it('sends the first five distinct error messages of each kind as error_samples', async () => {
+    const sink = memorySink();
+    const recorder = new Recorder();
+    for (let port = 1; port <= 8; port++) {
+      recorder.recordSent();
+      recorder.recordError('connection_refused', `connect ECONNREFUSED 127.0.0.1:${port}`);
+      recorder.recordSent();
+      recorder.recordError('connection_refused', 'connect ECONNREFUSED 127.0.0.1:1');
+    }
+    recorder.recordSent();
+    recorder.recordError('http_503', '503 Service Unavailable');
+    recorder.recordSent();
+    recorder.recordError('timeout');
+    const final = await new Reporter('driver-a', 'test-c', recorder, sink).finish({ outcome: 'completed' });
+    assert.deepEqual(final.error_samples, {
+      connection_refused: [1, 2, 3, 4, 5].map((port) => `connect ECONNREFUSED 127.0.0.1:${port}`),
+      http_503: ['503 Service Unavailable'],
+    });
+    assert.equal(final.errors?.connection_refused, 16);
+    const decoded = metricsMessage.safeParse(JSON.parse(JSON.stringify(final)));
+    assert.deepEqual(decoded.success && decoded.data.error_samples, final.error_samples);
+  });
+
   it('reports zero latencies before any response', async () => {
     const sink = memorySink();
     const final = await new Reporter('driver-a', 'test-b', new Recorder(), sink).finish({ outcome: 'completed' });

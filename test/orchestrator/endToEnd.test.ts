@@ -7,7 +7,7 @@ import { summarize } from '../../src/stats/summary.js';
 import { connectTestBus, subscribeInbox } from '../helpers/kafka.js';
 import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from '../helpers/processes.js';
 
-type Figures = { sent: number; completed: number; error_count: number; latency: Record<string, number | null>; approximate: boolean };
+type Figures = { sent: number; completed: number; error_count: number; errors: Record<string, number>; error_samples: Record<string, string[]>; latency: Record<string, number | null>; approximate: boolean };
 type TestView = { test_id: string; state: string; reason: string | null; driver_ids: string[]; aggregate: Figures; drivers: (Figures & { node_id: string; reports: number; final: boolean })[] };
 type TargetCounts = { requests_received: number; responses_sent: number; in_flight: number };
 
@@ -70,6 +70,18 @@ describe('orchestrator with real drivers, target and Kafka', () => {
       assert.equal(test.aggregate.approximate, false);
       assert.ok((test.aggregate.latency.median ?? 0) > 0);
     }
+  });
+
+  it('times out every request at timeout_ms and shows the error samples in the test view and the JSON report', async () => {
+    const ids = await addDrivers(2);
+    const test = await runTest({ test_type: 'TSUNAMI', test_message_delay: 20, message_count_per_driver: 10, drivers: ids, timeout_ms: 100, target_url: `${target.url}/ping?delay_ms=500` });
+    assert.equal(test.state, 'completed', test.reason ?? '');
+    assert.deepEqual(test.aggregate.errors, { timeout: 20 });
+    const sample = ['no complete response within 100 ms'];
+    assert.deepEqual(test.aggregate.error_samples, { timeout: sample });
+    for (const d of test.drivers) assert.deepEqual(d.error_samples, { timeout: sample });
+    const report = await getJson<TestView>(`${orchestrator.url}/api/tests/${test.test_id}/report?format=json`);
+    assert.deepEqual(report.aggregate.error_samples, { timeout: sample });
   });
 
   it('takes a different driver set for each test: 2, then 3, then 2', async () => {

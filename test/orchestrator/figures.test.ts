@@ -82,6 +82,20 @@ describe('test figures', () => {
     assert.equal(figures.aggregate.error_count, 6);
   });
 
+  it('keeps each driver\'s error samples and merges them overall: distinct, at most five per kind, in driver order', () => {
+    const a = { timeout: ['no complete response within 100 ms'], connection_reset: ['read ECONNRESET', 'other side closed'] };
+    const b = { timeout: ['no complete response within 100 ms'], connection_reset: ['socket hang up', 'EPIPE', 'closed 1', 'closed 2'], tls: ['self-signed certificate'] };
+    const figures = new FiguresCalculator().figuresFor(testWith([reportFrom('a', [1], 1, { error_samples: a }), reportFrom('b', [1], 1, { error_samples: b })]));
+    assert.deepEqual(figures.drivers.find((d) => d.node_id === 'a')?.error_samples, a);
+    assert.deepEqual(figures.aggregate.error_samples, {
+      timeout: ['no complete response within 100 ms'],
+      connection_reset: ['read ECONNRESET', 'other side closed', 'socket hang up', 'EPIPE', 'closed 1'],
+      tls: ['self-signed certificate'],
+    });
+    const specOnly: MetricsMessage = { node_id: 'a', test_id: 't1', report_id: 'y', metrics: { mean_latency: 1, median_latency: 1, min_latency: 1, max_latency: 1 } };
+    assert.deepEqual(new FiguresCalculator().figuresFor(testWith([specOnly])).aggregate.error_samples, {});
+  });
+
   it('keeps the overall figures exact as cumulative reports replace each other, as a merge from scratch would', () => {
     const calculator = new FiguresCalculator();
     const test = testWith([]);
