@@ -6,6 +6,8 @@ const nonNegative = numberOrNumericString.pipe(z.number().finite().nonnegative('
 const positiveInt = numberOrNumericString.pipe(z.number().int('must be an integer').positive('must be > 0'));
 const count = numberOrNumericString.pipe(z.number().int('must be an integer').nonnegative('must be >= 0'));
 
+const MODEL_RULE_FIELDS = new Set(['test_type', 'test_message_delay', 'throughput_per_driver']);
+
 /** The body of POST /api/tests. Unknown fields are refused: a typo must not be silently ignored. */
 export const createTestRequest = z
   .strictObject({
@@ -30,9 +32,14 @@ export const createTestRequest = z
     warmup_count_per_driver: count.optional(),
     max_duration_s: numberOrNumericString.pipe(z.number().positive('must be > 0')).optional(),
   })
-  .superRefine((body, ctx) => {
-    for (const problem of LOAD_MODEL_SPECS[body.test_type].problems(body)) ctx.addIssue({ code: 'custom', ...problem });
-  });
+  .superRefine(
+    (body, ctx) => {
+      for (const problem of LOAD_MODEL_SPECS[body.test_type].problems(body)) ctx.addIssue({ code: 'custom', ...problem });
+    },
+    // The model's rules read only these fields: with them valid, the rules run even when others are
+    // bad, so one answer names every problem.
+    { when: (payload) => payload.issues.every((issue) => !MODEL_RULE_FIELDS.has(String(issue.path?.[0]))) },
+  );
 
 export type CreateTestRequest = z.output<typeof createTestRequest>;
 

@@ -58,6 +58,8 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     assert.equal(byField.get('message_count_per_driver'), 'message_count_per_driver: must be > 0');
     assert.equal(byField.get('warmup_count_per_driver'), 'warmup_count_per_driver: must be >= 0');
     assert.equal(byField.get('surprise'), 'surprise: unknown field');
+    const withModelRule = await postJson<{ errors: { field: string }[] }>(`${url}/api/tests`, { ...valid, test_type: 'AVALANCHE', test_message_delay: 5, message_count_per_driver: 0 });
+    assert.deepEqual(withModelRule.body.errors.map((e) => e.field).sort(), ['message_count_per_driver', 'test_message_delay'], "the load model's rule is checked beside the other fields");
   });
 
   it('marks a deregistered driver left, and removes left or lost drivers on DELETE /api/drivers/{node_id}, never alive ones', async () => {
