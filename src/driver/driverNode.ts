@@ -266,7 +266,9 @@ export class DriverNode {
     }
     const why = reason ?? 'cancelled by the orchestrator';
     if (this.current?.testId === testId) {
-      this.log.info({ test_id: testId, reason: why }, 'cancelling the running test');
+      // The orchestrator repeats CANCEL_TEST until our final report is in: only the first one is news.
+      if (this.current.stopping) this.log.debug({ test_id: testId }, 'repeated cancel for a test already stopping');
+      else this.log.info({ test_id: testId, reason: why }, 'cancelling the running test');
       this.current.cancel(why);
       return;
     }

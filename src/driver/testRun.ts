@@ -25,6 +25,8 @@ export type StopRequest = FinalState & { graceMs: number };
 const CANCEL_SLACK_MS = 1_000;
 /** A shutting-down driver waits at most this long for in-flight requests. */
 export const ABORT_GRACE_MS = 2_000;
+/** setTimeout's longest delay; a longer max_duration_s waits in several steps. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One test on this driver: the load model sends the requests, the reporter publishes the metrics, and
@@ -46,6 +48,7 @@ export class TestRun {
   private readonly log: Logger;
   private stopRequest: StopRequest | undefined;
   private wakeOnStop: (() => void) | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(options: TestRunOptions) {
     const { config } = options;
@@ -65,6 +68,12 @@ export class TestRun {
       : this.startWorkload();
     this.log.info({ test_type: config.test_type, target_url: options.targetUrl, plan: describePlan(this.load), warmup: warmupCount, timeout_ms: this.timeoutMs }, 'test started');
     this.done = this.execute();
+    if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
+  }
+
+  /** Whether a cancel, an abort or the time limit has already stopped this run. */
+  get stopping(): boolean {
+    return this.stopRequest !== undefined;
   }
 
   /** Cancel: in-flight requests get their own timeout to finish. */
@@ -75,6 +84,21 @@ export class TestRun {
   /** Shutdown: in-flight requests get a short grace only. */
   abort(reason: string): void {
     this.stop({ outcome: 'aborted', reason, graceMs: Math.min(ABORT_GRACE_MS, this.timeoutMs) });
+  }
+
+  /**
+   * The test's time limit holds here too: a driver that never hears the orchestrator again still
+   * stops, and in-flight requests get at most their timeout.
+   */
+  private stopAt(deadlineMs: number, maxDurationS: number): void {
+    const left = deadlineMs - performance.now();
+    if (left > 0) {
+      this.deadlineTimer = setTimeout(() => this.stopAt(deadlineMs, maxDurationS), Math.min(left, LONGEST_TIMER_MS));
+      return;
+    }
+    if (this.stopping) return;
+    this.log.info({ max_duration_s: maxDurationS }, 'max duration passed; stopping the test');
+    this.stop({ outcome: 'aborted', reason: `max duration passed: max_duration_s is ${maxDurationS} s`, graceMs: this.timeoutMs });
   }
 
   private stop(request: StopRequest): void {
@@ -101,6 +125,7 @@ export class TestRun {
       this.recorder.freeze();
       this.warmup?.recorder.freeze();
     }
+    clearTimeout(this.deadlineTimer);
     await this.client.destroy().catch((error: unknown) => this.log.debug({ err: error }, 'closing the HTTP pool failed'));
     const final = this.stopRequest ? { outcome: this.stopRequest.outcome, reason: this.stopRequest.reason } : { outcome: 'completed' as const };
     const report = await this.reporter.finish(final);

@@ -105,12 +105,12 @@ export function openApiDocument(): object {
           summary: 'Create a test (publishes test_config); trigger: true also triggers it',
           ...tokenIfSet,
           requestBody: { required: true, ...json(ref('CreateTest')) },
-          responses: { 201: { description: 'created', ...json(ref('Test')) }, 400: { description: 'invalid body; `field` names the field', ...json(ref('Error')) }, 401: unauthorized, 409: { description: 'not enough live drivers', ...json(ref('Error')) } },
+          responses: { 201: { description: 'created', ...json(ref('Test')) }, 400: { description: 'invalid body; `field` names the field', ...json(ref('Error')) }, 401: unauthorized, 409: { description: 'not enough live drivers, or a named driver busy with another test (the message names it)', ...json(ref('Error')) } },
         },
       },
       '/api/tests/{test_id}': { get: { summary: 'A test: config, state, per-driver and aggregate figures', parameters: idParam, responses: { 200: { description: 'the test', ...json(ref('Test')) }, 404: notFound } } },
-      '/api/tests/{test_id}/trigger': { post: { summary: 'Publish the trigger', ...tokenIfSet, parameters: idParam, responses: { 202: { description: 'triggered', ...json(ref('Test')) }, 401: unauthorized, 404: notFound, 409: { description: 'not in state created, or drivers gone', ...json(ref('Error')) } } } },
-      '/api/tests/{test_id}/cancel': { post: { summary: 'Stop a test on every driver', ...tokenIfSet, parameters: idParam, responses: { 202: { description: 'cancelled', ...json(ref('Test')) }, 401: unauthorized, 404: notFound, 409: { description: 'already finished', ...json(ref('Error')) } } } },
+      '/api/tests/{test_id}/trigger': { post: { summary: 'Publish the trigger', ...tokenIfSet, parameters: idParam, responses: { 202: { description: 'triggered', ...json(ref('Test')) }, 401: unauthorized, 404: notFound, 409: { description: 'not in state created, or drivers gone or busy with another test', ...json(ref('Error')) } } } },
+      '/api/tests/{test_id}/cancel': { post: { summary: 'Stop a test on every driver', ...tokenIfSet, parameters: idParam, responses: { 202: { description: 'cancel sent; a finished test keeps its verdict while the drivers still running it are told to stop', ...json(ref('Test')) }, 401: unauthorized, 404: notFound, 409: { description: 'already finished and no driver still runs it', ...json(ref('Error')) } } } },
       '/api/tests/{test_id}/events': { get: { summary: "The test's append-only event log, in order", parameters: idParam, responses: { 200: { description: 'events', ...json({ type: 'array', items: { type: 'object' } }) }, 404: notFound } } },
       '/api/tests/{test_id}/report': {
         get: {

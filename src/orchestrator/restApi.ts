@@ -71,7 +71,7 @@ function registerTestRoutes(app: FastifyInstance, deps: RestApiDeps): void {
       return reply.code(400).send({ error: 'Bad Request', ...errors[0], errors });
     }
     const { drivers, trigger, ...config } = parsed.data;
-    const chosen = selectDrivers(controller.drivers.available(), drivers);
+    const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers());
     const test = await controller.createTest(config, chosen);
     if (trigger) await controller.triggerTest(test.test_id);
     return reply.code(201).send(detailView(test, figures));

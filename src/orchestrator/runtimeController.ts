@@ -8,12 +8,14 @@ import type { TestEvent } from './testEvents.js';
 import { TestLog } from './testLog.js';
 import { isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
+import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
+import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping.js';
 
 export const SILENT_AFTER_MS = 15_000;
 const SWEEP_INTERVAL_MS = 250;
 const OFFSET_KEY_PREFIX = 'kafka_offset:';
 
-export type NewTest = Omit<TestConfigMessage, 'test_id' | 'driver_ids' | 'created_at'> & { max_duration_s?: number | undefined };
+export type NewTest = Omit<TestConfigMessage, 'test_id' | 'driver_ids' | 'created_at'>;
 
 /** A request the current state forbids (unknown test, wrong state, not enough drivers): the REST layer maps `code`. */
 export class ControlError extends Error {
@@ -45,6 +47,8 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   #subscriptions: Subscription[] = [];
   #sweepTimer: NodeJS.Timeout | undefined;
   #lastMessageAtMs: number | undefined;
+  /** When CANCEL_TEST last went out, per ended test some driver still runs. */
+  readonly #cancelSentAt = new Map<string, number>();
 
   constructor(
     private readonly bus: KafkaBus,
@@ -74,10 +78,10 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   }
 
   async createTest(request: NewTest, driverIds: string[]): Promise<TestProjection> {
-    const { max_duration_s, ...wire } = request;
-    const config: TestConfigMessage = { ...wire, test_id: newTestId(), driver_ids: driverIds, created_at: new Date().toISOString() };
+    // max_duration_s travels in the config too: a driver stops by itself even if it never hears us again.
+    const config: TestConfigMessage = { ...request, test_id: newTestId(), driver_ids: driverIds, created_at: new Date().toISOString() };
     await this.bus.publish(TOPICS.testConfig, config, config.test_id);
-    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s });
+    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s: request.max_duration_s });
     this.log.info({ test_id: config.test_id, test_type: config.test_type, drivers: driverIds }, 'test created');
     return this.mustGet(config.test_id);
   }
@@ -87,6 +91,9 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     if (test.state !== 'created') throw new ControlError('conflict', `test ${testId} is ${test.state}; only a created test can be triggered`);
     const unavailable = test.driver_ids.filter((id) => this.drivers.get(id)?.status !== 'alive');
     if (unavailable.length > 0) throw new ControlError('conflict', `drivers not alive: ${unavailable.join(', ')}`);
+    const busy = this.busyDrivers();
+    const taken = test.driver_ids.filter((id) => busy.has(id));
+    if (taken.length > 0) throw new ControlError('conflict', `drivers busy with another test: ${describeBusy(taken, busy)}`, 'drivers');
     this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString() });
     try {
       await this.bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES' }, testId);
@@ -98,15 +105,20 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     return test;
   }
 
+  /** Drivers busy with a test (this orchestrator's running ones, or what their heartbeats say): a new test cannot have them. */
+  busyDrivers(): BusyDrivers {
+    return busyDrivers(this.drivers.list(), this.tests.list());
+  }
+
   async cancelTest(testId: string, reason = 'cancelled by request'): Promise<TestProjection> {
     const test = this.mustGet(testId);
-    if (isFinished(test)) throw new ControlError('conflict', `test ${testId} is already ${test.state}`);
+    if (isFinished(test)) return this.stopDriversOfFinished(test, reason);
     this.tests.append(testId, { type: 'cancel_requested', at: new Date().toISOString(), reason });
     if (test.state === 'created') {
       this.finish(testId, 'cancelled', reason);
       return test;
     }
-    await this.bus.publish(TOPICS.control, { message_type: 'CANCEL_TEST', test_id: testId, reason }, testId);
+    await this.publishCancel(testId, reason);
     // The test turns cancelled once every driver's final report is in, so its figures are final then;
     // supervision still ends it if a driver dies instead of answering.
     this.superviseOne(test, Date.now());
@@ -131,6 +143,39 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   private heardFromKafka(nowMs: number): void {
     this.#lastMessageAtMs = nowMs;
+  }
+
+  /** A finished test keeps its verdict; cancelling it only tells drivers still running it to stop. */
+  private async stopDriversOfFinished(test: TestProjection, reason: string): Promise<TestProjection> {
+    const loading = driversStillLoading(test, (id) => this.drivers.get(id));
+    if (loading.length === 0) throw new ControlError('conflict', `test ${test.test_id} is already ${test.state} and no driver still runs it`);
+    await this.publishCancel(test.test_id, reason);
+    this.log.info({ test_id: test.test_id, drivers: loading }, 'cancel of a finished test sent to drivers still running it');
+    return test;
+  }
+
+  private async publishCancel(testId: string, reason: string): Promise<void> {
+    this.#cancelSentAt.set(testId, Date.now());
+    await this.bus.publish(TOPICS.control, { message_type: 'CANCEL_TEST', test_id: testId, reason }, testId);
+  }
+
+  /**
+   * Until each driver has sent its final report or is lost, an ended test's CANCEL_TEST goes out again
+   * every CANCEL_REPEAT_MS: a driver that missed it (it started late, or its consumer was restarting)
+   * must not load the target for a test that is over.
+   */
+  private repeatCancels(nowMs: number): void {
+    const loaded = testsStillLoaded(this.drivers.list(), (id) => this.tests.get(id));
+    for (const testId of this.#cancelSentAt.keys()) if (!loaded.has(testId)) this.#cancelSentAt.delete(testId);
+    for (const [testId, nodeIds] of loaded) {
+      if (!cancelDue(this.#cancelSentAt.get(testId), nowMs)) continue;
+      this.log.debug({ test_id: testId, drivers: nodeIds }, 'drivers still run an ended test; CANCEL_TEST again');
+      this.sendCancelInBackground(testId, this.tests.get(testId)?.reason ?? 'the test has ended');
+    }
+  }
+
+  private sendCancelInBackground(testId: string, reason: string): void {
+    this.publishCancel(testId, reason).catch((error: unknown) => this.log.warn({ err: error, test_id: testId }, 'publishing CANCEL_TEST failed; it is repeated'));
   }
 
   private mustGet(testId: string): TestProjection {
@@ -187,6 +232,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     for (const change of changes) this.logStatusChange(change);
     if (changes.length > 0) this.emit('drivers');
     for (const test of this.tests.list()) if (test.state === 'running') this.superviseOne(test, now);
+    this.repeatCancels(now);
   }
 
   private superviseOne(test: TestProjection, nowMs: number): void {
@@ -211,6 +257,12 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     if (!test || isFinished(test)) return;
     this.tests.append(testId, { type: 'test_finished', at: new Date().toISOString(), state, reason });
     this.log.info({ test_id: testId, state, reason }, 'test finished');
+    // Whatever ended the test (its time limit, a lost or rejecting driver, a cancel), load stops with it.
+    const loading = driversStillLoading(test, (id) => this.drivers.get(id));
+    if (loading.length > 0) {
+      this.log.info({ test_id: testId, drivers: loading }, 'telling the drivers still running the test to stop');
+      this.sendCancelInBackground(testId, reason ?? `the test is ${state}`);
+    }
   }
 
   private logStatusChange(change: StatusChange): void {

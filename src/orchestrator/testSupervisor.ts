@@ -15,13 +15,16 @@ export type SupervisionContext = {
 
 /**
  * Decides whether a running test is over, so that no test hangs: it completes when every chosen
- * driver sent its final report, and fails (naming the driver) when one is lost, falls silent,
- * could not run it, or when the optional overall time limit passes.
+ * driver sent its final report, and fails (naming the driver) as soon as one could not run it
+ * (rejected or aborted), is lost or falls silent, or when the optional overall time limit passes.
  */
 export function superviseTest(test: TestProjection, context: SupervisionContext): Verdict | undefined {
   if (test.state !== 'running') return undefined;
+  // One driver that could not run its part fails the test at once: the others are then told to stop.
+  const refusal = refusalInFinalReports(test);
+  if (refusal) return refusal;
   const unfinished = driversStillRunning(test);
-  if (unfinished.length === 0) return verdictFromFinalReports(test);
+  if (unfinished.length === 0) return test.cancel_requested_at ? { state: 'cancelled', reason: 'cancelled by request' } : { state: 'completed' };
   for (const nodeId of unfinished) {
     const problem = driverProblem(test, nodeId, context);
     if (problem) return test.cancel_requested_at ? { state: 'cancelled', reason: `cancelled by request; ${problem}` } : { state: 'failed', reason: problem };
@@ -29,15 +32,14 @@ export function superviseTest(test: TestProjection, context: SupervisionContext)
   return overDeadline(test, context.nowMs);
 }
 
-function verdictFromFinalReports(test: TestProjection): Verdict {
+function refusalInFinalReports(test: TestProjection): Verdict | undefined {
   for (const nodeId of test.driver_ids) {
     const final = test.drivers.get(nodeId)?.final;
     if (final?.outcome && final.outcome !== 'completed' && final.outcome !== 'cancelled') {
       return { state: 'failed', reason: `driver ${nodeId} ${final.outcome} the test${final.reason ? `: ${final.reason}` : ''}` };
     }
   }
-  if (test.cancel_requested_at) return { state: 'cancelled', reason: 'cancelled by request' };
-  return { state: 'completed' };
+  return undefined;
 }
 
 function driverProblem(test: TestProjection, nodeId: string, context: SupervisionContext): string | undefined {

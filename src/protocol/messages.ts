@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TEST_TYPES } from './loadModels.js';
-import { upperEnum, wireCount, wireNonNegative, wirePositiveInt, wireTimestamp } from './wireValues.js';
+import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
  * One definition per message: the zod schema validates what arrives and gives the TypeScript
@@ -36,6 +36,8 @@ export const testConfigMessage = z.object({
   concurrency: wirePositiveInt.optional(),
   /** requests each driver sends first, the same way, and keeps out of the figures */
   warmup_count_per_driver: wireCount.optional(),
+  /** seconds from the trigger after which the driver stops the test by itself, even if it never hears the orchestrator again */
+  max_duration_s: wireNumber.pipe(z.number().positive()).optional(),
   created_at: wireTimestamp.optional(),
 });
 

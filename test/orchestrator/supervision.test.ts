@@ -79,6 +79,13 @@ describe('supervision', () => {
     assert.deepEqual(verdict, { state: 'failed', reason: 'driver a rejected the test: busy with test x' });
   });
 
+  it('fails at once when one driver rejects, without waiting for the others to finish', () => {
+    const test = runningTest();
+    applyTestEvent(test, { type: 'report_received', at: iso(T0), report: { ...finalReport('a', 'rejected'), reason: 'busy with test x' } });
+    const verdict = superviseTest(test, context(registryWith(T0 + 100), T0 + 100));
+    assert.deepEqual(verdict, { state: 'failed', reason: 'driver a rejected the test: busy with test x' });
+  });
+
   it('ends a test past its max duration', () => {
     const test = createProjection({ type: 'test_created', at: iso(T0), driver_ids: ['a'], max_duration_s: 2, config: { test_id: 't', test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 5 } });
     applyTestEvent(test, { type: 'test_triggered', at: iso(T0) });
