@@ -20,9 +20,14 @@ export type Delivery<T extends TopicName = TopicName> = {
 
 export type { ResumeOffsets };
 
+/** A message that broke its topic's schema: why, and the JSON object as it arrived. */
+export type MalformedDelivery<T extends TopicName = TopicName> = { topic: T; error: ProtocolError; raw: Readonly<Record<string, unknown>> };
+
 export type SubscribeOptions<T extends TopicName> = {
   topics: readonly T[];
   onMessage: (delivery: Delivery<T>) => void;
+  /** Also told of each malformed message that was a JSON object (after it is logged and counted). */
+  onMalformed?: (malformed: MalformedDelivery<T>) => void;
   /** Start from these offsets where given (e.g. restored from a store); elsewhere at the end of the log. */
   resumeFrom?: ResumeOffsets;
 };
@@ -106,7 +111,7 @@ export class KafkaBus {
 
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
     const { brokers, clientId, log } = this.options;
-    const topicSubscription = new TopicSubscription({ brokers, clientId, log, topics: [...options.topics], onRecord: (record) => this.deliver(record, options.onMessage) });
+    const topicSubscription = new TopicSubscription({ brokers, clientId, log, topics: [...options.topics], onRecord: (record) => this.deliver(record, options) });
     try {
       await topicSubscription.open(options.resumeFrom);
     } catch (error) {
@@ -126,19 +131,25 @@ export class KafkaBus {
     return subscription;
   }
 
-  private deliver<T extends TopicName>(record: { topic: string; partition: number; offset: bigint; key: Buffer | undefined; value: Buffer | undefined }, onMessage: (delivery: Delivery<T>) => void): void {
+  private deliver<T extends TopicName>(record: { topic: string; partition: number; offset: bigint; key: Buffer | undefined; value: Buffer | undefined }, options: SubscribeOptions<T>): void {
     const topic = record.topic as T;
     const decoded = decodeMessage(topic, record.value);
     if (!decoded.ok) {
       this.countRejected(decoded.error, record);
+      const raw = decoded.raw;
+      if (raw && options.onMalformed) this.handle(topic, record.offset, () => options.onMalformed?.({ topic, error: decoded.error, raw }));
       return;
     }
     const key = record.key && record.key.length > 0 ? record.key.toString('utf8') : undefined;
+    this.handle(topic, record.offset, () => options.onMessage({ topic, message: decoded.value, raw: decoded.raw, partition: record.partition, offset: record.offset, key } as Delivery<T>));
+  }
+
+  private handle(topic: string, offset: bigint, handler: () => void): void {
     try {
-      onMessage({ topic, message: decoded.value, raw: decoded.raw, partition: record.partition, offset: record.offset, key } as Delivery<T>);
+      handler();
     } catch (error) {
       this.counters.handlerErrors += 1;
-      this.options.log.error({ err: error, topic, offset: record.offset.toString() }, 'handling a Kafka message failed; skipped');
+      this.options.log.error({ err: error, topic, offset: offset.toString() }, 'handling a Kafka message failed; skipped');
     }
   }
 

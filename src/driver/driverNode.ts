@@ -1,6 +1,6 @@
-import { KafkaBus, type Delivery, type Subscription } from '../bus/index.js';
+import { KafkaBus, type Delivery, type MalformedDelivery, type Subscription } from '../bus/index.js';
 import type { Logger } from '../log/logger.js';
-import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type TestConfigMessage } from '../protocol/index.js';
+import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type RequestSpec, type TestConfigMessage } from '../protocol/index.js';
 import { MetricsStore } from '../store/metricsStore.js';
 import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
@@ -19,6 +19,8 @@ export type DriverNodeOptions = {
   defaultTarget: string | undefined;
   defaultConcurrency: number;
   listen: { host: string; port: number };
+  /** PEM of private CAs trusted for https targets (--ca-file), besides the system's. */
+  caCertificates?: Buffer | undefined;
   /** Shared secrets: with any, only commands signed by one of them are obeyed; none = spec-only mode. */
   secrets: readonly string[];
   log: Logger;
@@ -106,6 +108,7 @@ export class DriverNode {
       this.subscription = await this.bus.subscribe({
         topics: [TOPICS.testConfig, TOPICS.trigger, TOPICS.control],
         onMessage: (delivery) => this.onMessage(delivery),
+        onMalformed: (malformed) => this.onMalformedCommand(malformed),
       });
       await this.publishRegistration('DRIVER_NODE_REGISTER');
       this.heartbeat.start();
@@ -122,6 +125,28 @@ export class DriverNode {
     if (delivery.topic === 'test_config') this.onTestConfig(delivery.message);
     else if (delivery.topic === 'trigger') this.onTrigger(delivery.message.test_id);
     else this.onControl(delivery.message);
+  }
+
+  /**
+   * A config addressed to this driver that breaks the schema (a bad `requests` entry…) must not leave the
+   * orchestrator waiting: its trigger is answered with a rejection that names the field.
+   */
+  private onMalformedCommand(malformed: MalformedDelivery<'test_config' | 'trigger' | 'control'>): void {
+    const { topic, raw, error } = malformed;
+    if (topic !== 'test_config') return;
+    const testId = typeof raw.test_id === 'string' ? raw.test_id.trim() : '';
+    if (testId === '' || testId.length > 200) return;
+    if (Array.isArray(raw.driver_ids) && !raw.driver_ids.includes(this.nodeId)) return;
+    if (this.guard && !this.guard.check(topic, raw).ok) return;
+    const reason = `invalid test_config: ${error.field}: ${error.reason}`;
+    this.book.refuse(testId, reason);
+    this.log.warn({ test_id: testId, reason }, 'test config refused');
+    const waitingTrigger = this.pendingTriggers.get(testId);
+    if (waitingTrigger) {
+      clearTimeout(waitingTrigger);
+      this.pendingTriggers.delete(testId);
+      this.onTrigger(testId);
+    }
   }
 
   /** Verified on receipt, before anything else looks at the command. */
@@ -164,16 +189,22 @@ export class DriverNode {
   }
 
   private logAccepted(test: KnownTest): void {
-    const { config, targetUrl } = test;
+    const { config, requests } = test;
     const context = { test_id: config.test_id };
-    if (targetUrl === undefined) this.log.warn({ ...context, reason: noTargetReason() }, 'test config accepted but cannot run');
-    else this.log.info({ ...context, test_type: config.test_type, count: config.message_count_per_driver, target_url: targetUrl }, 'test config accepted');
+    if (requests === undefined) this.log.warn({ ...context, reason: noTargetReason() }, 'test config accepted but cannot run');
+    else this.log.info({ ...context, test_type: config.test_type, count: config.message_count_per_driver, requests: requests.map((r) => `${r.method} ${r.url}`) }, 'test config accepted');
   }
 
   private onTrigger(testId: string): void {
     const test = this.book.get(testId);
     if (test) {
       this.runIfPossible(test);
+      return;
+    }
+    const refusal = this.book.refusal(testId);
+    if (refusal !== undefined) {
+      this.log.warn({ test_id: testId, reason: refusal }, 'trigger rejected');
+      void sendRejection(this.sink, this.nodeId, testId, refusal);
       return;
     }
     if (this.book.isForOthers(testId)) {
@@ -197,13 +228,13 @@ export class DriverNode {
       this.log.warn({ ...context, state: test.state }, 'repeated trigger ignored');
       return;
     }
-    const targetUrl = test.targetUrl;
-    const refusal = this.busyReason() ?? (targetUrl === undefined ? noTargetReason() : undefined);
-    if (targetUrl === undefined || refusal !== undefined) {
+    const requests = test.requests;
+    const refusal = this.busyReason() ?? (requests === undefined ? noTargetReason() : undefined);
+    if (requests === undefined || refusal !== undefined) {
       this.reject(test, refusal ?? noTargetReason());
       return;
     }
-    this.startRun(test, targetUrl);
+    this.startRun(test, requests);
   }
 
   /** Tells the orchestrator at once, so it need not wait for this driver. */
@@ -219,12 +250,13 @@ export class DriverNode {
     return undefined;
   }
 
-  private startRun(test: KnownTest, targetUrl: string): void {
+  private startRun(test: KnownTest, requests: RequestSpec[]): void {
     test.state = 'running';
     const run = new TestRun({
       nodeId: this.nodeId,
       config: test.config,
-      targetUrl,
+      requests,
+      caCertificates: this.options.caCertificates,
       defaultConcurrency: this.options.defaultConcurrency,
       sink: this.sink,
       log: this.log,

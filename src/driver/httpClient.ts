@@ -1,77 +1,111 @@
 import { Pool, type Dispatcher } from 'undici';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 
-/** How a request failed; `http_<status>` for answers with status >= 400. */
-export type ErrorKind = `http_${number}` | 'timeout' | 'connection_refused' | 'connection_reset' | 'connection_error' | 'other';
+/** How a request failed; `http_<status>` for answers not counted as success (>= 400, or outside `expect_status`). */
+export type ErrorKind = `http_${number}` | 'timeout' | 'connection_refused' | 'connection_reset' | 'connection_error' | 'tls' | 'other';
 
-/** `errorMessage`: what went wrong in words (the socket's or TLS layer's text, the status line), for samples. */
-export type RequestOutcome = { ok: boolean; status: number; errorKind?: ErrorKind; errorMessage?: string };
+/**
+ * `status` is 0 when no response came; `bytes` counts the response body received; `errorMessage`: what
+ * went wrong in words (the socket's or TLS layer's text, the status line), for samples.
+ */
+export type RequestOutcome = { ok: boolean; status: number; bytes: number; errorKind?: ErrorKind; errorMessage?: string };
+
+export type TlsOptions = {
+  /** Accept any certificate (self-signed targets). */
+  insecure: boolean;
+  /** PEM certificates of private CAs to trust besides the system's. */
+  ca?: string | Buffer | undefined;
+};
 
 export type HttpClientOptions = {
-  /** Keep-alive connections to the target: the most requests on the wire at once. */
+  /** Keep-alive connections to each origin: the most requests on the wire at once per origin. */
   connections: number;
   /** Per request: from the send until the last byte of the response. */
   timeoutMs: number;
+  tls?: TlsOptions | undefined;
 };
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+/** OpenSSL's certificate verdicts and Node's TLS errors. */
+const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'EPROTO']);
+const TLS_CODE_PREFIXES = ['ERR_TLS_', 'ERR_SSL_'];
+
+/** The request as HttpClient sends it: a PreparedRequest of src/driver/requests/ fits. */
+export type OutgoingRequest = {
+  readonly originIndex: number;
+  readonly path: string;
+  readonly method: string;
+  readonly headers: string[] | undefined;
+  readonly body: Buffer | undefined;
+  readonly expect: ReadonlySet<number> | undefined;
+};
 
 /**
- * GET requests to one origin over an undici Pool. `dispatch` with a plain handler is used instead of
- * `request`: it skips the body stream and measured about 20% more requests per second on loopback.
+ * Requests over one undici Pool per origin (keep-alive). `dispatch` with a plain handler is used instead
+ * of `request`: it skips the body stream and measured about 20% more requests per second on loopback.
  * undici's own timeouts are coarse (about a second) and restart per body chunk, so each request's
  * deadline is ours: a timer per request ends it at `timeoutMs` and destroys its connection (measured as
  * cheap as one deadline queue swept by one timer, docs/decisions.md).
  */
 export class HttpClient {
-  private readonly pool: Pool;
-  private readonly path: string;
+  private readonly pools: Pool[];
   private readonly timeoutMs: number;
   private readonly timedOut: RequestOutcome;
 
   constructor(
-    readonly targetUrl: string,
+    readonly origins: readonly string[],
     options: HttpClientOptions,
   ) {
-    const url = new URL(targetUrl);
-    this.path = `${url.pathname}${url.search}`;
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      // Our deadline covers headers and body; undici's would only arm a second timer per request.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connectTimeout: options.timeoutMs,
-    });
+    if (origins.length === 0) throw new Error('HttpClient needs at least one origin');
+    this.pools = origins.map((origin) => createPool(origin, options));
     this.timeoutMs = options.timeoutMs;
-    this.timedOut = { ok: false, status: 0, errorKind: 'timeout', errorMessage: `no complete response within ${options.timeoutMs} ms` };
+    this.timedOut = { ok: false, status: 0, bytes: 0, errorKind: 'timeout', errorMessage: `no complete response within ${options.timeoutMs} ms` };
   }
 
   /** Never rejects: every failure comes back as an outcome with its kind. */
-  get(): Promise<RequestOutcome> {
+  send(request: OutgoingRequest): Promise<RequestOutcome> {
     return new Promise((resolve) => {
-      this.pool.dispatch({ path: this.path, method: 'GET' }, new OutcomeHandler(resolve, this.timeoutMs, this.timedOut));
+      const pool = this.pools[request.originIndex];
+      if (!pool) throw new Error(`no connection pool for origin #${request.originIndex}`);
+      pool.dispatch(
+        { path: request.path, method: request.method, headers: request.headers, body: request.body },
+        new OutcomeHandler(resolve, this.timeoutMs, this.timedOut, request.expect),
+      );
     });
   }
 
   /** Waits for requests on the wire to finish. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all(this.pools.map((pool) => pool.close()));
   }
 
   /** Fails every request still queued or on the wire at once. */
   async destroy(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all(this.pools.map((pool) => pool.destroy()));
   }
+}
+
+function createPool(origin: string, options: HttpClientOptions): Pool {
+  const tls = options.tls;
+  return new Pool(origin, {
+    connections: options.connections,
+    pipelining: 1,
+    // Our deadline covers headers and body; undici's would only arm a second timer per request.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connectTimeout: options.timeoutMs,
+    ...(tls && origin.startsWith('https:') ? { connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } } : {}),
+  });
 }
 
 /** Reads the whole response (the body is discarded) and settles once: answered, failed or out of time. */
 class OutcomeHandler implements Dispatcher.DispatchHandler {
   private settled = false;
   private status = 0;
+  private bytes = 0;
   private statusMessage = '';
   private controller: Dispatcher.DispatchController | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -80,6 +114,7 @@ class OutcomeHandler implements Dispatcher.DispatchHandler {
     private readonly settle: (outcome: RequestOutcome) => void,
     timeoutMs: number,
     private readonly timedOut: RequestOutcome,
+    private readonly expect: ReadonlySet<number> | undefined,
   ) {
     this.timer = setTimeout(expireRequest, timeoutMs, this);
   }
@@ -92,18 +127,21 @@ class OutcomeHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
     this.status = statusCode;
-    if (statusCode >= 400) this.statusMessage = statusMessage ?? '';
+    this.statusMessage = statusMessage ?? '';
   }
 
-  onResponseData(): void {}
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+  }
 
   onResponseEnd(): void {
-    const status = this.status;
-    this.finish(status < 400 ? { ok: true, status } : { ok: false, status, errorKind: `http_${status}`, errorMessage: `${status} ${this.statusMessage}`.trim() });
+    const { status, bytes } = this;
+    const ok = this.expect ? this.expect.has(status) : status < 400;
+    this.finish(ok ? { ok, status, bytes } : { ok, status, bytes, errorKind: `http_${status}`, errorMessage: `${status} ${this.statusMessage}`.trim() });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.finish({ ok: false, status: this.status, errorKind: classifyError(error), errorMessage: describeError(error) });
+    this.finish({ ok: false, status: this.status, bytes: this.bytes, errorKind: classifyError(error), errorMessage: describeError(error) });
   }
 
   /** Settles as a timeout first, so the abort's own error is ignored; the abort destroys the connection. */
@@ -139,6 +177,7 @@ export function classifyError(error: unknown): ErrorKind {
   const code = errorCode(error);
   if (code === undefined) return 'other';
   if (TIMEOUT_CODES.has(code)) return 'timeout';
+  if (TLS_CODES.has(code) || TLS_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) return 'tls';
   if (code === 'ECONNREFUSED') return 'connection_refused';
   if (RESET_CODES.has(code)) return 'connection_reset';
   if (code.startsWith('E') || code.startsWith('UND_ERR_')) return 'connection_error';

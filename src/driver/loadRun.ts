@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { HttpClient } from './httpClient.js';
 import type { Recorder } from './recorder.js';
 import type { LoadPlan } from './load/loadModel.js';
+import type { RequestIterator } from './requests/requestIterator.js';
 import { StartScheduler } from './schedule.js';
 
-export type LoadDeps = { client: HttpClient; recorder: Recorder; now?: () => number };
+export type LoadDeps = { client: HttpClient; requests: RequestIterator; recorder: Recorder; now?: () => number };
 
 /**
  * The part every load model shares: the scheduler decides when each request starts, the client sends
@@ -36,15 +37,16 @@ export class LoadRun {
 
   private readonly launch = (intendedStartMs: number): Promise<void> => {
     const { client, recorder } = this.deps;
+    const request = this.deps.requests.next();
     const sentAt = this.now();
-    recorder.recordSent();
-    return client.get().then((outcome) => {
+    recorder.recordSent(request.index);
+    return client.send(request).then((outcome) => {
       if (outcome.errorKind !== undefined) {
-        recorder.recordError(outcome.errorKind, outcome.errorMessage);
+        recorder.recordError(outcome.errorKind, outcome.errorMessage, outcome.status, outcome.bytes, request.index);
         return;
       }
       const endedAt = this.now();
-      recorder.recordSuccess((endedAt - intendedStartMs) * 1000, (endedAt - sentAt) * 1000);
+      recorder.recordSuccess((endedAt - intendedStartMs) * 1000, (endedAt - sentAt) * 1000, outcome.status, outcome.bytes, request.index);
     });
   };
 }

@@ -13,38 +13,94 @@ export type RecorderCounts = {
 /** Per error kind, its first few distinct messages. */
 export type ErrorSamples = Record<string, string[]>;
 
+/** What one request name (or the whole test) has received. */
+export type ResponseCounts = { sent: number; completed: number; errors: Record<string, number>; status_counts: Record<string, number>; bytes_received: number };
+
+/** Statuses are 100..599: an array indexed by status counts them without hashing. */
+const STATUS_SLOTS = 600;
+
+/** Counters of one scope (the test, or one request name): a few field updates per request. */
+class ResponseTally {
+  sent = 0;
+  completed = 0;
+  bytes = 0;
+  readonly errors = new Map<ErrorKind, number>();
+  private readonly statuses = new Float64Array(STATUS_SLOTS);
+
+  constructor(readonly latency: LatencyHistogram) {}
+
+  answered(status: number, bytes: number): void {
+    this.completed += 1;
+    this.bytes += bytes;
+    if (status > 0 && status < STATUS_SLOTS) this.statuses[status]! += 1;
+  }
+
+  failed(kind: ErrorKind): void {
+    this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+  }
+
+  counts(): ResponseCounts {
+    const status_counts: Record<string, number> = {};
+    this.statuses.forEach((count, status) => {
+      if (count > 0) status_counts[String(status)] = count;
+    });
+    return { sent: this.sent, completed: this.completed, errors: Object.fromEntries(this.errors), status_counts, bytes_received: this.bytes };
+  }
+}
+
+/** One request name's figures, for the report's `requests_stats`. */
+export type RequestTallyView = ResponseCounts & { name: string; latency: LatencyHistogram };
+
 /**
- * Histograms and counters of one test. Called once or twice per request, so every method is a few
- * field updates. Once frozen (the final report is taken) later results are ignored, so the final
- * report stays the last word even if a straggler settles afterwards.
+ * Histograms and counters of one test, overall and per request name. Called once or twice per request, so
+ * every method is a few field updates. With one request the overall figures are that request's and
+ * nothing is recorded twice. Once frozen (the final report is taken) later results are ignored, so the
+ * final report stays the last word even if a straggler settles afterwards.
  */
 export class Recorder {
   /** Latency from the intended start (corrected for coordinated omission), µs. */
   readonly latency: LatencyHistogram = createLatencyHistogram();
   /** Service time from the actual send, µs. */
   readonly service: LatencyHistogram = createLatencyHistogram();
-  private sent = 0;
-  private completed = 0;
+  private readonly overall = new ResponseTally(this.latency);
+  /** Per request index; undefined with a single request. */
+  private readonly perRequest: ResponseTally[] | undefined;
   private lateStarts = 0;
-  private readonly errorCounts = new Map<ErrorKind, number>();
   private readonly errorSamples = new Map<ErrorKind, string[]>();
   private frozen = false;
 
-  recordSent(): void {
-    if (!this.frozen) this.sent += 1;
+  constructor(private readonly requestNames: readonly string[] = []) {
+    this.perRequest = requestNames.length > 1 ? requestNames.map(() => new ResponseTally(createLatencyHistogram())) : undefined;
   }
 
-  recordSuccess(latencyMicros: number, serviceMicros: number): void {
+  recordSent(request = 0): void {
     if (this.frozen) return;
-    this.completed += 1;
+    this.overall.sent += 1;
+    if (this.perRequest) this.perRequest[request]!.sent += 1;
+  }
+
+  recordSuccess(latencyMicros: number, serviceMicros: number, status = 200, bytes = 0, request = 0): void {
+    if (this.frozen) return;
+    this.overall.answered(status, bytes);
     recordMicros(this.latency, latencyMicros);
     recordMicros(this.service, serviceMicros);
+    const own = this.perRequest?.[request];
+    if (own) {
+      own.answered(status, bytes);
+      recordMicros(own.latency, latencyMicros);
+    }
   }
 
-  recordError(kind: ErrorKind, message?: string): void {
+  /** `status` 0: no response came. */
+  recordError(kind: ErrorKind, message?: string, status = 0, bytes = 0, request = 0): void {
     if (this.frozen) return;
-    this.completed += 1;
-    this.errorCounts.set(kind, (this.errorCounts.get(kind) ?? 0) + 1);
+    this.overall.answered(status, bytes);
+    this.overall.failed(kind);
+    const own = this.perRequest?.[request];
+    if (own) {
+      own.answered(status, bytes);
+      own.failed(kind);
+    }
     if (message !== undefined) this.sampleError(kind, message);
   }
 
@@ -70,17 +126,24 @@ export class Recorder {
 
   get errorTotal(): number {
     let total = 0;
-    for (const count of this.errorCounts.values()) total += count;
+    for (const count of this.overall.errors.values()) total += count;
     return total;
   }
 
   counts(): RecorderCounts {
-    return {
-      sent: this.sent,
-      completed: this.completed,
-      errors: Object.fromEntries(this.errorCounts),
-      in_flight: this.sent - this.completed,
-      late_starts: this.lateStarts,
-    };
+    const { sent, completed } = this.overall;
+    return { sent, completed, errors: Object.fromEntries(this.overall.errors), in_flight: sent - completed, late_starts: this.lateStarts };
+  }
+
+  /** Status counts and bytes of the whole test. */
+  responses(): Pick<ResponseCounts, 'status_counts' | 'bytes_received'> {
+    const { status_counts, bytes_received } = this.overall.counts();
+    return { status_counts, bytes_received };
+  }
+
+  /** Per request name; empty when the test named no requests. */
+  perRequestFigures(): RequestTallyView[] {
+    if (!this.perRequest) return this.requestNames.map((name) => ({ name, ...this.overall.counts(), latency: this.latency }));
+    return this.perRequest.map((tally, index) => ({ name: this.requestNames[index]!, ...tally.counts(), latency: tally.latency }));
   }
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import { newReportId, type LatencyFields, type MetricsMessage, type TestOutcome, type TestPhase } from '../protocol/index.js';
+import { newReportId, type LatencyFields, type MetricsMessage, type RequestStats, type TestOutcome, type TestPhase } from '../protocol/index.js';
 import { encodeHistogram } from '../stats/latencyHistogram.js';
 import { summarize } from '../stats/summary.js';
 import type { Recorder } from './recorder.js';
@@ -146,9 +146,20 @@ export class Reporter {
       timestamp: new Date().toISOString(),
       histogram: encodeHistogram(this.recorder.latency),
       service_histogram: encodeHistogram(this.recorder.service),
+      ...this.recorder.responses(),
+      ...requestsStats(this.recorder),
     };
     return final ? { ...message, final: true, ...final } : message;
   }
+}
+
+/** Per request name, present only when the test named its requests; a histogram only once a name had a success. */
+function requestsStats(recorder: Recorder): { requests_stats?: RequestStats[] } {
+  const figures = recorder.perRequestFigures();
+  if (figures.length === 0) return {};
+  return {
+    requests_stats: figures.map(({ latency, ...counts }) => (latency.totalCount > 0 ? { ...counts, histogram: encodeHistogram(latency) } : counts)),
+  };
 }
 
 function latencyFields(recorder: Recorder): LatencyFields {

@@ -1,11 +1,11 @@
-import type { TestConfigMessage } from '../protocol/index.js';
+import { requestsOf, type RequestSpec, type TestConfigMessage } from '../protocol/index.js';
 
 export type TestState = 'ready' | 'running' | 'finished' | 'cancelled' | 'rejected';
 
 export type KnownTest = {
   config: TestConfigMessage;
-  /** The test's target_url, else the driver's --target; absent when neither is set. */
-  targetUrl: string | undefined;
+  /** The test's requests, else one GET of its target_url or the driver's --target; absent when none is set. */
+  requests: RequestSpec[] | undefined;
   state: TestState;
 };
 
@@ -17,6 +17,8 @@ const REMEMBERED_TESTS = 1_000;
 /** The test configs addressed to this driver, by test id, with how far each has got. */
 export class TestBook {
   private readonly tests = new Map<string, KnownTest>();
+  /** Configs for this driver that broke the schema: why, by test id. */
+  private readonly refused = new Map<string, string>();
   /** Tests addressed to other drivers, so their triggers can be ignored quietly. */
   private readonly othersTests = new Set<string>();
 
@@ -39,10 +41,21 @@ export class TestBook {
     }
     const known = this.tests.get(config.test_id);
     if (known) return { kind: 'duplicate', test: known };
-    const test: KnownTest = { config, targetUrl: config.target_url ?? this.defaultTarget, state: 'ready' };
+    const test: KnownTest = { config, requests: requestsOf(config, config.target_url ?? this.defaultTarget), state: 'ready' };
     this.tests.set(config.test_id, test);
     this.forgetOldTests();
     return { kind: 'accepted', test };
+  }
+
+  /** A config this driver cannot read: its trigger gets a rejection with the reason. */
+  refuse(testId: string, reason: string): void {
+    if (this.tests.has(testId)) return;
+    this.refused.set(testId, reason);
+    trimMapToLimit(this.refused);
+  }
+
+  refusal(testId: string): string | undefined {
+    return this.refused.get(testId);
   }
 
   get(testId: string): KnownTest | undefined {
@@ -65,5 +78,12 @@ function trimToLimit(ids: Set<string>): void {
   for (const id of ids) {
     if (ids.size <= REMEMBERED_TESTS) return;
     ids.delete(id);
+  }
+}
+
+function trimMapToLimit(entries: Map<string, string>): void {
+  for (const key of entries.keys()) {
+    if (entries.size <= REMEMBERED_TESTS) return;
+    entries.delete(key);
   }
 }

@@ -1,17 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import type { MetricsMessage, TestConfigMessage, TestPhase } from '../protocol/index.js';
+import { requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
 import { DEFAULT_TIMEOUT_MS, HttpClient } from './httpClient.js';
 import { loadPlanFor } from './load/index.js';
 import { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
+import { RequestIterator, RequestSequence } from './requests/requestIterator.js';
 
 export type TestRunOptions = {
   nodeId: string;
   config: TestConfigMessage;
-  targetUrl: string;
+  /** The config's `requests`, or one GET of its target_url or the driver's --target. */
+  requests: RequestSpec[];
+  /** PEM of private CAs this driver trusts (--ca-file). */
+  caCertificates?: Buffer | undefined;
   /** Used when the config names no concurrency. */
   defaultConcurrency: number;
   sink: ReportSink;
@@ -34,8 +38,12 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1;
  */
 export class TestRun {
   readonly testId: string;
-  readonly recorder = new Recorder();
+  readonly recorder: Recorder;
   private readonly config: TestConfigMessage;
+  private readonly requests: RequestSpec[];
+  /** `{{seq}}` counts on through the warm-up into the workload. */
+  private readonly sequence = new RequestSequence();
+  private readonly nodeId: string;
   readonly timeoutMs: number;
   readonly done: Promise<MetricsMessage>;
   private readonly client: HttpClient;
@@ -57,16 +65,22 @@ export class TestRun {
     this.timeoutMs = config.timeout_ms ?? DEFAULT_TIMEOUT_MS;
     this.log = options.log.child({ test_id: this.testId });
     this.concurrency = config.concurrency ?? options.defaultConcurrency;
-    this.client = new HttpClient(options.targetUrl, { connections: this.concurrency, timeoutMs: this.timeoutMs });
+    this.nodeId = options.nodeId;
+    this.requests = options.requests;
+    // Only a test that names its requests gets figures per name: a plain target_url test is its own one name.
+    const names = config.requests ? this.requests.map(requestName) : [];
+    this.recorder = new Recorder(names);
+    const tls = { insecure: config.tls_insecure ?? false, ca: options.caCertificates };
+    this.client = new HttpClient(this.requestIterator().origins, { connections: this.concurrency, timeoutMs: this.timeoutMs, tls });
     const warmupCount = config.warmup_count_per_driver ?? 0;
-    this.warmup = warmupCount > 0 ? { count: warmupCount, recorder: new Recorder() } : undefined;
+    this.warmup = warmupCount > 0 ? { count: warmupCount, recorder: new Recorder(names) } : undefined;
     this.phase = this.warmup ? 'warmup' : 'workload';
     this.reporter = new Reporter(options.nodeId, this.testId, this.recorder, options.sink, () => this.phaseProgress());
     // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
     this.load = this.warmup
-      ? startLoad({ ...config, message_count_per_driver: this.warmup.count }, this.concurrency, { client: this.client, recorder: this.warmup.recorder })
+      ? startLoad({ ...config, message_count_per_driver: this.warmup.count }, this.concurrency, { client: this.client, requests: this.requestIterator(), recorder: this.warmup.recorder })
       : this.startWorkload();
-    this.log.info({ test_type: config.test_type, target_url: options.targetUrl, plan: describePlan(this.load), warmup: warmupCount, timeout_ms: this.timeoutMs }, 'test started');
+    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(this.load), warmup: warmupCount, timeout_ms: this.timeoutMs }, 'test started');
     this.done = this.execute();
     if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
   }
@@ -140,7 +154,12 @@ export class TestRun {
       this.reporter.restartClock();
     }
     this.phase = 'workload';
-    return startLoad(this.config, this.concurrency, { client: this.client, recorder: this.recorder });
+    return startLoad(this.config, this.concurrency, { client: this.client, requests: this.requestIterator(), recorder: this.recorder });
+  }
+
+  /** Each phase draws its own weighted mix, so the workload's counts are exactly its shares. */
+  private requestIterator(): RequestIterator {
+    return new RequestIterator(this.requests, { driverId: this.nodeId, testId: this.testId, sequence: this.sequence });
   }
 
   private phaseProgress(): PhaseProgress {
@@ -155,7 +174,7 @@ export class TestRun {
   }
 }
 
-function startLoad(config: TestConfigMessage, concurrency: number, deps: { client: HttpClient; recorder: Recorder }): LoadRun {
+function startLoad(config: TestConfigMessage, concurrency: number, deps: { client: HttpClient; requests: RequestIterator; recorder: Recorder }): LoadRun {
   return new LoadRun(loadPlanFor(config, concurrency), deps);
 }
 

@@ -48,8 +48,11 @@ export class ProtocolError extends Error {
   }
 }
 
-/** `raw` is the parsed JSON object as it arrived, unknown fields included: what a signature covers. */
-export type DecodeResult<T> = { ok: true; value: T; raw: Readonly<Record<string, unknown>> } | { ok: false; error: ProtocolError };
+/**
+ * `raw` is the parsed JSON object as it arrived, unknown fields included: what a signature covers. A
+ * message that is a JSON object but breaks the schema keeps its `raw` too, so a reader can still answer it.
+ */
+export type DecodeResult<T> = { ok: true; value: T; raw: Readonly<Record<string, unknown>> } | { ok: false; error: ProtocolError; raw?: Readonly<Record<string, unknown>> };
 
 const WHOLE_MESSAGE = '(message)';
 
@@ -68,7 +71,7 @@ export function decodeMessage<T extends TopicName>(topic: T, bytes: Buffer | str
   const issue = result.error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : WHOLE_MESSAGE;
   const reason = issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : (issue?.message ?? 'invalid');
-  return reject(topic, field, reason);
+  return { ...reject(topic, field, reason), raw: parsed as Record<string, unknown> };
 }
 
 function reject(topic: string, field: string, reason: string): { ok: false; error: ProtocolError } {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TEST_TYPES } from './loadModels.js';
+import { REQUEST_LIMITS, requestList, statusKey } from './requests.js';
 import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
@@ -39,6 +40,10 @@ export const testConfigMessage = z.object({
   /** seconds from the trigger after which the driver stops the test by itself, even if it never hears the orchestrator again */
   max_duration_s: wireNumber.pipe(z.number().positive()).optional(),
   created_at: wireTimestamp.optional(),
+  /** a weighted mix of requests (requests.ts); absent: one GET of target_url */
+  requests: requestList.optional(),
+  /** accept any TLS certificate (self-signed targets) */
+  tls_insecure: z.boolean().optional(),
 });
 
 export const triggerMessage = z.object({
@@ -80,6 +85,19 @@ const errorSamples = z.record(z.string(), z.array(z.string())).transform((sample
   ),
 );
 
+const statusCounts = z.record(statusKey, wireCount);
+
+/** One request name's cumulative figures in a report; the histogram only once the name has had traffic. */
+const requestStats = z.object({
+  name: z.string().min(1).max(REQUEST_LIMITS.nameLength),
+  sent: wireCount,
+  completed: wireCount,
+  errors: z.record(z.string(), wireCount),
+  status_counts: statusCounts,
+  bytes_received: wireCount,
+  histogram: z.string().max(2_000_000).optional(),
+});
+
 export const metricsMessage = z.object({
   node_id: nodeId,
   test_id: testId,
@@ -108,6 +126,12 @@ export const metricsMessage = z.object({
   histogram: z.string().max(2_000_000).optional(),
   /** cumulative service-time (from actual send) histogram, same form */
   service_histogram: z.string().max(2_000_000).optional(),
+  /** responses per HTTP status, "200": n */
+  status_counts: statusCounts.optional(),
+  /** response bytes received (headers excluded) */
+  bytes_received: wireCount.optional(),
+  /** per request name, with `requests` in the test */
+  requests_stats: z.array(requestStats).max(REQUEST_LIMITS.requests).optional(),
 });
 
 export const DRIVER_STATES = ['idle', 'running'] as const;
@@ -134,5 +158,6 @@ export type TestConfigMessage = z.output<typeof testConfigMessage>;
 export type TriggerMessage = z.output<typeof triggerMessage>;
 export type MetricsMessage = z.output<typeof metricsMessage>;
 export type LatencyFields = z.output<typeof latencyFields>;
+export type RequestStats = z.output<typeof requestStats>;
 export type HeartbeatMessage = z.output<typeof heartbeatMessage>;
 export type ControlMessage = z.output<typeof controlMessage>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { HttpClient } from '../../src/driver/httpClient.js';
+import { oneGet } from '../helpers/oneGet.js';
 import { avalanche } from '../../src/driver/load/avalanche.js';
 import { LoadRun, type LoadDeps } from '../../src/driver/loadRun.js';
 import type { TestConfigMessage } from '../../src/protocol/index.js';
@@ -33,9 +33,9 @@ describe('AVALANCHE', () => {
   it('never has more than `concurrency` requests in flight at the target', async () => {
     const server = await startRecordingServer(10);
     cleanups.push(server.close);
-    const client = new HttpClient(server.url, { connections: 8, timeoutMs: 5_000 });
+    const { client, requests } = oneGet(server.url, { connections: 8, timeoutMs: 5_000 });
     const recorder = new Recorder();
-    await startAvalanche({ count: 300, concurrency: 8 }, { client, recorder }).finished;
+    await startAvalanche({ count: 300, concurrency: 8 }, { client, requests, recorder }).finished;
     await client.close();
     assert.equal(server.maxInFlight(), 8);
     assert.equal(server.arrivals.length, 300);
@@ -45,10 +45,10 @@ describe('AVALANCHE', () => {
   it('holds a throughput cap: 300 requests at 200 req/s take about 1.5 s', async () => {
     const target: TargetServer = await startTargetServer({ host: '127.0.0.1', port: 0 });
     cleanups.push(target.close);
-    const client = new HttpClient(`${target.url}/ping`, { connections: 16, timeoutMs: 5_000 });
+    const { client, requests } = oneGet(`${target.url}/ping`, { connections: 16, timeoutMs: 5_000 });
     const recorder = new Recorder();
     const started = performance.now();
-    await startAvalanche({ count: 300, concurrency: 16, throughputPerDriver: 200 }, { client, recorder }).finished;
+    await startAvalanche({ count: 300, concurrency: 16, throughputPerDriver: 200 }, { client, requests, recorder }).finished;
     const seconds = (performance.now() - started) / 1000;
     await client.close();
     assert.ok(seconds >= 1.2 && seconds <= 3, `took ${seconds.toFixed(2)} s`);
@@ -59,9 +59,9 @@ describe('AVALANCHE', () => {
   it('counts the wait for a free slot as latency when paced (coordinated omission)', async () => {
     const server = await startRecordingServer(50);
     cleanups.push(server.close);
-    const client = new HttpClient(server.url, { connections: 1, timeoutMs: 5_000 });
+    const { client, requests } = oneGet(server.url, { connections: 1, timeoutMs: 5_000 });
     const recorder = new Recorder();
-    await startAvalanche({ count: 10, concurrency: 1, throughputPerDriver: 100 }, { client, recorder }).finished;
+    await startAvalanche({ count: 10, concurrency: 1, throughputPerDriver: 100 }, { client, requests, recorder }).finished;
     await client.close();
     // One slot, 50 ms per answer, a start every 10 ms: the last request is intended at 90 ms and ends near 500 ms.
     assert.ok(recorder.latency.maxValue > 300_000, `max latency ${recorder.latency.maxValue} µs ignores the queueing`);

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
+import { oneGet } from '../helpers/oneGet.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { classifyError, describeError, HttpClient, type RequestOutcome } from '../../src/driver/httpClient.js';
+import { classifyError, describeError, type RequestOutcome } from '../../src/driver/httpClient.js';
 import { startTargetServer, type TargetServer } from '../../src/target/targetServer.js';
 import { freePort } from '../helpers/recordingServer.js';
 
 async function getOnce(url: string, timeoutMs = 5_000): Promise<RequestOutcome> {
-  const client = new HttpClient(url, { connections: 2, timeoutMs });
+  const { client, get } = oneGet(url, { connections: 2, timeoutMs });
   try {
-    return await client.get();
+    return await get();
   } finally {
     await client.destroy();
   }
@@ -36,11 +37,11 @@ async function startSlowServer(answer: (res: ServerResponse) => void): Promise<{
 }
 
 /** Sends `count` requests at once; each outcome with the milliseconds it took. */
-async function timedRequests(client: HttpClient, count: number): Promise<{ outcome: RequestOutcome; ms: number }[]> {
+async function timedRequests(get: () => Promise<RequestOutcome>, count: number): Promise<{ outcome: RequestOutcome; ms: number }[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
       const started = performance.now();
-      const outcome = await client.get();
+      const outcome = await get();
       return { outcome, ms: performance.now() - started };
     }),
   );
@@ -53,10 +54,10 @@ describe('HttpClient per-request timeout', () => {
   it('ends every request at timeout_ms, not at the response, and destroys its connection', async () => {
     const timers: NodeJS.Timeout[] = [];
     const server = await startSlowServer((res) => timers.push(setTimeout(() => res.end('late'), RESPONSE_MS)));
-    const client = new HttpClient(server.url, { connections: 8, timeoutMs: TIMEOUT_MS });
+    const { client, get } = oneGet(server.url, { connections: 8, timeoutMs: TIMEOUT_MS });
     try {
       const started = performance.now();
-      const results = await timedRequests(client, 8);
+      const results = await timedRequests(get, 8);
       for (const { outcome, ms } of results) {
         assert.equal(outcome.errorKind, 'timeout');
         assert.equal(outcome.errorMessage, `no complete response within ${TIMEOUT_MS} ms`);
@@ -78,9 +79,9 @@ describe('HttpClient per-request timeout', () => {
       res.write('first part');
       timers.push(setTimeout(() => res.end('rest'), RESPONSE_MS));
     });
-    const client = new HttpClient(server.url, { connections: 4, timeoutMs: TIMEOUT_MS });
+    const { client, get } = oneGet(server.url, { connections: 4, timeoutMs: TIMEOUT_MS });
     try {
-      for (const { outcome, ms } of await timedRequests(client, 4)) {
+      for (const { outcome, ms } of await timedRequests(get, 4)) {
         assert.equal(outcome.errorKind, 'timeout');
         assert.ok(ms < 300, `a timeout recorded after ${ms.toFixed(1)} ms`);
       }
@@ -94,9 +95,9 @@ describe('HttpClient per-request timeout', () => {
   it('times out requests still queued behind a busy connection', async () => {
     const timers: NodeJS.Timeout[] = [];
     const server = await startSlowServer((res) => timers.push(setTimeout(() => res.end('late'), RESPONSE_MS)));
-    const client = new HttpClient(server.url, { connections: 1, timeoutMs: TIMEOUT_MS });
+    const { client, get } = oneGet(server.url, { connections: 1, timeoutMs: TIMEOUT_MS });
     try {
-      const results = await timedRequests(client, 5);
+      const results = await timedRequests(get, 5);
       assert.deepEqual(results.map((r) => r.outcome.errorKind), Array(5).fill('timeout'));
       assert.ok(results.every((r) => r.ms < 300), `timeouts recorded after ${results.map((r) => r.ms.toFixed(0)).join(', ')} ms`);
     } finally {
@@ -123,18 +124,20 @@ describe('HttpClient', () => {
   after(() => target.close());
 
   it('answers ok with the status for a 200', async () => {
-    assert.deepEqual(await getOnce(`${target.url}/ping`), { ok: true, status: 200 });
+    // The target answers {"message":"pong"}: 18 bytes of body.
+    assert.deepEqual(await getOnce(`${target.url}/ping`), { ok: true, status: 200, bytes: 18 });
   });
 
   it('keeps the connection and consumes each body: many requests over two connections', async () => {
-    const client = new HttpClient(`${target.url}/ping`, { connections: 2, timeoutMs: 5_000 });
-    const outcomes = await Promise.all(Array.from({ length: 200 }, () => client.get()));
+    const { client, get } = oneGet(`${target.url}/ping`, { connections: 2, timeoutMs: 5_000 });
+    const outcomes = await Promise.all(Array.from({ length: 200 }, () => get()));
     await client.close();
     assert.ok(outcomes.every((o) => o.ok && o.status === 200));
   });
 
   it('reports http_500 for a 500 answer', async () => {
-    assert.deepEqual(await getOnce(`${target.url}/ping?error_rate=1`), { ok: false, status: 500, errorKind: 'http_500', errorMessage: '500 Internal Server Error' });
+    const { bytes: _bytes, ...outcome } = await getOnce(`${target.url}/ping?error_rate=1`);
+    assert.deepEqual(outcome, { ok: false, status: 500, errorKind: 'http_500', errorMessage: '500 Internal Server Error' });
   });
 
   it('reports http_404 for a missing route', async () => {

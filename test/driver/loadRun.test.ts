@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HttpClient } from '../../src/driver/httpClient.js';
+import { oneGet } from '../helpers/oneGet.js';
 import { loadPlanFor } from '../../src/driver/load/index.js';
 import { LoadRun } from '../../src/driver/loadRun.js';
 import { Recorder, type RecorderCounts } from '../../src/driver/recorder.js';
@@ -8,9 +8,9 @@ import { startTargetServer, type TargetServer } from '../../src/target/targetSer
 import { freePort } from '../helpers/recordingServer.js';
 
 async function avalancheAgainst(url: string, count: number, timeoutMs = 5_000): Promise<RecorderCounts> {
-  const client = new HttpClient(url, { connections: 4, timeoutMs });
+  const { client, requests } = oneGet(url, { connections: 4, timeoutMs });
   const recorder = new Recorder();
-  await new LoadRun(loadPlanFor({ test_id: 't', test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: count }, 4), { client, recorder }).finished;
+  await new LoadRun(loadPlanFor({ test_id: 't', test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: count }, 4), { client, requests, recorder }).finished;
   await client.destroy();
   return recorder.counts();
 }
@@ -46,9 +46,9 @@ describe('a load run ends with every request answered or counted as an error', (
   });
 
   it('mixes successes and errors, recording latency for successes only', async () => {
-    const client = new HttpClient(`${target.url}/ping?error_rate=0.5`, { connections: 4, timeoutMs: 5_000 });
+    const { client, requests } = oneGet(`${target.url}/ping?error_rate=0.5`, { connections: 4, timeoutMs: 5_000 });
     const recorder = new Recorder();
-    await new LoadRun(loadPlanFor({ test_id: 't', test_type: 'TSUNAMI', test_message_delay: 1, message_count_per_driver: 60 }, 4), { client, recorder }).finished;
+    await new LoadRun(loadPlanFor({ test_id: 't', test_type: 'TSUNAMI', test_message_delay: 1, message_count_per_driver: 60 }, 4), { client, requests, recorder }).finished;
     await client.close();
     const counts = recorder.counts();
     assert.equal(counts.completed, 60);

@@ -38,7 +38,7 @@ function memorySink(): ReportSink & { published: MetricsMessage[] } {
 }
 
 function startRun(config: Omit<TestConfigMessage, 'test_id'>, targetUrl: string): TestRun {
-  return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', ...config }, targetUrl, defaultConcurrency: 4, sink: memorySink(), log });
+  return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', ...config }, requests: [{ method: 'GET', url: targetUrl, weight: 1 }], defaultConcurrency: 4, sink: memorySink(), log });
 }
 
 describe('a test run with a warm-up (in process, real HTTP)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HttpClient } from '../../src/driver/httpClient.js';
+import { oneGet } from '../helpers/oneGet.js';
 import { Recorder } from '../../src/driver/recorder.js';
 import { tsunami } from '../../src/driver/load/tsunami.js';
 import { LoadRun } from '../../src/driver/loadRun.js';
@@ -35,10 +35,10 @@ describe('TSUNAMI', () => {
 
   it('keeps the gap between request arrivals near the delay without waiting for responses', async () => {
     server.arrivals.length = 0;
-    const client = new HttpClient(server.url, { connections: 64, timeoutMs: 5_000 });
+    const { client, requests } = oneGet(server.url, { connections: 64, timeoutMs: 5_000 });
     const recorder = new Recorder();
     const started = performance.now();
-    const run = new LoadRun(tsunami.plan(config(40, 15), 64), { client, recorder });
+    const run = new LoadRun(tsunami.plan(config(40, 15), 64), { client, requests, recorder });
     await run.finished;
     const elapsed = performance.now() - started;
     await client.close();

@@ -1,0 +1,103 @@
+import type { HttpMethod, RequestSpec } from '../../protocol/index.js';
+import { hasTemplates } from '../../protocol/index.js';
+import { asIs, compileTemplate, type RenderedText, type TemplateContext } from './templates.js';
+import { WeightedMix } from './weightedMix.js';
+
+/** One request ready for the wire. A request without templates is one object, built once and reused. */
+export type PreparedRequest = {
+  /** which of the test's requests: whose figures it counts in */
+  readonly index: number;
+  /** which connection pool (HttpClient's origins, same order) */
+  readonly originIndex: number;
+  readonly path: string;
+  readonly method: HttpMethod;
+  /** name, value, name, value… */
+  readonly headers: string[] | undefined;
+  readonly body: Buffer | undefined;
+  /** statuses that count as success; undefined: every status below 400 */
+  readonly expect: ReadonlySet<number> | undefined;
+};
+
+/** The request number on this driver, from 1, shared by the warm-up and the workload so `{{seq}}` never repeats. */
+export class RequestSequence {
+  private value = 0;
+
+  next(): number {
+    this.value += 1;
+    return this.value;
+  }
+}
+
+export type RequestSource = { driverId: string; testId: string; sequence: RequestSequence };
+
+/**
+ * Yields the test's requests in their weighted mix (autocannon's requestIterator, vegeta's Targeter):
+ * each call prepares the next request, rendering templates only where a request has them.
+ */
+export class RequestIterator {
+  /** Every origin the requests go to, once each, in first-use order. */
+  readonly origins: string[];
+  private readonly templates: RequestTemplate[];
+  private readonly mix: WeightedMix | undefined;
+
+  constructor(
+    specs: readonly RequestSpec[],
+    private readonly source: RequestSource,
+  ) {
+    if (specs.length === 0) throw new Error('a test needs at least one request');
+    this.origins = [...new Set(specs.map((s) => new URL(fillTemplates(s.url)).origin))];
+    this.templates = specs.map((spec, index) => new RequestTemplate(spec, index, this.origins.indexOf(new URL(fillTemplates(spec.url)).origin)));
+    this.mix = specs.length > 1 ? new WeightedMix(specs.map((s) => s.weight)) : undefined;
+  }
+
+  next(): PreparedRequest {
+    const template = this.templates[this.mix ? this.mix.next() : 0]!;
+    const seq = this.source.sequence.next();
+    return template.fixed ?? template.render({ seq, driverId: this.source.driverId, testId: this.source.testId });
+  }
+}
+
+/** Parsing a URL only needs its templates to be some value. */
+function fillTemplates(url: string): string {
+  return url.replace(/\{\{[^{}]*\}\}/g, '0');
+}
+
+class RequestTemplate {
+  readonly fixed: PreparedRequest | undefined;
+  private readonly path: RenderedText;
+  private readonly headers: [string, RenderedText][] | undefined;
+  private readonly body: RenderedText | undefined;
+  private readonly expect: ReadonlySet<number> | undefined;
+
+  constructor(
+    private readonly spec: RequestSpec,
+    private readonly index: number,
+    private readonly originIndex: number,
+  ) {
+    this.path = compileTemplate(pathOf(spec.url), encodeURIComponent);
+    this.headers = spec.headers && Object.entries(spec.headers).map(([name, value]) => [name, compileTemplate(value, asIs)]);
+    this.body = spec.body === undefined ? undefined : compileTemplate(spec.body, asIs);
+    this.expect = spec.expect_status && new Set(spec.expect_status);
+    const templated = hasTemplates(spec.url) || hasTemplates(spec.body ?? '') || Object.values(spec.headers ?? {}).some(hasTemplates);
+    this.fixed = templated ? undefined : this.render({ seq: 0, driverId: '', testId: '' });
+  }
+
+  render(context: TemplateContext): PreparedRequest {
+    return {
+      index: this.index,
+      originIndex: this.originIndex,
+      path: this.path(context),
+      method: this.spec.method,
+      headers: this.headers?.flatMap(([name, value]) => [name, value(context)]),
+      body: this.body && Buffer.from(this.body(context), 'utf8'),
+      expect: this.expect,
+    };
+  }
+}
+
+/** Everything after the origin, as written (the origin has no template: the protocol checks it). */
+function pathOf(url: string): string {
+  const rest = url.replace(/^https?:\/\/[^/?#]+/i, '');
+  const withoutFragment = rest.split('#')[0]!;
+  return withoutFragment.startsWith('/') ? withoutFragment : `/${withoutFragment}`;
+}

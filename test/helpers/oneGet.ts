@@ -1,0 +1,9 @@
+import { HttpClient, type HttpClientOptions, type RequestOutcome } from '../../src/driver/httpClient.js';
+import { RequestIterator, RequestSequence } from '../../src/driver/requests/requestIterator.js';
+
+/** The driver's HTTP side for one GET of `url`, as a test without `requests` gets it. */
+export function oneGet(url: string, options: HttpClientOptions): { client: HttpClient; requests: RequestIterator; get: () => Promise<RequestOutcome> } {
+  const requests = new RequestIterator([{ method: 'GET', url, weight: 1 }], { driverId: 'driver-test', testId: 'test-test', sequence: new RequestSequence() });
+  const client = new HttpClient(requests.origins, options);
+  return { client, requests, get: () => client.send(requests.next()) };
+}
