@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOAD_MODEL_SPECS, TEST_TYPES } from '../protocol/index.js';
+import { fieldPath, LOAD_MODEL_SPECS, requestList, TEST_TYPES } from '../protocol/index.js';
 
 const numberOrNumericString = z.union([z.number(), z.string().trim().regex(/^[+-]?\d+(\.\d+)?$/, 'must be a number').transform(Number)]);
 const nonNegative = numberOrNumericString.pipe(z.number().finite().nonnegative('must be >= 0'));
@@ -31,7 +31,12 @@ export const createTestRequest = z
     /** requests each driver sends first and keeps out of the figures */
     warmup_count_per_driver: count.optional(),
     max_duration_s: numberOrNumericString.pipe(z.number().positive('must be > 0')).optional(),
+    /** a weighted mix of requests (method, url, headers, body, weight, expect_status); instead of target_url */
+    requests: requestList.optional(),
+    /** accept self-signed TLS certificates */
+    tls_insecure: z.boolean().optional(),
   })
+  .refine((body) => body.target_url === undefined || body.requests === undefined, { path: ['requests'], message: 'give target_url (one GET) or requests, not both' })
   .superRefine(
     (body, ctx) => {
       for (const problem of LOAD_MODEL_SPECS[body.test_type].problems(body)) ctx.addIssue({ code: 'custom', ...problem });
@@ -49,7 +54,7 @@ export type FieldError = { field: string; message: string };
 export function fieldErrors(error: z.ZodError): FieldError[] {
   const errors = error.issues.flatMap((issue): FieldError[] => {
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
-    const field = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+    const field = issue.path.length > 0 ? fieldPath(issue.path) : '(body)';
     const missing = issue.code === 'invalid_type' && issue.input === undefined;
     return [{ field, message: missing ? 'is required' : issue.message }];
   });

@@ -1,4 +1,4 @@
-import { ERROR_SAMPLE_LIMITS, type MetricsMessage, type TestPhase } from '../protocol/index.js';
+import { ERROR_SAMPLE_LIMITS, requestName, type MetricsMessage, type RequestSpec, type RequestStats, type TestPhase } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
@@ -21,6 +21,26 @@ export type Figures = {
   latency: Latency;
   /** true when some driver sent only the spec's four numbers, so no exact merge was possible */
   approximate: boolean;
+  /** responses per HTTP status */
+  status_counts: Record<string, number>;
+  bytes_received: number;
+  /** per request name, when the test named its requests */
+  requests: RequestFigures[];
+};
+
+/** One request name's figures: counts summed, latency from the merged per-name histograms. */
+export type RequestFigures = {
+  name: string;
+  method: string;
+  url: string;
+  sent: number;
+  completed: number;
+  errors: Record<string, number>;
+  error_count: number;
+  status_counts: Record<string, number>;
+  bytes_received: number;
+  rps: number | null;
+  latency: Latency;
 };
 
 export type DriverFigures = Figures & {
@@ -64,36 +84,103 @@ export class FiguresCalculator {
     if (!merge) this.#merges.set(test.test_id, (merge = new TestMerge()));
     const drivers: DriverFigures[] = [];
     let approximate = false;
+    const specs = test.config.requests ?? [];
     for (const progress of test.drivers.values()) {
-      const exactLatency = merge.update(progress.node_id, progress.latest);
+      const { latency: exactLatency, requests } = merge.update(progress.node_id, progress.latest, specs);
       if (progress.latest && !exactLatency && !nothingCompleted(progress.latest)) approximate = true;
-      drivers.push(driverFigures(progress, exactLatency, test.config.message_count_per_driver));
+      drivers.push(driverFigures(progress, exactLatency, requests, test.config.message_count_per_driver));
     }
     const latency = approximate ? approximateLatency(drivers) : merge.latency();
-    return { drivers, aggregate: { ...sumCounts(drivers), latency, approximate } };
+    const counts = sumCounts(drivers);
+    return { drivers, aggregate: { ...counts, latency, approximate, requests: merge.requestsFigures(specs, drivers, counts.elapsed_ms) } };
   }
 }
 
-/** One test's running merge, and which report of each driver it holds. */
+type DriverShare = { latency: Latency | undefined; requests: RequestFigures[] };
+
+/** One test's running merges (overall and per request name), and which report of each driver they hold. */
 class TestMerge {
   private readonly merge = new RunningMerge();
-  private readonly applied = new Map<string, { reportId: string; latency: Latency | undefined }>();
+  private readonly byName = new Map<string, RunningMerge>();
+  private readonly applied = new Map<string, { reportId: string; share: DriverShare }>();
 
-  /** Brings the driver's share up to its latest report; returns its exact latency, or undefined without a usable histogram. */
-  update(nodeId: string, report: MetricsMessage | undefined): Latency | undefined {
-    if (!report) return undefined;
+  /** Brings the driver's share up to its latest report; its exact latency is undefined without a usable histogram. */
+  update(nodeId: string, report: MetricsMessage | undefined, specs: readonly RequestSpec[]): DriverShare {
+    if (!report) return { latency: undefined, requests: [] };
     const applied = this.applied.get(nodeId);
-    if (applied?.reportId === report.report_id) return applied.latency;
+    if (applied?.reportId === report.report_id) return applied.share;
     const buckets = report.histogram === undefined ? undefined : decodeOrUndefined(report.histogram);
     this.merge.replace(nodeId, buckets);
-    const latency = buckets && driverLatency(report, buckets);
-    this.applied.set(nodeId, { reportId: report.report_id, latency });
-    return latency;
+    const share = { latency: buckets && driverLatency(report, buckets), requests: this.updateRequests(nodeId, report, specs) };
+    this.applied.set(nodeId, { reportId: report.report_id, share });
+    return share;
   }
 
   latency(): Latency {
     return this.merge.sources === 0 ? EMPTY_LATENCY : latencyOf(this.merge.summarize());
   }
+
+  /** Per name over every driver: counts summed, latency from the merged histograms, in the test's order. */
+  requestsFigures(specs: readonly RequestSpec[], drivers: readonly DriverFigures[], elapsedMs: number): RequestFigures[] {
+    return specs.map((spec) => {
+      const name = requestName(spec);
+      const own = drivers.flatMap((d) => d.requests.filter((r) => r.name === name));
+      const merged = this.byName.get(name);
+      const latency = merged && merged.sources > 0 ? latencyOf(merged.summarize()) : EMPTY_LATENCY;
+      return { ...sumRequestCounts(spec, own, elapsedMs), latency };
+    });
+  }
+
+  private updateRequests(nodeId: string, report: MetricsMessage, specs: readonly RequestSpec[]): RequestFigures[] {
+    const stats = new Map((report.requests_stats ?? []).map((s) => [s.name, s]));
+    return specs.map((spec) => {
+      const name = requestName(spec);
+      const own = stats.get(name);
+      const buckets = own?.histogram === undefined ? undefined : decodeOrUndefined(own.histogram);
+      let merge = this.byName.get(name);
+      if (!merge) this.byName.set(name, (merge = new RunningMerge()));
+      merge.replace(nodeId, buckets);
+      const latency = buckets && buckets.total > 0 ? latencyOf(summarize(histogramFromCounts(buckets))) : EMPTY_LATENCY;
+      return { ...requestCounts(spec, own, report.elapsed_ms ?? 0), latency };
+    });
+  }
+}
+
+function requestCounts(spec: RequestSpec, stats: RequestStats | undefined, elapsedMs: number): Omit<RequestFigures, 'latency'> {
+  const completed = stats?.completed ?? 0;
+  const errors = stats?.errors ?? {};
+  return {
+    name: requestName(spec),
+    method: spec.method,
+    url: spec.url,
+    sent: stats?.sent ?? 0,
+    completed,
+    errors,
+    error_count: sumErrors(errors),
+    status_counts: stats?.status_counts ?? {},
+    bytes_received: stats?.bytes_received ?? 0,
+    rps: elapsedMs > 0 ? round3((completed * 1000) / elapsedMs) : null,
+  };
+}
+
+function sumRequestCounts(spec: RequestSpec, perDriver: readonly RequestFigures[], elapsedMs: number): Omit<RequestFigures, 'latency'> {
+  const errors: Record<string, number> = {};
+  const statusCounts: Record<string, number> = {};
+  let sent = 0;
+  let completed = 0;
+  let bytes = 0;
+  for (const r of perDriver) {
+    sent += r.sent;
+    completed += r.completed;
+    bytes += r.bytes_received;
+    addInto(errors, r.errors);
+    addInto(statusCounts, r.status_counts);
+  }
+  return { name: requestName(spec), method: spec.method, url: spec.url, sent, completed, errors, error_count: sumErrors(errors), status_counts: statusCounts, bytes_received: bytes, rps: elapsedMs > 0 ? round3((completed * 1000) / elapsedMs) : null };
+}
+
+function addInto(total: Record<string, number>, counts: Record<string, number>): void {
+  for (const [key, count] of Object.entries(counts)) total[key] = (total[key] ?? 0) + count;
 }
 
 /**
@@ -122,7 +209,7 @@ function latencyOf(summary: LatencySummary): Latency {
   return latency;
 }
 
-function driverFigures(progress: DriverProgress, exactLatency: Latency | undefined, perDriver: number): DriverFigures {
+function driverFigures(progress: DriverProgress, exactLatency: Latency | undefined, requests: RequestFigures[], perDriver: number): DriverFigures {
   const report = progress.latest;
   const sent = report?.sent ?? 0;
   const completed = report?.completed ?? 0;
@@ -141,6 +228,9 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     elapsed_ms: elapsed,
     latency: exactLatency ?? (report && !nothingCompleted(report) ? reportLatency(report) : EMPTY_LATENCY),
     approximate: Boolean(report && !exactLatency && !nothingCompleted(report)),
+    status_counts: report?.status_counts ?? {},
+    bytes_received: report?.bytes_received ?? 0,
+    requests,
     reports: progress.reports,
     final: Boolean(progress.final),
     outcome: progress.final?.outcome ?? null,
@@ -165,8 +255,10 @@ function reportLatency(report: MetricsMessage): Latency {
   return { min: m.min_latency, max: m.max_latency, mean: m.mean_latency, median: m.median_latency, mode: m.mode_latency ?? null, p90: m.p90_latency ?? null, p95: m.p95_latency ?? null, p99: m.p99_latency ?? null };
 }
 
-function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate'> {
+function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate' | 'requests'> {
   const errors: Record<string, number> = {};
+  const statusCounts: Record<string, number> = {};
+  let bytes = 0;
   let sent = 0;
   let completed = 0;
   let inFlight = 0;
@@ -178,9 +270,23 @@ function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approxi
     inFlight += d.in_flight;
     lateStarts += d.late_starts;
     elapsed = Math.max(elapsed, d.elapsed_ms);
-    for (const [kind, count] of Object.entries(d.errors)) errors[kind] = (errors[kind] ?? 0) + count;
+    bytes += d.bytes_received;
+    addInto(errors, d.errors);
+    addInto(statusCounts, d.status_counts);
   }
-  return { sent, completed, errors, error_count: sumErrors(errors), error_samples: mergeErrorSamples(drivers), in_flight: inFlight, late_starts: lateStarts, rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null, elapsed_ms: elapsed };
+  return {
+    sent,
+    completed,
+    errors,
+    error_count: sumErrors(errors),
+    error_samples: mergeErrorSamples(drivers),
+    in_flight: inFlight,
+    late_starts: lateStarts,
+    rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null,
+    elapsed_ms: elapsed,
+    status_counts: statusCounts,
+    bytes_received: bytes,
+  };
 }
 
 /** Per kind, the first distinct messages over the drivers in order, as many as one driver may send. */

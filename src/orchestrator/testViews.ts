@@ -1,3 +1,4 @@
+import type { RequestSpec } from '../protocol/index.js';
 import type { DriverFigures, Figures, FiguresCalculator } from './testFigures.js';
 import type { TestProjection, TimelinePoint } from './testProjection.js';
 
@@ -19,6 +20,8 @@ export type TestSummaryView = {
     concurrency: number | null;
     warmup_count_per_driver: number | null;
     max_duration_s: number | null;
+    requests: RequestSpec[] | null;
+    tls_insecure: boolean;
   };
   driver_ids: string[];
   aggregate: Figures;
@@ -46,6 +49,8 @@ export function summaryView(test: TestProjection, calculator: FiguresCalculator)
       concurrency: c.concurrency ?? null,
       warmup_count_per_driver: c.warmup_count_per_driver ?? null,
       max_duration_s: test.max_duration_s ?? null,
+      requests: c.requests ?? null,
+      tls_insecure: c.tls_insecure ?? false,
     },
     driver_ids: test.driver_ids,
     aggregate: calculator.figuresFor(test).aggregate,
@@ -61,13 +66,17 @@ export function reportView(test: TestProjection, calculator: FiguresCalculator):
   return { ...detailView(test, calculator), timeline };
 }
 
-const CSV_COLUMNS = ['scope', 'node_id', 'sent', 'completed', 'errors', 'error_rate', 'rps', 'min_ms', 'mean_ms', 'median_ms', 'mode_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'max_ms', 'approximate'] as const;
+const CSV_COLUMNS = ['scope', 'node_id', 'request', 'method', 'sent', 'completed', 'errors', 'error_rate', 'rps', 'min_ms', 'mean_ms', 'median_ms', 'mode_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'max_ms', 'approximate'] as const;
 
-/** One row per driver and one for the whole test. */
+type CsvFigures = Pick<Figures, 'sent' | 'completed' | 'error_count' | 'rps' | 'latency'> & { approximate?: boolean };
+
+/** One row per driver and one for the whole test, then per request name: overall, then per driver. */
 export function reportCsv(view: TestDetailView): string {
-  const row = (scope: string, nodeId: string, f: Figures) => [
+  const row = (scope: string, nodeId: string, request: { name: string; method: string } | undefined, f: CsvFigures) => [
     scope,
     nodeId,
+    request?.name ?? '',
+    request?.method ?? '',
     f.sent,
     f.completed,
     f.error_count,
@@ -81,9 +90,14 @@ export function reportCsv(view: TestDetailView): string {
     f.latency.p95 ?? '',
     f.latency.p99 ?? '',
     f.latency.max ?? '',
-    f.approximate,
+    f.approximate ?? false,
   ];
-  const rows = [...view.drivers.map((d) => row('driver', d.node_id, d)), row('overall', '', view.aggregate)];
+  const rows = [
+    ...view.drivers.map((d) => row('driver', d.node_id, undefined, d)),
+    row('overall', '', undefined, view.aggregate),
+    ...(view.aggregate.requests ?? []).map((r) => row('request', '', r, r)),
+    ...view.drivers.flatMap((d) => (d.requests ?? []).map((r) => row('driver_request', d.node_id, r, r))),
+  ];
   return [CSV_COLUMNS.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
 }
 

@@ -14,6 +14,7 @@ import {
   type TestConfigMessage,
   type TriggerMessage,
 } from './messages.js';
+import { fieldPath } from './fieldPath.js';
 import { TOPICS, type TopicName } from './topics.js';
 import { numberText } from './wireValues.js';
 
@@ -69,7 +70,7 @@ export function decodeMessage<T extends TopicName>(topic: T, bytes: Buffer | str
   const result = schemas[topic].safeParse(parsed);
   if (result.success) return { ok: true, value: result.data, raw: parsed as Record<string, unknown> };
   const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : WHOLE_MESSAGE;
+  const field = issue && issue.path.length > 0 ? fieldPath(issue.path) : WHOLE_MESSAGE;
   const reason = issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : (issue?.message ?? 'invalid');
   return { ...reject(topic, field, reason), raw: parsed as Record<string, unknown> };
 }

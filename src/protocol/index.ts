@@ -5,3 +5,4 @@ export * from './loadModels.js';
 export * from './requests.js';
 export * from './codec.js';
 export * from './signature.js';
+export * from './fieldPath.js';

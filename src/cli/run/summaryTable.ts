@@ -8,7 +8,16 @@ const HEADER = ['scope', 'requests', 'errors', 'req/s', ...LATENCY_COLUMNS];
 /** The end-of-test summary: a heading, one row per driver and an overall row, then notes. */
 export function summaryTable(view: TestDetailView): string {
   const rows = [...view.drivers.map((d) => figuresRow(d.node_id, d)), figuresRow('overall', view.aggregate)];
-  return [heading(view), '', ...alignColumns([HEADER, ...rows]).map((line) => `  ${line}`), ...notes(view)].join('\n');
+  return [heading(view), '', ...alignColumns([HEADER, ...rows]).map((line) => `  ${line}`), ...requestsSection(view.aggregate.requests), ...notes(view)].join('\n');
+}
+
+const REQUEST_HEADER = ['request', 'method', 'requests', 'failures', 'req/s', 'median', 'p95', 'p99', 'max'];
+
+/** Per request name over every driver, as Locust's statistics table. */
+function requestsSection(requests: Figures['requests']): string[] {
+  if (requests.length === 0) return [];
+  const rows = requests.map((r) => [r.name, r.method, String(r.completed), `${r.error_count} (${errorPercent(r)})`, fixed(r.rps, 1), fixed(r.latency.median, 2), fixed(r.latency.p95, 2), fixed(r.latency.p99, 2), fixed(r.latency.max, 2)]);
+  return ['', '  per request:', ...alignColumns([REQUEST_HEADER, ...rows]).map((line) => `  ${line}`)];
 }
 
 function heading(view: TestDetailView): string {
@@ -39,6 +48,8 @@ function notes(view: TestDetailView): string[] {
   if (unfinished > 0) lines.push(`  ${unfinished} sent request(s) never completed`);
   const kinds = Object.entries(view.aggregate.errors).filter(([, count]) => count > 0);
   if (kinds.length > 0) lines.push(`  errors by kind: ${kinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+  const statuses = Object.entries(view.aggregate.status_counts ?? {});
+  if (statuses.length > 0) lines.push(`  responses by status: ${statuses.map(([status, count]) => `${status} ${count}`).join(', ')}`);
   for (const d of view.drivers) {
     if (d.outcome && d.outcome !== 'completed') lines.push(`  ${d.node_id}: ${d.outcome}${d.reason ? ` (${d.reason})` : ''}`);
     if (!d.final && isFinished(view)) lines.push(`  ${d.node_id}: no final report received`);
