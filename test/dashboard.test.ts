@@ -226,6 +226,30 @@ describe('dashboard in a real browser', () => {
     await closePages(page);
   });
 
+  it('shows a table per request name, as the API gives it, and the responses by status', async () => {
+    const requests = [
+      { name: 'pong', url: `${target.url}/ping`, weight: 3 },
+      { name: 'failing', method: 'POST', url: `${target.url}/ping?error_rate=1`, body: '{"n":{{seq}}}', weight: 1 },
+    ];
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 40, requests, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`);
+    await waitForState(page, 'completed');
+    const test = await getJson<TestView & { aggregate: { requests: { name: string; completed: number; error_count: number; latency: Latency }[] } }>(`${orchestrator.url}/api/tests/${created.body.test_id}`);
+    await eventually(() => page.getByTestId('request-row-1').count(), (n) => n === 1, 5_000, 'two request rows');
+    for (const [index, figures] of test.aggregate.requests.entries()) {
+      const row = page.getByTestId(`request-row-${index}`);
+      assert.equal(await row.getByTestId('name').textContent(), figures.name);
+      assert.equal(await row.getByTestId('requests').getAttribute('data-value'), String(figures.completed));
+      assert.equal(await row.getByTestId('failures').getAttribute('data-value'), String(figures.error_count));
+      assert.equal(await row.getByTestId('p99').getAttribute('data-value'), String(figures.latency.p99 ?? ''));
+    }
+    assert.deepEqual(test.aggregate.requests.map((r) => [r.name, r.completed, r.error_count]), [['pong', 60, 0], ['failing', 20, 20]]);
+    assert.equal(await page.getByTestId('request-row-1').getByTestId('method').textContent(), 'POST');
+    assert.equal(await textOf(page, 'status-counts'), 'Responses by status: 200 × 60, 500 × 20');
+    await closePages(page);
+  });
+
   it('shows a banner, counting up, while no data comes from Kafka, and the badge stops saying live', async () => {
     const page = await openPage();
     await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 10_000, 'the page live');

@@ -39,8 +39,20 @@ export class TestPanel {
     this.find('nothing-sent').hidden = !nothingSent;
     this.find('test-figures').hidden = nothingSent;
     this.#showLatency(test);
+    this.#showRequests(test.aggregate);
     this.#showDistribution(test.aggregate.latency);
     this.#showErrors(test.aggregate);
+  }
+
+  /** Per request name, as Locust's statistics tab; only for tests that name their requests. */
+  #showRequests(aggregate) {
+    const requests = aggregate.requests ?? [];
+    this.find('requests-figures').hidden = requests.length === 0;
+    syncRows(this.find('requests-body'), requests, (r) => r.name, createRequestRow, fillRequestRow);
+    const statuses = Object.entries(aggregate.status_counts ?? {});
+    const line = this.find('status-counts');
+    line.hidden = statuses.length === 0;
+    setText(line, `Responses by status: ${statuses.map(([status, count]) => `${status} × ${formatCount(count)}`).join(', ')}`);
   }
 
   #showHeader(test) {
@@ -190,6 +202,25 @@ function fillLatencyRow(row, driver, index) {
   setText(name, driver.approximate ? `${driver.node_id} (approx.)` : driver.node_id);
   name.title = driver.node_id;
   for (const key of LATENCY_KEYS) setCell(byTestId(row, key), formatMs(driver.latency[key]), driver.latency[key]);
+}
+
+const REQUEST_CELLS = ['name', 'method', 'requests', 'failures', 'median', 'p95', 'p99', 'max', 'rate'];
+
+function createRequestRow() {
+  return el('tr', {}, ...REQUEST_CELLS.map((key) => el('td', { 'data-testid': key, 'data-label': key, className: ['name', 'method'].includes(key) ? 'mono' : 'num' })));
+}
+
+function fillRequestRow(row, request, index) {
+  row.setAttribute('data-testid', `request-row-${index}`);
+  const cell = (name) => byTestId(row, name);
+  setCell(cell('name'), request.name, request.name);
+  cell('name').title = `${request.method} ${request.url}`;
+  setCell(cell('method'), request.method, request.method);
+  setCell(cell('requests'), formatCount(request.completed), request.completed);
+  const failures = request.completed > 0 ? `${formatCount(request.error_count)} (${formatPercent(request.error_count / request.completed)})` : formatCount(request.error_count);
+  setCell(cell('failures'), failures, request.error_count);
+  for (const key of ['median', 'p95', 'p99', 'max']) setCell(cell(key), formatMs(request.latency[key]), request.latency[key]);
+  setCell(cell('rate'), formatRate(request.rps), request.rps);
 }
 
 function createDistributionBar() {
