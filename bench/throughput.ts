@@ -1,5 +1,5 @@
 import { startTarget, stopAllChildren } from '../test/helpers/processes.js';
-import { DriverHarness, errorCount } from './support/driverHarness.js';
+import { DriverHarness, errorCount, type LoadSettings } from './support/driverHarness.js';
 import { startNginx } from './support/nginx.js';
 import { autocannon, wrk } from './support/peers.js';
 import { fixed, markdownTable, printSection, ratio } from './support/table.js';
@@ -9,6 +9,45 @@ const RUN_SECONDS = 10;
 const WARMUP_SECONDS = 3;
 
 type Measured = { tool: string; requestsPerSecond: number; errors: number };
+
+/** Rounds of the request-shape comparison, taken in turn so drift on a shared machine hits each alike. */
+const MIX_ROUNDS = 3;
+
+/** The same load, three ways to say what to send: what templates and a mix cost per request. */
+function requestShapes(url: string): { shape: string; settings: Partial<LoadSettings> }[] {
+  return [
+    { shape: 'one GET (target_url)', settings: { target_url: url } },
+    { shape: 'one GET (requests, no template)', settings: { requests: [{ method: 'GET', url, weight: 1 }] } },
+    {
+      shape: '3-request mix, templated POST body',
+      settings: {
+        requests: [
+          { name: 'get', method: 'GET', url, weight: 2 },
+          { name: 'post', method: 'POST', url, weight: 1, headers: { 'content-type': 'application/json' }, body: '{"id":"{{uuid}}","n":{{seq}},"at":{{now_ms}}}' },
+          { name: 'query', method: 'GET', url: `${url}?q={{random_int:1:1000}}`, weight: 1 },
+        ],
+      },
+    },
+  ];
+}
+
+async function measureShapes(url: string, harness: DriverHarness, count: number): Promise<string[][]> {
+  const shapes = requestShapes(url);
+  const rates = shapes.map(() => [] as number[]);
+  for (let round = 0; round < MIX_ROUNDS; round++) {
+    for (const [index, { settings }] of shapes.entries()) {
+      const result = await harness.run({ test_type: 'AVALANCHE', message_count_per_driver: count, concurrency: CONNECTIONS, ...settings });
+      rates[index]!.push(result.requestsPerSecond);
+    }
+  }
+  const medians = rates.map(median);
+  return shapes.map(({ shape }, index) => [shape, fixed(medians[index]!), rates[index]!.map((r) => fixed(r)).join(' / '), ratio(medians[index]!, medians[0]!)]);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 
 async function measureAgainst(url: string, harness: DriverHarness): Promise<Measured[]> {
   // Warms the target's JIT (ours) and page cache (nginx) so the first measured tool is not penalised.
@@ -38,6 +77,10 @@ async function main(): Promise<void> {
   try {
     const target = await startTarget();
     const ours = await measureAgainst(`${target.url}/ping`, harness);
+    const shapes = await measureShapes(`${target.url}/ping`, harness, Math.round((ours[0]?.requestsPerSecond ?? 20_000) * 5));
+    printSection(`Request shapes: AVALANCHE, ${CONNECTIONS} connections, stampede target, median of ${MIX_ROUNDS} rounds taken in turn`, markdownTable(['requests', 'req/s (median)', 'each round', '÷ one GET'], shapes), [
+      'The mix: GET ×2, POST with a JSON body holding {{uuid}}, {{seq}} and {{now_ms}} ×1, GET with {{random_int:1:1000}} in the query ×1 (weights 2:1:1); per-request figures are recorded for each name.',
+    ]);
     const nginx = await startNginx();
     const theirs = await measureAgainst(nginx.url, harness).finally(() => nginx.stop());
     const table = markdownTable(['target', 'tool', 'req/s', 'errors', 'stampede ÷ tool'], [...rowsFor('stampede target (1 worker)', ours), ...rowsFor('nginx (1 worker, static file)', theirs)]);

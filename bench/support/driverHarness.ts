@@ -6,8 +6,9 @@ import { startDriverProcess, type Child } from '../../test/helpers/processes.js'
 /** The driver logs the orchestrator's address and never contacts it; these benchmarks talk to it over Kafka only. */
 const UNUSED_ORCHESTRATOR = 'http://127.0.0.1:7070';
 
-export type LoadSettings = Pick<TestConfigMessage, 'test_type' | 'message_count_per_driver' | 'target_url'> &
-  Partial<Pick<TestConfigMessage, 'test_message_delay' | 'throughput_per_driver' | 'concurrency'>>;
+export type LoadSettings = Pick<TestConfigMessage, 'test_type' | 'message_count_per_driver'> &
+  Partial<Pick<TestConfigMessage, 'target_url'>> &
+  Partial<Pick<TestConfigMessage, 'test_message_delay' | 'throughput_per_driver' | 'concurrency' | 'requests'>>;
 
 export type DriverResult = { report: MetricsMessage; requestsPerSecond: number };
 
