@@ -67,6 +67,17 @@ describe('driver node (child process, real Kafka, real target)', () => {
     rmSync(storeDir, { recursive: true, force: true });
   });
 
+  it('answers a test_config it cannot read (a bad requests entry) with a rejected final report naming the field', async () => {
+    const bad = { url: `${target.url}/ping`, headers: { 'bad name': 'x' } };
+    const testId = await configure({ requests: [{ url: `${target.url}/ping` }, bad] } as unknown as Partial<TestConfigMessage>);
+    const before = await responsesSent();
+    await trigger(testId);
+    const final = await waitForFinal(testId);
+    assert.equal(final.outcome, 'rejected');
+    assert.equal(final.reason, 'invalid test_config: requests[1].headers.bad name: is not a valid header name');
+    assert.equal(await responsesSent(), before, 'no request sent');
+  });
+
   it('registers with the address of its status server, which answers /health and /metrics', async () => {
     const registered = await inbox.waitFor((d) => d.topic === 'register' && mine(d.message), 10_000, 'the register message');
     assert.equal(registered.topic, 'register');
