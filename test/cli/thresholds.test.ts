@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateThresholds, parseThreshold, parseThresholds, thresholdReport } from '../../src/cli/run/thresholds.js';
-import { UsageError } from '../../src/cli/usageError.js';
+import { evaluateThresholds, parseThreshold, parseThresholds, thresholdReport, ThresholdSyntaxError } from '../../src/api/thresholds.js';
 import { figures } from './fixtures.js';
 
 function check(expression: string, aggregate = figures()) {
@@ -39,10 +38,10 @@ describe('threshold parsing', () => {
     ['errors<5ms', /errors is not a latency/],
     ['', /expected METRIC/],
   ] as const) {
-    it(`refuses "${expression}" with a UsageError naming it`, () => {
+    it(`refuses "${expression}" with an error naming it`, () => {
       assert.throws(
         () => parseThreshold(expression),
-        (error: Error) => error instanceof UsageError && error.message.includes(`--threshold "${expression}"`) && why.test(error.message),
+        (error: Error) => error instanceof ThresholdSyntaxError && error.message.includes(`threshold "${expression}"`) && why.test(error.message),
       );
     });
   }

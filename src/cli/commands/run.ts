@@ -6,7 +6,7 @@ import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDe
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
 import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
-import { evaluateThresholds, parseThresholds, thresholdReport, type Threshold, type ThresholdResult } from '../run/thresholds.js';
+import { evaluateThresholds, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import { LOAD_MODEL_SPECS, TEST_TYPES } from '../../protocol/index.js';
 
@@ -122,7 +122,16 @@ function parseSettings(values: FlagValues): Settings {
     warmup_count_per_driver: values.warmup === undefined ? undefined : parseCount(values.warmup, 'warmup'),
     trigger: true,
   };
-  return { orchestrator, token: accessToken(values.token), body, thresholds: parseThresholds(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
+  return { orchestrator, token: accessToken(values.token), body, thresholds: thresholdFlags(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
+}
+
+function thresholdFlags(expressions: readonly string[]): Threshold[] {
+  try {
+    return parseThresholds(expressions);
+  } catch (error) {
+    if (error instanceof ThresholdSyntaxError) throw new UsageError(`--${error.message}`);
+    throw error;
+  }
 }
 
 /** The live view goes where a person watches: stdout normally, stderr (terminal only) under --json. */

@@ -1,7 +1,7 @@
 import type { DriverFigures, Figures } from '../../orchestrator/testFigures.js';
 import type { TestDetailView } from '../../orchestrator/testViews.js';
 import { alignColumns, errorPercent } from './summaryTable.js';
-import { formatNumber } from './thresholds.js';
+import { formatNumber } from '../../api/thresholds.js';
 
 /** Live progress of one test: fed every poll, told once when the test is over. */
 export type ProgressView = { update(view: TestDetailView): void; finish(view: TestDetailView): void };

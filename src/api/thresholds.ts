@@ -1,9 +1,19 @@
-import type { Figures } from '../../orchestrator/testFigures.js';
-import { UsageError } from '../usageError.js';
+/**
+ * Pass/fail criteria on a test's overall figures, `p95<200`, `errors<1%`, `rps>=900`: one implementation
+ * for `stampede run --threshold`, scenario and plan files, and the orchestrator's verdicts on plans.
+ */
 
 const LATENCY_METRICS = ['min', 'max', 'mean', 'median', 'mode', 'p90', 'p95', 'p99'] as const;
 
 type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+/** What a threshold reads of a test's figures (the REST view's `aggregate` fits). */
+export type ThresholdFigures = { latency: Record<LatencyMetric, number | null>; completed: number; error_count: number; rps: number | null };
+
+/** A threshold that does not parse; its message quotes it and says why. */
+export class ThresholdSyntaxError extends Error {
+  override readonly name = 'ThresholdSyntaxError';
+}
 type Operator = '<' | '<=' | '>' | '>=' | '==';
 
 /** What a threshold measures on the aggregate figures, and in which unit its limit is written. */
@@ -17,7 +27,7 @@ const SYNTAX = /^\s*([a-z0-9]+)\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|%)?\s*$
 const EXAMPLES = 'e.g. p95<200, median<50, errors<1%, errors<=5, rps>=900';
 const KNOWN_METRICS = `${LATENCY_METRICS.join(', ')}, errors, rps`;
 
-/** `p95<200`, `errors<1%`, `rps>=900`…; anything else is a UsageError quoting the expression. */
+/** `p95<200`, `errors<1%`, `rps>=900`…; anything else is a ThresholdSyntaxError quoting the expression. */
 export function parseThreshold(expression: string): Threshold {
   const match = SYNTAX.exec(expression);
   if (!match) throw invalid(expression, `expected METRIC OPERATOR NUMBER (${EXAMPLES})`);
@@ -50,12 +60,17 @@ function isLatencyMetric(name: string): name is LatencyMetric {
   return (LATENCY_METRICS as readonly string[]).includes(name);
 }
 
-function invalid(expression: string, why: string): UsageError {
-  return new UsageError(`--threshold "${expression}" is not valid: ${why}`);
+function invalid(expression: string, why: string): ThresholdSyntaxError {
+  return new ThresholdSyntaxError(`threshold "${expression}" is not valid: ${why}`);
+}
+
+/** Whether a list of thresholds judges the error figures (then a test whose every request failed may still pass). */
+export function judgesErrors(thresholds: readonly Threshold[]): boolean {
+  return thresholds.some((t) => t.measure.kind === 'errorRate' || t.measure.kind === 'errorCount');
 }
 
 /** The measured value in the threshold's own unit (ms, %, count, req/s); null when there is none yet. */
-function actualValue(measure: Measure, figures: Figures): number | null {
+function actualValue(measure: Measure, figures: ThresholdFigures): number | null {
   switch (measure.kind) {
     case 'latency':
       return figures.latency[measure.metric];
@@ -69,7 +84,7 @@ function actualValue(measure: Measure, figures: Figures): number | null {
 }
 
 /** A threshold without a measured value (no completed request) fails: nothing proves it holds. */
-export function evaluateThresholds(thresholds: readonly Threshold[], aggregate: Figures): ThresholdResult[] {
+export function evaluateThresholds(thresholds: readonly Threshold[], aggregate: ThresholdFigures): ThresholdResult[] {
   return thresholds.map((t) => {
     const actual = actualValue(t.measure, aggregate);
     return { expression: t.expression, ok: actual !== null && compare(actual, t.operator, t.limit), actual };
