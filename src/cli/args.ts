@@ -1,15 +1,72 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from './closestName.js';
 import { UsageError } from './usageError.js';
+import { LOG_FORMATS, setLogFormat } from '../log/logger.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses flags strictly; an unknown or malformed flag becomes a UsageError naming it. */
-export function parseFlags<T extends OptionSpec>(argv: string[], options: T) {
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/** `-1`, `-0.5`, `-2e3`: a value, not an option, so `--warmup -1` is judged as a number. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * Parses flags strictly, with a message a person can act on for each mistake: an unknown flag names
+ * the closest known one, a flag given twice names both values, a missing value says which flag lacks
+ * it. Node's own strict mode would refuse `--warmup -1` as ambiguous; a negative number is taken as
+ * the flag's value here, so the flag's own check can say what is wrong with it.
+ */
+export function parseFlags<T extends OptionSpec>(argv: string[], options: T, command?: string) {
+  const spec = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+  const { tokens } = parseArgs({ args: argv, options: spec, strict: false, allowPositionals: true, tokens: true });
+  const seen = new Map<string, Token & { kind: 'option' }>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    checkOption(token, spec, command);
+    const earlier = seen.get(token.name);
+    if (earlier && !spec[token.name]?.multiple) throw new UsageError(`${token.rawName} is given twice${twoValues(earlier, token)}; give it once`);
+    seen.set(token.name, token);
+  }
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    return parseArgs({ args: normalized(tokens), options: spec, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
   }
+}
+
+function checkOption(token: Token & { kind: 'option' }, spec: OptionSpec, command: string | undefined): void {
+  const option = spec[token.name];
+  if (!option) throw new UsageError(unknownOption(token.rawName, spec, command));
+  if (option.type === 'boolean') {
+    if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value, got "${token.value}"`);
+    return;
+  }
+  if (token.value === undefined) throw new UsageError(`${token.rawName} needs a value`);
+  if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-' && !NEGATIVE_NUMBER.test(token.value)) {
+    throw new UsageError(`${token.rawName} needs a value, but the next argument is the option ${token.value}`);
+  }
+}
+
+function unknownOption(rawName: string, spec: OptionSpec, command: string | undefined): string {
+  const typed = rawName.replace(/^-+/, '');
+  const longNames = Object.keys(spec);
+  const suggestion = closestName(typed, longNames) ?? Object.entries(spec).find(([, o]) => o.short === typed)?.[0];
+  const help = command ? `stampede ${command} --help` : 'stampede --help';
+  return suggestion ? `unknown option ${rawName}; did you mean --${suggestion}?` : `unknown option ${rawName} (try \`${help}\`)`;
+}
+
+function twoValues(first: Token & { kind: 'option' }, second: Token & { kind: 'option' }): string {
+  return first.value === undefined || second.value === undefined ? '' : ` ("${first.value}" and "${second.value}")`;
+}
+
+/** The same arguments with every value attached (`--warmup=-1`), which strict parsing accepts. */
+function normalized(tokens: Token[]): string[] {
+  return tokens.map((token) => {
+    if (token.kind === 'positional') return token.value;
+    if (token.kind === 'option-terminator') return '--';
+    if (token.value === undefined) return token.rawName;
+    return token.rawName.startsWith('--') ? `${token.rawName}=${token.value}` : `${token.rawName}${token.value}`;
+  });
 }
 
 /**
@@ -17,7 +74,7 @@ export function parseFlags<T extends OptionSpec>(argv: string[], options: T) {
  * --help, so the caller returns 0.
  */
 export function parseCommandFlags<T extends OptionSpec>(argv: string[], options: T, usage: string, command: string) {
-  const { values, positionals } = parseFlags(argv, options);
+  const { values, positionals } = parseFlags(argv, options, command);
   if ((values as { help?: boolean }).help) {
     console.log(usage);
     return undefined;
@@ -64,4 +121,19 @@ export function parseNonNegativeNumber(value: string | undefined, flag: string, 
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number >= 0, got "${value}"`);
   return n;
+}
+
+/** `--log-format json|pretty`, for every command that runs until stopped. */
+export const LOG_FORMAT_OPTION = { 'log-format': { type: 'string' } } as const;
+/** Its --help line, its description starting at `column` like the command's other options. */
+export function logFormatHelp(column: number): string {
+  return `${'  --log-format F'.padEnd(column)}json or pretty (default: pretty on a terminal, json otherwise)`;
+}
+
+/** Applies `--log-format` before any logger exists; without it, the terminal decides. */
+export function applyLogFormat(value: string | undefined): void {
+  if (value === undefined) return;
+  const format = LOG_FORMATS.find((name) => name === value);
+  if (!format) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${value}"`);
+  setLogFormat(format);
 }

@@ -1,3 +1,4 @@
+import { closestName } from './closestName.js';
 import { UsageError, UnreachableError } from './usageError.js';
 
 /** Each subcommand lives in its own module and returns the process exit code. */
@@ -24,7 +25,10 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
-  if (!command) throw new UsageError(`unknown command "${name}" (try \`stampede --help\`)`);
+  if (!command) {
+    const suggestion = closestName(name, Object.keys(commands));
+    throw new UsageError(suggestion ? `unknown command "${name}"; did you mean "${suggestion}"?` : `unknown command "${name}" (try \`stampede --help\`)`);
+  }
   return (await command.load()).run(rest);
 }
 

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt } from '../args.js';
+import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt } from '../args.js';
 import { ServiceStartError, startChildService, type ChildService } from '../demo/childService.js';
 import { ensureDemoKafka, type DemoKafka } from '../demo/demoKafka.js';
 import { requireFreePort } from '../demo/ports.js';
@@ -13,18 +13,20 @@ import { UnreachableError, UsageError } from '../usageError.js';
 
 const USAGE = `Usage: stampede demo [--drivers N] [--exit] [--kafka-port 9092] [--port 7070] [--target-port 8080]
 
-Everything on one machine: the embedded Kafka broker (unless one already listens on --kafka-port),
-the target server, the orchestrator and N drivers as child processes; then a TSUNAMI and an
-AVALANCHE test with live progress and summaries, and the dashboard's address. Keeps running until
+Everything on one machine: the embedded Kafka broker, the target server, the orchestrator and N
+drivers as child processes; then a TSUNAMI and an AVALANCHE test with live progress and summaries, and the dashboard's address. Keeps running until
 Ctrl-C (or exits at once with --exit), then stops every process it started, and Kafka only if it
-started it. Child logs: .stampede/demo-logs/<name>.log.
+started it. Child logs: .stampede/demo-logs/<name>.log (JSON unless --log-format pretty).
 
 Options:
   --drivers N         driver processes to start (default 2)
   --exit              stop everything and exit after the two tests
-  --kafka-port PORT   the Kafka broker's port (default 9092)
+  --kafka-port PORT   the Kafka broker's port (default 9092). A broker the demo did not start is
+                      used only when this flag names its port; on the default port it is left
+                      alone and the demo starts its own on a free port
   --port PORT         the orchestrator's REST API and dashboard (default 7070)
   --target-port PORT  the target server (default 8080)
+${logFormatHelp(22)}
   -h, --help          show this help`;
 
 const OPTIONS = {
@@ -33,6 +35,7 @@ const OPTIONS = {
   'kafka-port': { type: 'string' },
   port: { type: 'string' },
   'target-port': { type: 'string' },
+  ...LOG_FORMAT_OPTION,
 } as const;
 
 const LOG_DIR = '.stampede/demo-logs';
@@ -43,7 +46,7 @@ const MAX_DRIVERS = 64;
 const EXIT_INTERRUPTED = 130;
 
 type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
-type Settings = { drivers: number; exitAfterTests: boolean; kafkaPort: number; port: number; targetPort: number };
+type Settings = { drivers: number; exitAfterTests: boolean; kafkaPort: number; kafkaPortGiven: boolean; port: number; targetPort: number };
 type DemoTest = { title: string; body: Omit<CreateTestBody, 'target_url' | 'drivers' | 'trigger'> };
 
 const DEMO_TESTS: DemoTest[] = [
@@ -74,6 +77,7 @@ function parseSettings(values: FlagValues): Settings {
     drivers,
     exitAfterTests: values.exit ?? false,
     kafkaPort: parsePort(values['kafka-port'], 'kafka-port', 9092),
+    kafkaPortGiven: values['kafka-port'] !== undefined,
     port: parsePort(values.port, 'port', 7070),
     targetPort: parsePort(values['target-port'], 'target-port', 8080),
   };
@@ -102,12 +106,10 @@ function untilInterrupted<T>(work: Promise<T>, interrupt: Interrupt): Promise<T>
 }
 
 async function startKafka(settings: Settings, started: StartedProcesses): Promise<DemoKafka> {
-  const kafka = await ensureDemoKafka(settings.kafkaPort);
+  const kafka = await ensureDemoKafka(settings.kafkaPort, settings.kafkaPortGiven, (line) => console.log(`kafka         ${line}`));
   if (kafka.startedByDemo) {
     started.add('kafka', kafka.release);
     console.log(`kafka         started at ${kafka.brokers} (pid ${kafka.pid})`);
-  } else {
-    console.log(`kafka         using the broker already running at ${kafka.brokers}`);
   }
   return kafka;
 }
@@ -190,6 +192,7 @@ async function runDemo(settings: Settings, started: StartedProcesses, interrupt:
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandFlags(argv, OPTIONS, USAGE, 'demo');
   if (!values) return 0;
+  applyLogFormat(values['log-format']);
   const settings = parseSettings(values);
   await requireFreePort(settings.port, '--port');
   await requireFreePort(settings.targetPort, '--target-port');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { commandSecrets } from '../commandSecrets.js';
-import { parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
+import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
 import { DEFAULT_CONCURRENCY } from '../../driver/load/index.js';
@@ -27,9 +27,10 @@ Options:
   --secret-file FILE        shared secret of the orchestrator (one per line; repeatable): obey only
                             test_config, trigger and control signed with it within 60 s. Without it
                             (or STAMPEDE_SECRET) the driver obeys unsigned commands, as the spec has them
+${logFormatHelp(28)}
   -h, --help                show this help
 
-Logs: JSON on stderr (STAMPEDE_LOG_LEVEL=debug for detail). Stdout gets one line once registered.`;
+Logs: on stderr (STAMPEDE_LOG_LEVEL=debug for detail). Stdout gets one line once registered.`;
 
 const OPTIONS = {
   kafka: { type: 'string' },
@@ -40,6 +41,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   listen: { type: 'string' },
   'secret-file': { type: 'string', multiple: true },
+  ...LOG_FORMAT_OPTION,
 } as const;
 
 /** The id names the store file, so it is kept to characters safe in a file name. */
@@ -111,6 +113,7 @@ function firstLine(text: string): string {
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandFlags(argv, OPTIONS, USAGE, 'driver');
   if (!values) return 0;
+  applyLogFormat(values['log-format']);
   const settings = parseSettings(values);
   const log = createLogger('driver', { node_id: settings.nodeId });
   const stopSignal = watchInterrupt().signaled;

@@ -1,10 +1,12 @@
 import { kafkaStatus, startKafka, stopKafka } from '../../broker/embeddedKafka.js';
 import { createLogger } from '../../log/logger.js';
 import { parseFlags, parsePositiveInt } from '../args.js';
+import { closestName } from '../closestName.js';
 import { UsageError } from '../usageError.js';
 
 const DEFAULT_PORT = 9092;
 const DEFAULT_DATA_DIR = '.stampede/kafka';
+const ACTIONS = ['start', 'stop', 'status'];
 
 const HELP = `Usage: stampede kafka start [--port ${DEFAULT_PORT}] [--data-dir DIR]
        stampede kafka stop [--data-dir DIR]
@@ -19,7 +21,7 @@ status exits 0 when the broker runs, 3 when it does not.
   --data-dir DIR  storage, log (broker.log) and pid file (default ${DEFAULT_DATA_DIR})`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } });
+  const { values, positionals } = parseFlags(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } }, 'kafka');
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -31,7 +33,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.port !== undefined) throw new UsageError(`--port only applies to "kafka start"`);
   if (action === 'stop') return stop(dataDir);
   if (action === 'status') return status(dataDir);
-  throw new UsageError(action ? `unknown kafka action "${action}" (start, stop or status)` : 'missing kafka action: start, stop or status');
+  if (!action) throw new UsageError('missing kafka action: start, stop or status');
+  const suggestion = closestName(action, ACTIONS);
+  throw new UsageError(`unknown kafka action "${action}"; ${suggestion ? `did you mean "${suggestion}"?` : 'start, stop or status'}`);
 }
 
 async function start(port: number, dataDir: string): Promise<number> {

@@ -1,10 +1,10 @@
 import { startOrchestrator } from '../../orchestrator/orchestratorNode.js';
 import { commandSecrets } from '../commandSecrets.js';
-import { accessToken, parseCommandFlags, parseHostPort, requireString } from '../args.js';
+import { accessToken, applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseHostPort, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UnreachableError, UsageError } from '../usageError.js';
 
-const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--token TOKEN] [--secret-file FILE]
+const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--token TOKEN] [--secret-file FILE] [--log-format json|pretty]
 
 The orchestrator: REST API and live dashboard on --orchestrator, runtime controller on Kafka.
 
@@ -17,11 +17,13 @@ The orchestrator: REST API and live dashboard on --orchestrator, runtime control
   --secret-file FILE        shared secret of the drivers: sign every test_config, trigger and control
                             (HMAC-SHA256) so drivers started with it obey only this orchestrator.
                             One secret per line, the first signs; STAMPEDE_SECRET works too.
-`;
+${logFormatHelp(28)}
+  -h, --help                show this help`;
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseCommandFlags(argv, { kafka: { type: 'string' }, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true } }, HELP, 'orchestrator');
+  const values = parseCommandFlags(argv, { kafka: { type: 'string' }, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true }, ...LOG_FORMAT_OPTION }, HELP, 'orchestrator');
   if (!values) return 0;
+  applyLogFormat(values['log-format']);
   const brokers = requireString(values.kafka, 'kafka').split(',');
   brokers.forEach((broker) => parseHostPort(broker, 'kafka'));
   const { host, port } = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');

@@ -1,4 +1,4 @@
-import { parseCommandFlags, parseFlags, parsePositiveInt } from '../args.js';
+import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parsePositiveInt } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
 import { createLogger, type Logger } from '../../log/logger.js';
@@ -19,6 +19,7 @@ Options:
   --host HOST         address to bind (default 127.0.0.1)
   --port PORT         port to listen on; 0 picks a free one (default 8080)
   --workers N         processes sharing the port through node:cluster (default 1: no cluster)
+${logFormatHelp(22)}
 
 Fault injection on /ping (all off by default):
   --delay-ms D        add D ms of latency to every response (0..600000)
@@ -42,6 +43,7 @@ const OPTIONS = {
   'delay-ms-max': { type: 'string' },
   'error-rate': { type: 'string' },
   'drop-rate': { type: 'string' },
+  ...LOG_FORMAT_OPTION,
 } as const;
 
 // Far above any useful core count; stops a typo from forking thousands of processes.
@@ -83,6 +85,7 @@ async function startTarget(settings: TargetSettings, logger: Logger): Promise<Ru
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandFlags(argv, OPTIONS, USAGE, 'target');
   if (!values) return 0;
+  applyLogFormat(values['log-format']);
   const settings = parseSettings(values);
   const logger = createLogger('target');
 

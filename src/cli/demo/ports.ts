@@ -29,3 +29,31 @@ export function isListening(port: number): Promise<boolean> {
     socket.once('error', () => done(false));
   });
 }
+
+/** A port P with P and P + 1 free right now (a broker needs both: client and controller). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await anyFreePort();
+    if (port < 65535 && (await isFree(port + 1))) return port;
+  }
+  throw new Error('no two adjacent free ports found for the Kafka broker');
+}
+
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, HOST, () => probe.close(() => resolve(true)));
+  });
+}
