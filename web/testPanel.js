@@ -1,12 +1,11 @@
 import { byTestId, el, setCell, setText, syncRows } from './dom.js';
+import { lateStartWarning } from './lateStartWarning.js';
 import { DASH, formatCount, formatDateTime, formatDuration, formatMs, formatPercent, formatRate } from './format.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'];
 /** Ordered from fast to slow, the way the bars are read. */
 const DISTRIBUTION_KEYS = ['min', 'mode', 'median', 'mean', 'p90', 'p95', 'p99', 'max'];
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
-/** More late starts than this share of a driver's requests and its latencies mostly measure its own backlog. */
-const LATE_SHARE_WARNING = 0.01;
 const ERROR_SAMPLES_SHOWN = 3;
 
 export function isFinished(test) {
@@ -70,12 +69,12 @@ export class TestPanel {
 
   /** Drivers that fell behind their schedule: their latencies include the wait for a late start. */
   #showWarnings(test) {
-    const overloaded = test.drivers.filter((d) => d.sent > 0 && d.late_starts / d.sent > LATE_SHARE_WARNING);
+    const overloaded = test.drivers.map((d) => ({ node_id: d.node_id, warning: lateStartWarning(d) })).filter((d) => d.warning !== null);
     const list = this.find('test-warnings');
     list.hidden = overloaded.length === 0;
     syncRows(list, overloaded, (d) => d.node_id, () => el('li', { 'data-testid': 'late-warning' }), (item, d) => {
       item.setAttribute('data-node-id', d.node_id);
-      setText(item, `driver ${d.node_id} could not keep the schedule: ${formatPercent(d.late_starts / d.sent)} of starts were late; its latencies include that wait`);
+      setText(item, d.warning);
     });
   }
 

@@ -26,7 +26,7 @@ export type TestRunOptions = {
 export type StopRequest = FinalState & { graceMs: number };
 
 /** Slack over the request timeout before in-flight requests of a cancelled test are cut off. */
-const CANCEL_SLACK_MS = 1_000;
+export const CANCEL_SLACK_MS = 1_000;
 /** A shutting-down driver waits at most this long for in-flight requests. */
 export const ABORT_GRACE_MS = 2_000;
 /** setTimeout's longest delay; a longer max_duration_s waits in several steps. */

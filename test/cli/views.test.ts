@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EXIT_THRESHOLD_FAILED, exitCodeFor } from '../../src/cli/commands/run.js';
+import { EXIT_THRESHOLD_FAILED, verdictFor } from '../../src/cli/commands/run.js';
+import { parseThreshold } from '../../src/cli/run/thresholds.js';
 import { createProgressView, plainProgressLine, ttyProgressLines } from '../../src/cli/run/progressView.js';
+import { KafkaSilence } from '../../src/cli/run/kafkaSilence.js';
 import { summaryTable } from '../../src/cli/run/summaryTable.js';
 import { driverFigures, figures, testView } from './fixtures.js';
 
@@ -33,6 +35,53 @@ describe('summary table', () => {
     assert.match(text, /10 sent request\(s\) never completed/);
     assert.match(text, /driver-b: no final report received/);
     assert.match(text, /approximate/);
+  });
+});
+
+describe('late starts in the summary', () => {
+  it('names a driver that started more than 1 % of its requests late, with the share, and no other', () => {
+    const text = summaryTable(testView({ drivers: [driverFigures('driver-a', { late_starts: 3 }), driverFigures('driver-b', { late_starts: 2 })] }));
+    assert.match(text, /^ {2}⚠ driver driver-a could not keep the schedule: 1\.5 % of starts were late; its latencies include that wait$/m);
+    assert.doesNotMatch(text, /driver-b could not keep/, '2 of 200 is exactly 1 %, not more');
+  });
+});
+
+describe('silence from Kafka in the live views', () => {
+  it('plain: one line when the silence begins and one when data comes again, not one a second', () => {
+    let now = 0;
+    const written: string[] = [];
+    const view = createProgressView('plain', { write: (text: string) => written.push(text) > 0 }, () => now);
+    now = 4_000;
+    view.silence('no data from Kafka for 4 s');
+    now = 5_000;
+    view.silence('no data from Kafka for 5 s');
+    now = 6_000;
+    view.silence(null);
+    assert.deepEqual(written, ['t=4.0s no data from Kafka for 4 s\n', 't=6.0s data from Kafka again\n']);
+  });
+
+  it('terminal: a line under the bars that counts up, gone once data flows', () => {
+    const written: string[] = [];
+    const view = createProgressView('tty', { write: (text: string) => written.push(text) > 0 });
+    view.update(testView({ state: 'running' }));
+    view.silence('no data from Kafka for 4 s');
+    view.silence('no data from Kafka for 5 s');
+    assert.match(written[2]!, /⚠ no data from Kafka for 5 s\n$/);
+    view.silence(null);
+    assert.doesNotMatch(written[3]!, /no data from Kafka/);
+  });
+
+  it('counts the silence from when the newest message time last changed, on this clock', () => {
+    const silence = new KafkaSilence();
+    silence.observe({ last_kafka_message_at: '2026-01-01T00:00:00.000Z', kafka_readable: true }, Date.parse('2026-01-01T00:00:01.000Z'));
+    assert.equal(silence.problem(Date.parse('2026-01-01T00:00:02.900Z')), null);
+    assert.equal(silence.problem(Date.parse('2026-01-01T00:00:04.200Z')), 'no data from Kafka for 4 s');
+    // A newer message, seen now: the orchestrator's clock may be hours off; this one counts.
+    silence.observe({ last_kafka_message_at: '2026-01-01T05:00:00.000Z', kafka_readable: true }, 10_000);
+    assert.equal(silence.problem(12_000), null);
+    assert.equal(silence.problem(13_500), 'no data from Kafka for 3 s');
+    silence.observe({ last_kafka_message_at: '2026-01-01T05:00:00.000Z', kafka_readable: false }, 13_600);
+    assert.equal(silence.problem(13_700), 'no data from Kafka for 3 s (the orchestrator cannot read from the broker)');
   });
 });
 
@@ -84,11 +133,32 @@ describe('progress views', () => {
 });
 
 describe('exit codes', () => {
-  it('gives 99 for a failed threshold, even when the test failed too; 1 for a failed test; 0 otherwise', () => {
+  const threshold = (expression: string) => parseThreshold(expression);
+  const allFailed = figures({ completed: 400, error_count: 400, errors: { connection_refused: 400 }, error_samples: { connection_refused: ['connect ECONNREFUSED 127.0.0.1:9'] } });
+
+  it('gives 1 with the reason for a failed or cancelled test, even when a threshold failed too', () => {
     const failedThreshold = [{ expression: 'p95<1', ok: false, actual: 3 }];
-    assert.equal(exitCodeFor(testView(), failedThreshold), EXIT_THRESHOLD_FAILED);
-    assert.equal(exitCodeFor(testView({ state: 'failed' }), failedThreshold), EXIT_THRESHOLD_FAILED);
-    assert.equal(exitCodeFor(testView({ state: 'cancelled' }), []), 1);
-    assert.equal(exitCodeFor(testView(), [{ expression: 'p95<500', ok: true, actual: 3 }]), 0);
+    assert.deepEqual(verdictFor(testView({ state: 'failed', reason: 'driver driver-b lost' }), [threshold('p95<1')], failedThreshold), { exitCode: 1, problem: 'test test-abc failed: driver driver-b lost' });
+    assert.deepEqual(verdictFor(testView({ state: 'cancelled', reason: 'cancelled by the user' }), [], []), { exitCode: 1, problem: 'test test-abc cancelled: cancelled by the user' });
+  });
+
+  it('gives 99 for a failed threshold and 0 otherwise', () => {
+    assert.equal(verdictFor(testView(), [threshold('p95<1')], [{ expression: 'p95<1', ok: false, actual: 3 }]).exitCode, EXIT_THRESHOLD_FAILED);
+    assert.deepEqual(verdictFor(testView(), [threshold('p95<500')], [{ expression: 'p95<500', ok: true, actual: 3 }]), { exitCode: 0, problem: undefined });
+  });
+
+  it('fails a completed test whose every request failed, naming the kinds and the first error', () => {
+    const verdict = verdictFor(testView({ aggregate: allFailed }), [threshold('p99<5000')], [{ expression: 'p99<5000', ok: true, actual: 3 }]);
+    assert.equal(verdict.exitCode, 1);
+    assert.equal(verdict.problem, "every request failed (400 of 400: connection_refused 400; first error: connect ECONNREFUSED 127.0.0.1:9); add --threshold 'errors<=100%' if that is what you expect");
+  });
+
+  it('leaves every request failing to the thresholds when they judge errors', () => {
+    assert.deepEqual(verdictFor(testView({ aggregate: allFailed }), [threshold('errors<=100%')], [{ expression: 'errors<=100%', ok: true, actual: 100 }]), { exitCode: 0, problem: undefined });
+    assert.equal(verdictFor(testView({ aggregate: allFailed }), [threshold('errors<5')], [{ expression: 'errors<5', ok: false, actual: 400 }]).exitCode, EXIT_THRESHOLD_FAILED);
+  });
+
+  it('does not call a test with some successes all failed', () => {
+    assert.equal(verdictFor(testView({ aggregate: figures({ error_count: 399, errors: { timeout: 399 } }) }), [], []).exitCode, 0);
   });
 });

@@ -14,9 +14,9 @@ import { UnreachableError, UsageError } from '../usageError.js';
 const USAGE = `Usage: stampede demo [--drivers N] [--exit] [--kafka-port 9092] [--port 7070] [--target-port 8080]
 
 Everything on one machine: the embedded Kafka broker, the target server, the orchestrator and N
-drivers as child processes; then a TSUNAMI and an AVALANCHE test with live progress and summaries, and the dashboard's address. Keeps running until
-Ctrl-C (or exits at once with --exit), then stops every process it started, and Kafka only if it
-started it. Child logs: .stampede/demo-logs/<name>.log (JSON unless --log-format pretty).
+drivers as child processes; then a TSUNAMI and an AVALANCHE test with live progress and summaries,
+and the dashboard's address. Keeps running until Ctrl-C (or exits at once with --exit), then stops
+every process it started, and Kafka only if it started it. Child logs: .stampede/demo-logs/<name>.log (JSON unless --log-format pretty).
 
 Options:
   --drivers N         driver processes to start (default 2)

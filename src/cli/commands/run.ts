@@ -8,6 +8,7 @@ import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
 import { evaluateThresholds, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
+import type { Figures } from '../../orchestrator/testFigures.js';
 import { LOAD_MODEL_SPECS, TEST_TYPES } from '../../protocol/index.js';
 
 const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type ${TEST_TYPES.map((name) => name.toLowerCase()).join('|')} --count N [options]
@@ -37,8 +38,18 @@ ${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}:
   --json                    print only the JSON result on stdout (the report plus "thresholds")
   -h, --help                show this help
 
-Exit codes: 0 passed; 99 a threshold failed; 1 the test failed or was cancelled, or the orchestrator
-could not be reached or refused the test; 2 a bad argument; 130 interrupted (the test is cancelled).`;
+Exit codes:
+  0    passed
+  1    the test failed or was cancelled (its reason is printed); every request failed and no
+       --threshold on errors accepts that; or the orchestrator could not be reached or refused the test
+  2    a bad argument or file
+  99   a threshold failed
+  130  interrupted: the test is cancelled, and the summary printed once the drivers' final reports
+       are in (up to the request timeout + 1 s)
+
+Warnings: a driver that started more than 1 % of its requests late is named in the summary (its
+latencies include that wait); "no data from Kafka for N s" when the orchestrator hears nothing for
+more than 3 s during the test.`;
 
 const OPTIONS = {
   orchestrator: { type: 'string' },
@@ -108,7 +119,18 @@ function parseDrivers(value: string | undefined): number | string[] | undefined 
   return ids;
 }
 
+/** Flags that each set the same thing: given together, one would silently win. */
+const CONTRADICTIONS: [string, string, string][] = [['rate', 'delay-ms', 'both set the pace (a rate of R per second is a start every 1000/R ms); give one']];
+
+function refuseContradictions(values: FlagValues): void {
+  for (const [first, second, why] of CONTRADICTIONS) {
+    const given = values as Record<string, unknown>;
+    if (given[first] !== undefined && given[second] !== undefined) throw new UsageError(`--${first} and --${second} contradict each other: they ${why}`);
+  }
+}
+
 function parseSettings(values: FlagValues): Settings {
+  refuseContradictions(values);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   const body: CreateTestBody = {
     test_type: parseTestType(requireString(values.type, 'type')),
@@ -144,9 +166,36 @@ function describeCreated(test: TestDetailView): string {
   return `test ${test.test_id} triggered: ${test.config.test_type}, ${test.config.message_count_per_driver} requests per driver on ${test.driver_ids.join(', ')}`;
 }
 
-export function exitCodeFor(test: TestDetailView, results: readonly ThresholdResult[]): number {
-  if (results.some((r) => !r.ok)) return EXIT_THRESHOLD_FAILED;
-  return test.state === 'completed' ? 0 : 1;
+/** The exit code, and the line that says why a run failed when the threshold report does not. */
+export type Verdict = { exitCode: number; problem: string | undefined };
+
+/**
+ * A failed or cancelled test fails the run whatever the thresholds say (its figures are partial). A
+ * test whose every request failed measured nothing but failures: it fails the run too, unless the
+ * user's thresholds judge the errors themselves (`errors<=100%` accepts it).
+ */
+export function verdictFor(test: TestDetailView, thresholds: readonly Threshold[], results: readonly ThresholdResult[]): Verdict {
+  if (test.state !== 'completed') return { exitCode: 1, problem: `test ${test.test_id} ${test.state}${test.reason ? `: ${test.reason}` : ''}` };
+  if (everyRequestFailed(test.aggregate) && !thresholds.some((t) => t.measure.kind === 'errorRate' || t.measure.kind === 'errorCount')) {
+    return { exitCode: 1, problem: allFailedProblem(test.aggregate) };
+  }
+  return { exitCode: results.some((r) => !r.ok) ? EXIT_THRESHOLD_FAILED : 0, problem: undefined };
+}
+
+function everyRequestFailed(figures: Figures): boolean {
+  return figures.completed > 0 && figures.error_count >= figures.completed;
+}
+
+function allFailedProblem(figures: Figures): string {
+  const kinds = Object.entries(figures.errors).filter(([, count]) => count > 0);
+  const firstSample = kinds.map(([kind]) => figures.error_samples[kind]?.[0]).find((sample) => sample !== undefined);
+  const why = `${kinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}${firstSample ? `; first error: ${firstSample}` : ''}`;
+  return `every request failed (${figures.error_count} of ${figures.completed}: ${why}); add --threshold 'errors<=100%' if that is what you expect`;
+}
+
+/** Red where a person reads it; plain in files and pipes, and with NO_COLOR. */
+function red(text: string, stream: NodeJS.WriteStream): string {
+  return stream.isTTY && process.env.NO_COLOR === undefined ? `\x1b[31m${text}\x1b[39m` : text;
 }
 
 async function writeReport(client: OrchestratorClient, file: string, jsonResult: () => Promise<JsonResult>, testId: string): Promise<void> {
@@ -161,6 +210,12 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
   let cached: Promise<JsonResult> | undefined;
   const jsonResult = () => (cached ??= client.reportJson(test.test_id).then((report) => ({ ...report, thresholds: results })));
   const human = settings.json ? (process.stderr.isTTY ? console.error : undefined) : console.log;
+  const verdict = verdictFor(test, settings.thresholds, results);
+  if (verdict.problem) {
+    // Above the summary, and on stderr when --json keeps the human output off the terminal.
+    const stream = human === console.log ? process.stdout : process.stderr;
+    stream.write(`\n${red(`stampede run: ${verdict.problem}`, stream)}\n`);
+  }
   human?.(`\n${summaryTable(test)}`);
   if (results.length > 0) human?.(`\nthresholds:\n${thresholdReport(settings.thresholds, results).map((line) => `  ${line}`).join('\n')}`);
   if (settings.json) process.stdout.write(`${JSON.stringify(await jsonResult(), null, 2)}\n`);
@@ -168,7 +223,7 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
     await writeReport(client, settings.out, jsonResult, test.test_id);
     human?.(`report written to ${settings.out}`);
   }
-  return exitCodeFor(test, results);
+  return verdict.exitCode;
 }
 
 async function runTest(settings: Settings): Promise<number> {

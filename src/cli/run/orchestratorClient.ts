@@ -1,10 +1,11 @@
 import { request } from 'undici';
 import type { DriverRecord } from '../../orchestrator/driverRegistry.js';
+import type { KafkaStatus } from '../../orchestrator/runtimeController.js';
 import type { TestType } from '../../protocol/index.js';
 import type { TestDetailView, TestReportView } from '../../orchestrator/testViews.js';
 import { UnreachableError } from '../usageError.js';
 
-export type { DriverRecord, TestDetailView, TestReportView };
+export type { DriverRecord, KafkaStatus, TestDetailView, TestReportView };
 
 /** The body of POST /api/tests as the CLI sends it (snake_case, as on the wire). */
 export type CreateTestBody = {
@@ -68,6 +69,10 @@ export class OrchestratorClient {
 
   drivers(): Promise<DriverRecord[]> {
     return this.json('GET', '/api/drivers');
+  }
+
+  kafkaStatus(): Promise<KafkaStatus> {
+    return this.json('GET', '/api/status');
   }
 
   private async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

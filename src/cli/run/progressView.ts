@@ -3,8 +3,11 @@ import type { TestDetailView } from '../../orchestrator/testViews.js';
 import { alignColumns, errorPercent } from './summaryTable.js';
 import { formatNumber } from '../../api/thresholds.js';
 
-/** Live progress of one test: fed every poll, told once when the test is over. */
-export type ProgressView = { update(view: TestDetailView): void; finish(view: TestDetailView): void };
+/**
+ * Live progress of one test: fed every poll, told once when the test is over, and told when nothing
+ * has come from Kafka for a while ("no data from Kafka for 4 s"; null once data flows again).
+ */
+export type ProgressView = { update(view: TestDetailView): void; finish(view: TestDetailView): void; silence(problem: string | null): void };
 
 export type ProgressMode = 'tty' | 'plain' | 'none';
 
@@ -16,26 +19,38 @@ const BAR_WIDTH = 24;
 export function createProgressView(mode: ProgressMode, output: Output, now: () => number = Date.now): ProgressView {
   if (mode === 'tty') return new TtyProgressView(output);
   if (mode === 'plain') return new PlainProgressView(output, now);
-  return { update: () => undefined, finish: () => undefined };
+  return { update: () => undefined, finish: () => undefined, silence: () => undefined };
 }
 
 /** Redraws its lines in place: cursor back up over the previous frame, clear to the end, draw again. */
 class TtyProgressView implements ProgressView {
   #drawnLines = 0;
+  #silence: string | null = null;
+  #lastView: TestDetailView | undefined;
 
   constructor(private readonly output: Output) {}
 
   update(view: TestDetailView): void {
+    this.#lastView = view;
     const width = this.output.columns || 120;
-    const lines = ttyProgressLines(view).map((line) => line.slice(0, Math.max(20, width - 1)));
+    const frame = this.#silence ? [...ttyProgressLines(view), `⚠ ${this.#silence}`] : ttyProgressLines(view);
+    const lines = frame.map((line) => line.slice(0, Math.max(20, width - 1)));
     const rewind = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}F\x1b[J` : '';
     this.output.write(`${rewind}${lines.join('\n')}\n`);
     this.#drawnLines = lines.length;
   }
 
   finish(view: TestDetailView): void {
+    this.#silence = null;
     this.update(view);
     this.#drawnLines = 0;
+  }
+
+  /** A line under the bars, counting up while the silence lasts. */
+  silence(problem: string | null): void {
+    if (problem === this.#silence) return;
+    this.#silence = problem;
+    if (this.#lastView) this.update(this.#lastView);
   }
 }
 
@@ -44,6 +59,7 @@ class PlainProgressView implements ProgressView {
   readonly #startedAt: number;
   #lastPrintedAt = -Infinity;
   #lastFigures = '';
+  #silentSinceMs: number | undefined;
 
   constructor(
     private readonly output: Output,
@@ -61,6 +77,19 @@ class PlainProgressView implements ProgressView {
     if (figuresText(view) !== this.#lastFigures) this.print(view);
   }
 
+  /** One line when the silence begins and one when data comes again, not a line a second. */
+  silence(problem: string | null): void {
+    if ((problem === null) === (this.#silentSinceMs === undefined)) return;
+    const now = this.now();
+    if (problem !== null) {
+      this.#silentSinceMs = now;
+      this.output.write(`${plainTime(now - this.#startedAt)} ${problem}\n`);
+    } else {
+      this.output.write(`${plainTime(now - this.#startedAt)} data from Kafka again\n`);
+      this.#silentSinceMs = undefined;
+    }
+  }
+
   private print(view: TestDetailView): void {
     this.#lastPrintedAt = this.now();
     this.#lastFigures = figuresText(view);
@@ -70,7 +99,11 @@ class PlainProgressView implements ProgressView {
 
 /** `t=3.0s sent=120/200 completed=118 errors=0 rps=40.1 p50=1.2ms p99=3.4ms` */
 export function plainProgressLine(view: TestDetailView, elapsedMs: number): string {
-  return `t=${(elapsedMs / 1000).toFixed(1)}s ${figuresText(view)}`;
+  return `${plainTime(elapsedMs)} ${figuresText(view)}`;
+}
+
+function plainTime(elapsedMs: number): string {
+  return `t=${(elapsedMs / 1000).toFixed(1)}s`;
 }
 
 function figuresText(view: TestDetailView): string {

@@ -1,5 +1,6 @@
 import type { Figures } from '../../orchestrator/testFigures.js';
 import type { TestDetailView } from '../../orchestrator/testViews.js';
+import { lateStartWarning } from '../../orchestrator/lateStartWarning.js';
 import { isFinished } from './testState.js';
 
 const LATENCY_COLUMNS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'] as const;
@@ -53,6 +54,8 @@ function notes(view: TestDetailView): string[] {
   for (const d of view.drivers) {
     if (d.outcome && d.outcome !== 'completed') lines.push(`  ${d.node_id}: ${d.outcome}${d.reason ? ` (${d.reason})` : ''}`);
     if (!d.final && isFinished(view)) lines.push(`  ${d.node_id}: no final report received`);
+    const late = lateStartWarning(d);
+    if (late) lines.push(`  ⚠ ${late}`);
   }
   if (view.aggregate.approximate) {
     lines.push('  ⚠ approximate: some driver sent no latency histogram, so the overall median and percentiles are completed-weighted means of the drivers\' figures');

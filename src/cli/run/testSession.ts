@@ -1,4 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_TIMEOUT_MS } from '../../driver/httpClient.js';
+import { CANCEL_SLACK_MS } from '../../driver/testRun.js';
+import { KafkaSilence } from './kafkaSilence.js';
 import { OrchestratorError, type CreateTestBody, type OrchestratorClient, type TestDetailView } from './orchestratorClient.js';
 import type { ProgressView } from './progressView.js';
 import { isFinished } from './testState.js';
@@ -16,11 +19,10 @@ export type SessionOptions = {
 export type SessionOutcome = { test: TestDetailView; interrupted: boolean };
 
 const POLL_INTERVAL_MS = 250;
-/**
- * The orchestrator marks a test cancelled once every driver sent its final report, which a driver sends
- * when its requests in flight settle; wait that long for it, not forever.
- */
-const CANCEL_WAIT_MS = 5_000;
+/** How often the orchestrator is asked when it last heard from Kafka. */
+const STATUS_INTERVAL_MS = 1_000;
+/** The final report's way from the driver through Kafka to the orchestrator, on top of the driver's grace. */
+const REPORT_DELIVERY_MS = 2_000;
 
 /** Creates and triggers one test, shows its progress until it is finished or interrupted (then cancels it). */
 export async function runTestSession(options: SessionOptions): Promise<SessionOutcome> {
@@ -30,14 +32,25 @@ export async function runTestSession(options: SessionOptions): Promise<SessionOu
   void options.interrupted.then(() => (interrupted = true));
   let test = await client.createTest(options.body);
   options.onCreated?.(test);
+  const silence = new SilenceWatch(client, progress);
   while (!isFinished(test)) {
     progress.update(test);
     await Promise.race([sleep(interval), options.interrupted]);
     if (interrupted) return { test: await cancel(client, test, progress, interval), interrupted: true };
     test = await client.getTest(test.test_id);
+    await silence.check();
   }
   progress.finish(test);
   return { test, interrupted: false };
+}
+
+/**
+ * A cancelled driver lets its requests in flight finish for their timeout plus a second, then sends
+ * its final report; the orchestrator marks the test cancelled once every final report is in. Waiting
+ * that long (not less) makes the printed summary the final one.
+ */
+export function cancelWaitMs(test: Pick<TestDetailView, 'config'>): number {
+  return (test.config.timeout_ms ?? DEFAULT_TIMEOUT_MS) + CANCEL_SLACK_MS + REPORT_DELIVERY_MS;
 }
 
 async function cancel(client: OrchestratorClient, test: TestDetailView, progress: ProgressView, interval: number): Promise<TestDetailView> {
@@ -46,13 +59,39 @@ async function cancel(client: OrchestratorClient, test: TestDetailView, progress
     if (error instanceof OrchestratorError && error.status === 409) return client.getTest(test.test_id);
     throw error;
   });
-  const deadline = Date.now() + CANCEL_WAIT_MS;
-  const settled = (t: TestDetailView) => isFinished(t);
-  while (!settled(current) && Date.now() < deadline) {
+  const deadline = Date.now() + cancelWaitMs(test);
+  while (!isFinished(current) && Date.now() < deadline) {
     progress.update(current);
     await sleep(interval);
     current = await client.getTest(test.test_id);
   }
   progress.finish(current);
   return current;
+}
+
+/** Asks about Kafka once a second and tells the progress view when the feed has gone quiet. */
+class SilenceWatch {
+  readonly #silence = new KafkaSilence();
+  #nextAtMs = 0;
+  /** An orchestrator without GET /api/status is not asked again. */
+  #unsupported = false;
+
+  constructor(
+    private readonly client: OrchestratorClient,
+    private readonly progress: ProgressView,
+  ) {}
+
+  async check(): Promise<void> {
+    const now = Date.now();
+    if (this.#unsupported || now < this.#nextAtMs) return;
+    this.#nextAtMs = now + STATUS_INTERVAL_MS;
+    try {
+      this.#silence.observe(await this.client.kafkaStatus(), Date.now());
+    } catch (error) {
+      if (!(error instanceof OrchestratorError && error.status === 404)) throw error;
+      this.#unsupported = true;
+      return;
+    }
+    this.progress.silence(this.#silence.problem(Date.now()));
+  }
 }
