@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import { closestName } from '../../src/cli/closestName.js';
 import { eventually, startCli, stopAllChildren } from '../helpers/processes.js';
 
@@ -117,7 +118,7 @@ describe('logs', () => {
       terminal.kill('SIGTERM');
       await exited;
     }
-    const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(output);
     assert.match(plain, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(target\): target listening\r?$/m);
     assert.doesNotMatch(plain, /"level":/);
   });
