@@ -90,4 +90,18 @@ describe('a Kafka broker restart under running nodes', () => {
     const afterCounts = await getJson<TargetCounts>(`${target.url}/metrics?format=json`);
     assert.equal(afterCounts.responses_sent - before.responses_sent, 2 * perDriver, 'the target answered exactly what the orchestrator counted');
   });
+
+  it('stampede run says "no data from Kafka for N s" during an outage instead of freezing, then finishes', { timeout: 150_000 }, async () => {
+    await bothAlive();
+    const orchestrator = orchestratorUrl.replace(/^http:\/\//, '');
+    const run = startCli(['run', '--orchestrator', orchestrator, '--target', `${target.url}/ping`, '--type', 'tsunami', '--delay-ms', '10', '--count', '4000', '--drivers', driverIds.join(',')]);
+    await run.waitForLine(/^t=\d+\.\ds sent=[1-9]\d*\//m, 30_000);
+    await kafka('stop');
+    await run.waitForLine(/^t=\d+\.\ds no data from Kafka for \d+ s/m, 30_000).catch((error: Error) => assert.fail(`${error.message}\nstdout:\n${run.stdout()}`));
+    await kafka('start');
+    assert.equal(await run.exited, 0, `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+    assert.equal(run.stdout().match(/no data from Kafka/g)?.length, 1, 'one line per silence, not one a second');
+    assert.match(run.stdout(), /^t=\d+\.\ds data from Kafka again after \d+ s$/m);
+    assert.match(run.stdout(), /^ {2}overall +8000 +0 \(0\.00%\)/m);
+  });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { eventually, freePort, getJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from '../helpers/processes.js';
+import { eventually, freePort, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from '../helpers/processes.js';
 
 type Figures = { sent: number; completed: number; error_count: number };
 type Report = { test_id: string; state: string; aggregate: Figures; drivers: (Figures & { node_id: string })[]; thresholds: { expression: string; ok: boolean; actual: number | null }[] };
@@ -87,6 +87,43 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     assert.match(stdout, /^t=\d+\.\ds warming up: \d+\/800 warm-up requests done$/m);
     assert.match(stdout, /^ {2}overall +200 +0 \(0\.00%\)/m);
     assert.equal((await answered()) - before, 1_000);
+  });
+
+  it('calls a test whose every request failed a failure (exit 1, the reason above the summary), unless a threshold judges errors', async () => {
+    const deadTarget = `http://127.0.0.1:${await freePort()}/ping`;
+    const failed = await runCli(runArgs({ target: deadTarget, count: '20' }, ['--threshold', 'p99<5000']));
+    assert.equal(failed.code, 1, failed.stderr);
+    const problem = /^stampede run: every request failed \(40 of 40: connection_refused 40; first error: [^\n]*ECONNREFUSED[^\n]*\); add --threshold 'errors<=100%' if that is what you expect$/m;
+    assert.match(failed.stdout, problem);
+    assert.ok(failed.stdout.search(problem) < failed.stdout.search(/^ {2}overall /m), 'the problem comes above the summary');
+    assert.ok(!failed.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
+
+    const accepted = await runCli(runArgs({ target: deadTarget, count: '20' }, ['--threshold', 'errors<=100%']));
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.doesNotMatch(accepted.stdout, /every request failed/);
+    assert.match(accepted.stdout, /✓ errors<=100%: actual 100%/);
+  });
+
+  it('exits 1 naming the reason when the test is cancelled from elsewhere', async () => {
+    const run = startCli(['run', ...runArgs({ type: 'tsunami', 'delay-ms': '20', count: '1000' })]);
+    const testId = (await run.waitForLine(/test (test-\S+) triggered/))[1]!;
+    const cancelled = await postJson(`${orchestrator.url}/api/tests/${testId}/cancel`, {});
+    assert.equal(cancelled.status, 202, JSON.stringify(cancelled.body));
+    assert.equal(await run.exited, 1, run.stderr());
+    assert.match(run.stdout(), new RegExp(`^stampede run: test ${testId} cancelled: cancelled by request$`, 'm'));
+  });
+
+  it('Ctrl-C waits for the final reports as long as the drivers may (request timeout + 1 s): the summary is final, exit 130', { timeout: 90_000 }, async () => {
+    // Each request takes 8 s: longer than the 5 s the run used to wait, shorter than its 12 s timeout.
+    const slow = await startTarget(['--delay-ms', '8000']);
+    const run = startCli(['run', ...runArgs({ target: `${slow.url}/ping`, count: '2', concurrency: '2', 'timeout-ms': '12000' })]);
+    const testId = (await run.waitForLine(/test (test-\S+) triggered/))[1]!;
+    await eventually(() => getJson<{ aggregate: Figures & { in_flight: number } }>(`${orchestrator.url}/api/tests/${testId}`), (t) => t.aggregate.in_flight === 4, 15_000, 'all four requests in flight');
+    run.process.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.match(run.stderr(), new RegExp(`^test ${testId} \\(AVALANCHE, 2 requests per driver × 2\\) cancelled after`, 'm'));
+    assert.match(run.stderr(), /^ {2}overall +4 +0 \(0\.00%\)/m);
+    assert.match(run.stderr(), new RegExp(`stampede run: interrupted; test ${testId} cancelled$`, 'm'));
   });
 
   it('says in one line that the orchestrator cannot be reached, and exits 1', async () => {

@@ -57,7 +57,7 @@ describe('silence from Kafka in the live views', () => {
     view.silence('no data from Kafka for 5 s');
     now = 6_000;
     view.silence(null);
-    assert.deepEqual(written, ['t=4.0s no data from Kafka for 4 s\n', 't=6.0s data from Kafka again\n']);
+    assert.deepEqual(written, ['t=4.0s no data from Kafka for 4 s\n', 't=6.0s data from Kafka again after 2 s\n']);
   });
 
   it('terminal: a line under the bars that counts up, gone once data flows', () => {

@@ -85,7 +85,7 @@ class PlainProgressView implements ProgressView {
       this.#silentSinceMs = now;
       this.output.write(`${plainTime(now - this.#startedAt)} ${problem}\n`);
     } else {
-      this.output.write(`${plainTime(now - this.#startedAt)} data from Kafka again\n`);
+      this.output.write(`${plainTime(now - this.#startedAt)} data from Kafka again after ${Math.round((now - (this.#silentSinceMs ?? now)) / 1000)} s\n`);
       this.#silentSinceMs = undefined;
     }
   }
