@@ -19,4 +19,4 @@ cleanup() { if [ -n "$started_kafka" ]; then node bin/stampede.js kafka stop --d
 trap cleanup EXIT
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
-node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+node --test --test-concurrency=1 --test-reporter=spec --import ./dist/test/helpers/quietLogs.js "${files[@]}"

@@ -9,6 +9,14 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 /** Read from the environment so that child processes (the target's cluster workers) log the same way. */
 const FORMAT_VARIABLE = 'STAMPEDE_LOG_FORMAT';
 
+/** Set by the test suite only: every in-process logger writes there instead of stderr. */
+let redirected: DestinationStream | undefined;
+
+/** Sends the records of every logger created from now on to `stream` (undefined: back to stderr). */
+export function redirectLogs(stream: DestinationStream | undefined): void {
+  redirected = stream;
+}
+
 /** Chooses the format of every logger created from now on, in this process and the ones it starts. */
 export function setLogFormat(format: LogFormat): void {
   process.env[FORMAT_VARIABLE] = format;
@@ -31,6 +39,7 @@ export function createLogger(component: string, bindings: Record<string, unknown
 }
 
 function destination(format: LogFormat): DestinationStream {
+  if (redirected) return redirected;
   if (format === 'json') return pino.destination({ fd: 2, sync: true });
   return PinoPretty({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', colorize: process.stderr.isTTY });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { planDemoKafka } from '../../src/cli/demo/demoKafka.js';
 import { isListening } from '../../src/cli/demo/ports.js';
 import { testBrokers } from '../helpers/kafka.js';
 import { freePort, startCli, stopAllChildren } from '../helpers/processes.js';
@@ -16,6 +17,33 @@ function isAlive(pid: number): boolean {
   }
 }
 
+describe("the demo's choice of broker", () => {
+  const notRunning = { running: false as const, dataDir: '.stampede/kafka' };
+  const embeddedOn = (port: number) => ({ running: true as const, pid: 42, port, address: `127.0.0.1:${port}`, dataDir: '.stampede/kafka' });
+  const freePort = async () => 45_000;
+
+  it('leaves a broker it did not start alone on the default port, and starts its own on a free one', async () => {
+    const plan = await planDemoKafka({ port: 9092, portGiven: false, portListening: true, embedded: notRunning, freePort });
+    assert.deepEqual(plan, {
+      use: 'start',
+      port: 45_000,
+      notice: "127.0.0.1:9092 already has a broker (or another program) the demo did not start; leaving it alone and starting the demo's own on 45000 (pass --kafka-port 9092 to use that one)",
+    });
+  });
+
+  it('uses a broker it did not start when --kafka-port names it, and says so', async () => {
+    const plan = await planDemoKafka({ port: 9092, portGiven: true, portListening: true, embedded: notRunning, freePort });
+    assert.deepEqual(plan, { use: 'foreign', brokers: '127.0.0.1:9092', notice: 'using the broker already running at 127.0.0.1:9092, which the demo did not start (named by --kafka-port)' });
+  });
+
+  it('starts its own on a free default port, and uses its own embedded broker when that already runs', async () => {
+    assert.deepEqual(await planDemoKafka({ port: 9092, portGiven: false, portListening: false, embedded: notRunning, freePort }), { use: 'start', port: 9092, notice: undefined });
+    const own = await planDemoKafka({ port: 9092, portGiven: false, portListening: true, embedded: embeddedOn(9092), freePort });
+    assert.equal(own.use, 'embedded');
+    await assert.rejects(planDemoKafka({ port: 9500, portGiven: true, portListening: false, embedded: embeddedOn(9092), freePort }), /--kafka-port 9500: the demo's own broker already runs on 9092/);
+  });
+});
+
 describe('stampede demo --exit', () => {
   after(() => stopAllChildren());
 
@@ -29,7 +57,7 @@ describe('stampede demo --exit', () => {
     const stdout = demo.stdout();
 
     assert.equal(code, 0, `stdout:\n${stdout}\nstderr:\n${demo.stderr()}`);
-    assert.match(stdout, /kafka +using the broker already running at 127\.0\.0\.1:\d+/);
+    assert.match(stdout, /^kafka +using the broker already running at 127\.0\.0\.1:\d+, which the demo did not start \(named by --kafka-port\)$/m);
     assert.match(stdout, /\(TSUNAMI, 200 requests per driver × 2\) completed after/);
     assert.match(stdout, /\(AVALANCHE, 5000 requests per driver × 2\) completed after/);
     assert.equal(stdout.match(/^ {2}overall +\d+ /gm)?.length, 2, stdout);
