@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +98,11 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     assert.match(failed.stdout, problem);
     assert.ok(failed.stdout.search(problem) < failed.stdout.search(/^ {2}overall /m), 'the problem comes above the summary');
     assert.ok(!failed.stdout.includes('\x1b['), 'no colour when stdout is not a terminal');
+
+    // On a terminal (util-linux `script` gives one) the line is red.
+    const onTerminal = spawnSync('script', ['-qfec', [process.execPath, 'bin/stampede.js', 'run', ...runArgs({ target: deadTarget, count: '5' })].join(' '), '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    const redLine = onTerminal.stdout.split('\n').find((line) => line.includes('every request failed')) ?? '';
+    assert.ok(redLine.startsWith('\x1b[31mstampede run: every request failed (10 of 10: connection_refused 10;') && redLine.trimEnd().endsWith('\x1b[39m'), onTerminal.stdout);
 
     const accepted = await runCli(runArgs({ target: deadTarget, count: '20' }, ['--threshold', 'errors<=100%']));
     assert.equal(accepted.code, 0, accepted.stderr);
