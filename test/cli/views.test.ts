@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EXIT_THRESHOLD_FAILED, verdictFor } from '../../src/cli/commands/run.js';
-import { parseThreshold } from '../../src/cli/run/thresholds.js';
+import { parseThreshold } from '../../src/api/thresholds.js';
 import { createProgressView, plainProgressLine, ttyProgressLines } from '../../src/cli/run/progressView.js';
 import { KafkaSilence } from '../../src/cli/run/kafkaSilence.js';
 import { summaryTable } from '../../src/cli/run/summaryTable.js';

@@ -6,7 +6,7 @@ import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDe
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
 import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
-import { evaluateThresholds, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
+import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import type { Figures } from '../../orchestrator/testFigures.js';
 import { LOAD_MODEL_SPECS, TEST_TYPES } from '../../protocol/index.js';
@@ -176,7 +176,7 @@ export type Verdict = { exitCode: number; problem: string | undefined };
  */
 export function verdictFor(test: TestDetailView, thresholds: readonly Threshold[], results: readonly ThresholdResult[]): Verdict {
   if (test.state !== 'completed') return { exitCode: 1, problem: `test ${test.test_id} ${test.state}${test.reason ? `: ${test.reason}` : ''}` };
-  if (everyRequestFailed(test.aggregate) && !thresholds.some((t) => t.measure.kind === 'errorRate' || t.measure.kind === 'errorCount')) {
+  if (everyRequestFailed(test.aggregate) && !judgesErrors(thresholds)) {
     return { exitCode: 1, problem: allFailedProblem(test.aggregate) };
   }
   return { exitCode: results.some((r) => !r.ok) ? EXIT_THRESHOLD_FAILED : 0, problem: undefined };
