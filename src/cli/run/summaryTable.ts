@@ -1,5 +1,4 @@
-import type { Figures } from '../../orchestrator/testFigures.js';
-import type { TestDetailView } from '../../orchestrator/testViews.js';
+import type { Figures, TestDetailView } from '../../api/index.js';
 import { isFinished } from './testState.js';
 
 const LATENCY_COLUMNS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'] as const;
