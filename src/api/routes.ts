@@ -34,9 +34,10 @@ const nodeIdParams = z.object({ node_id: pathId('driver node id') });
 const error = (description: string): ResponseSpec => ({ description, schema: errorBody });
 const notFoundTest = error('no test with this test_id');
 const idTooLong = error(`the id is longer than ${ID_MAX_LENGTH} characters`);
+const badPath = error('the path is not valid percent-encoding');
 /** What any POST may meet before its handler: a body that is not JSON, too large, or of another media type. */
 const bodyRefusals = {
-  400: error('the body is not valid JSON, or a field is invalid (`field` names the first, `errors` every one)'),
+  400: error('the body is not valid JSON, or a field is invalid (`field` names the first, `errors` every one), or the path is not valid percent-encoding'),
   413: error('the body is larger than 64 KiB'),
   415: error('the body is not application/json'),
 };
@@ -55,7 +56,7 @@ export const ROUTES = {
     summary: 'Remove a driver that left or was lost from the list (it comes back if it is heard from again)',
     changes: true,
     params: nodeIdParams,
-    responses: { 204: { description: 'removed' }, 401: unauthorized, 404: error('no driver with this node_id'), 409: error('the driver is alive'), 414: idTooLong },
+    responses: { 204: { description: 'removed' }, 400: badPath, 401: unauthorized, 404: error('no driver with this node_id'), 409: error('the driver is alive'), 414: idTooLong },
   },
   status: { method: 'GET', path: '/api/status', summary: 'What the orchestrator hears from Kafka (the dashboard warns when it goes quiet)', responses: { 200: { description: 'status', schema: kafkaStatus } } },
   listTests: { method: 'GET', path: '/api/tests', summary: 'All tests, newest first', responses: { 200: { description: 'tests', schema: z.array(testSummaryView) } } },
@@ -72,7 +73,7 @@ export const ROUTES = {
       409: error('not enough live drivers, or a named driver not alive or busy with another test (`field` is drivers, the message names them)'),
     },
   },
-  getTest: { method: 'GET', path: '/api/tests/{test_id}', summary: 'A test: config, state, per-driver and aggregate figures', params: testIdParams, responses: { 200: { description: 'the test', schema: testDetailView }, 404: notFoundTest, 414: idTooLong } },
+  getTest: { method: 'GET', path: '/api/tests/{test_id}', summary: 'A test: config, state, per-driver and aggregate figures', params: testIdParams, responses: { 200: { description: 'the test', schema: testDetailView }, 400: badPath, 404: notFoundTest, 414: idTooLong } },
   triggerTest: {
     method: 'POST',
     path: '/api/tests/{test_id}/trigger',
@@ -96,7 +97,7 @@ export const ROUTES = {
       414: idTooLong,
     },
   },
-  testEvents: { method: 'GET', path: '/api/tests/{test_id}/events', summary: "The test's append-only event log, in order", params: testIdParams, responses: { 200: { description: 'events', schema: z.array(testEventView) }, 404: notFoundTest, 414: idTooLong } },
+  testEvents: { method: 'GET', path: '/api/tests/{test_id}/events', summary: "The test's append-only event log, in order", params: testIdParams, responses: { 200: { description: 'events', schema: z.array(testEventView) }, 400: badPath, 404: notFoundTest, 414: idTooLong } },
   testReport: {
     method: 'GET',
     path: '/api/tests/{test_id}/report',
@@ -105,7 +106,7 @@ export const ROUTES = {
     query: z.object({ format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).default('json') }),
     responses: {
       200: { description: 'report', schema: testReportView, alternatives: { 'text/csv': z.string() } },
-      400: error('format is neither json nor csv'),
+      400: error('format is neither json nor csv, or the path is not valid percent-encoding'),
       404: notFoundTest,
       414: idTooLong,
     },

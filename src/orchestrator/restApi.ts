@@ -36,10 +36,16 @@ const MAX_ENCODED_PARAM_LENGTH = ID_MAX_LENGTH * 12;
 /** Routes of src/api/routes.ts (the contract, and the OpenAPI document's source); JSON in snake_case. */
 export function buildRestApi(deps: RestApiDeps): FastifyInstance {
   // Fastify's own request logging stays off: lifecycle logs come from our pino logger.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: MAX_ENCODED_PARAM_LENGTH } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_ENCODED_PARAM_LENGTH },
+    // A path the router cannot decode (bad percent-encoding) gets the same error body as every other 400.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => void reply.code(400).send({ error: STATUS_CODES[400], message: error.message }),
+  });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => sendError(reply, error, deps.log));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}` }));
-  refuseUndeclaredMethods(app);
+  answerUnroutedKnownPaths(app);
   if (deps.token !== undefined) requireTokenForChanges(app, deps.token, deps.log);
   registerRoutes(app, deps);
   registerDashboard(app);
@@ -124,15 +130,22 @@ const DECLARED_METHODS = (() => {
   return [...byPath.values()];
 })();
 
-/** A method a known path does not have is 405 with the ones it has, not 404 ("no such thing"). */
-function refuseUndeclaredMethods(app: FastifyInstance): void {
+/**
+ * A known path the router did not route: with a method it lacks, 405 with the ones it has (not 404,
+ * "no such thing"); with one it has, the router refused an id longer than it routes, 414.
+ */
+function answerUnroutedKnownPaths(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!request.is404) return;
     const path = request.url.split('?')[0] ?? '';
     const declared = DECLARED_METHODS.find((entry) => entry.pattern.test(path));
     if (!declared) return;
+    if (declared.methods.has(request.method)) {
+      await reply.code(414).send({ error: STATUS_CODES[414], message: `an id in ${path.slice(0, 80)}… is longer than ${ID_MAX_LENGTH} characters` });
+      return;
+    }
     const allow = [...declared.methods].join(', ');
-    await reply.code(405).header('allow', allow).send({ error: 'Method Not Allowed', message: `${request.method} is not a method of ${path}; it has ${allow}` });
+    await reply.code(405).header('allow', allow).send({ error: STATUS_CODES[405], message: `${request.method} is not a method of ${path}; it has ${allow}` });
   });
 }
 
