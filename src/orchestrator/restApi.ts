@@ -40,12 +40,15 @@ export function buildRestApi(deps: RestApiDeps): FastifyInstance {
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_ENCODED_PARAM_LENGTH },
-    // A path the router cannot decode (bad percent-encoding) gets the same error body as every other 400.
-    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => void reply.code(400).send({ error: STATUS_CODES[400], message: error.message }),
+    // What the router refuses (a path it cannot decode: 400; an id too long to route: 414) gets the same error body as the rest.
+    frameworkErrors: (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      void reply.code(status).send({ error: STATUS_CODES[status], message: error.message });
+    },
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => sendError(reply, error, deps.log));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}` }));
-  answerUnroutedKnownPaths(app);
+  refuseUndeclaredMethods(app);
   if (deps.token !== undefined) requireTokenForChanges(app, deps.token, deps.log);
   registerRoutes(app, deps);
   registerDashboard(app);
@@ -130,20 +133,13 @@ const DECLARED_METHODS = (() => {
   return [...byPath.values()];
 })();
 
-/**
- * A known path the router did not route: with a method it lacks, 405 with the ones it has (not 404,
- * "no such thing"); with one it has, the router refused an id longer than it routes, 414.
- */
-function answerUnroutedKnownPaths(app: FastifyInstance): void {
+/** A method a known path does not have is 405 with the ones it has, not 404 ("no such thing"). */
+function refuseUndeclaredMethods(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!request.is404) return;
     const path = request.url.split('?')[0] ?? '';
     const declared = DECLARED_METHODS.find((entry) => entry.pattern.test(path));
-    if (!declared) return;
-    if (declared.methods.has(request.method)) {
-      await reply.code(414).send({ error: STATUS_CODES[414], message: `an id in ${path.slice(0, 80)}… is longer than ${ID_MAX_LENGTH} characters` });
-      return;
-    }
+    if (!declared || declared.methods.has(request.method)) return;
     const allow = [...declared.methods].join(', ');
     await reply.code(405).header('allow', allow).send({ error: STATUS_CODES[405], message: `${request.method} is not a method of ${path}; it has ${allow}` });
   });
