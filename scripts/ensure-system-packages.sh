@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Front-loads everything the tests, the demo and the benchmarks need beyond npm: Debian's kcat (an
 # independent Kafka client), chromium (browser tests), nginx and wrk (benchmark peers), Java and Maven
-# (the embedded broker), and the Kafka broker jars (Maven Central, into infra/kafka/lib).
+# (the embedded broker), the Kafka broker jars (Maven Central, into infra/kafka/lib), and Schemathesis
+# (PyPI, into a virtualenv under .stampede/; the OpenAPI conformance test runs it).
 # Idempotent, and silent when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,5 +62,22 @@ fetch_kafka_jars() {
   (cd infra/kafka && run_quietly mvn -q -B dependency:copy-dependencies -DoutputDirectory=lib)
 }
 
+# Pinned: a new release may add checks, and the suite must not change verdict by itself.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=.stampede/schemathesis-venv
+
+install_schemathesis() {
+  local st="$SCHEMATHESIS_VENV/bin/st"
+  [ -x "$st" ] && [ "$("$st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ] && return 0
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "warning: python3 not found; the OpenAPI conformance test needs it (Schemathesis)" >&2
+    return 0
+  fi
+  echo "installing Schemathesis $SCHEMATHESIS_VERSION (PyPI) into $SCHEMATHESIS_VENV"
+  run_quietly python3 -m venv "$SCHEMATHESIS_VENV"
+  run_quietly "$SCHEMATHESIS_VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 install_missing_packages
 fetch_kafka_jars
+install_schemathesis

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
+import { LOAD_MODEL_SPECS, TEST_TYPES } from '../src/protocol/index.js';
 import { connectTestBus } from './helpers/kafka.js';
 import { eventually, freePort, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from './helpers/processes.js';
 
@@ -77,6 +78,17 @@ describe('dashboard in a real browser', () => {
       return figures;
     });
   }
+
+  it("takes the form's load models and their descriptions from the API's OpenAPI document", async () => {
+    const page = await openPage();
+    await eventually(() => textOf(page, 'test_type-hint'), (text) => text === LOAD_MODEL_SPECS.TSUNAMI.description, 5_000, 'the TSUNAMI description');
+    const options = await page.getByTestId('field-test_type').locator('option').evaluateAll((list) => list.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).title]));
+    assert.deepEqual(options, TEST_TYPES.map((type) => [type, LOAD_MODEL_SPECS[type].description]));
+    await page.getByTestId('field-test_type').selectOption('AVALANCHE');
+    assert.equal(await page.getByTestId('field-test_message_delay').inputValue(), '0', "AVALANCHE's rule in the document fixes the delay at 0");
+    assert.equal(await textOf(page, 'test_type-hint'), LOAD_MODEL_SPECS.AVALANCHE.description);
+    await closePages(page);
+  });
 
   it('runs a test created from the form and shows the same figures as the API', async () => {
     const page = await openPage();

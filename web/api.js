@@ -36,6 +36,12 @@ function parseJson(text) {
   }
 }
 
+/** The OpenAPI document's schema of a named request body (e.g. CreateTest); null when it cannot be read. */
+export async function requestBodySchema(name) {
+  const response = await call('GET', '/openapi.json');
+  return response.ok ? (response.body.components?.schemas?.[name] ?? null) : null;
+}
+
 export function createTest(body) {
   return call('POST', '/api/tests', body);
 }

@@ -1,16 +1,24 @@
 /* global CSS */
-import { accessToken, createTest, setAccessToken } from './api.js';
+import { accessToken, createTest, requestBodySchema, setAccessToken } from './api.js';
 import { byTestId, setText } from './dom.js';
 
 const DEFAULT_TSUNAMI_DELAY_MS = 20;
-const OPTIONAL_FIELDS = ['test_message_delay', 'message_count_per_driver', 'throughput_per_driver', 'warmup_count_per_driver', 'target_url'];
+/** Form fields that are not test fields, or that need their own reading. */
+const OWN_FIELDS = new Set(['drivers', 'trigger', 'token']);
 
 /**
- * The "New test" form. Values go to the API as typed: the API validates, and its 400 answer lists
- * every bad field by its path; each message is shown beside its own field, all at once.
+ * The "New test" form. Its rules come from the API's own OpenAPI document (the CreateTest schema, which
+ * is the one the API validates with): the load models offered, what each does, which fields are numbers,
+ * and which value a model fixes. Every input named after a field of that schema is sent; the API
+ * validates, and its 400 answer lists every bad field by its path, each message shown beside its field.
  */
 export function setupCreateForm(form, onCreated) {
-  form.elements.namedItem('test_type').addEventListener('change', () => suggestDelay(form));
+  const schema = requestBodySchema('CreateTest').then((loaded) => {
+    if (loaded) applySchema(form, loaded);
+    else showFormMessage(form, "could not read the API's schema (/openapi.json)", 'error');
+    return loaded;
+  });
+  form.elements.namedItem('test_type').addEventListener('change', async () => suggestDelay(form, await schema));
   form.elements.namedItem('token').value = accessToken();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -18,7 +26,7 @@ export function setupCreateForm(form, onCreated) {
     clearMessages(form);
     setAccessToken(form.elements.namedItem('token').value.trim());
     setBusy(form, true);
-    const response = await createTest(requestBody(form, trigger));
+    const response = await createTest(requestBody(form, (await schema) ?? { properties: {} }, trigger));
     setBusy(form, false);
     if (response.ok) {
       showFormMessage(form, `Created ${response.body.test_id}${trigger ? ' and triggered it' : ''}.`, 'ok');
@@ -27,22 +35,70 @@ export function setupCreateForm(form, onCreated) {
   });
 }
 
-/** AVALANCHE needs a delay of 0 and TSUNAMI one above 0: switching type keeps a valid pairing. */
-function suggestDelay(form) {
+/** The load models the API knows, each with what it does; every field's description as its input's title. */
+function applySchema(form, schema) {
+  const typeField = schema.properties.test_type;
+  const select = form.elements.namedItem('test_type');
+  const chosen = select.value;
+  const descriptions = typeField['x-enum-descriptions'] ?? {};
+  select.replaceChildren(
+    ...typeField.enum.map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      option.title = descriptions[name] ?? '';
+      return option;
+    }),
+  );
+  if (typeField.enum.includes(chosen)) select.value = chosen;
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const input = form.elements.namedItem(name);
+    if (input && property.description) input.title = property.description;
+  }
+  select.addEventListener('change', () => showTypeHint(form, descriptions));
+  showTypeHint(form, descriptions);
+}
+
+function showTypeHint(form, descriptions) {
+  setText(byTestId(form, 'test_type-hint'), descriptions[form.elements.namedItem('test_type').value] ?? '');
+}
+
+/** A model whose rule fixes the delay (AVALANCHE: 0) gets it; one that needs a gap gets a default one. */
+function suggestDelay(form, schema) {
+  if (!schema) return;
   const delay = form.elements.namedItem('test_message_delay');
-  const avalanche = form.elements.namedItem('test_type').value === 'AVALANCHE';
-  if (avalanche) delay.value = '0';
+  const fixed = ruleFor(schema, form.elements.namedItem('test_type').value)?.properties?.test_message_delay?.const;
+  if (fixed !== undefined) delay.value = String(fixed);
   else if (Number(delay.value) <= 0) delay.value = String(DEFAULT_TSUNAMI_DELAY_MS);
 }
 
-function requestBody(form, trigger) {
-  const value = (name) => form.elements.namedItem(name).value.trim();
-  const body = { test_type: value('test_type') };
-  for (const name of OPTIONAL_FIELDS) if (value(name) !== '') body[name] = value(name);
+/** The `then` of the schema's `if test_type is TYPE` rule. */
+function ruleFor(schema, type) {
+  return (schema.allOf ?? []).find((rule) => rule.if?.properties?.test_type?.const === type)?.then;
+}
+
+function requestBody(form, schema, trigger) {
+  const value = (name) => form.elements.namedItem(name)?.value.trim() ?? '';
+  const body = {};
+  for (const [name, property] of Object.entries(schema.properties)) {
+    if (OWN_FIELDS.has(name) || !form.elements.namedItem(name) || value(name) === '') continue;
+    body[name] = isNumeric(property) ? numberOrText(value(name)) : value(name);
+  }
   const drivers = driversValue(value('drivers'));
   if (drivers !== undefined) body.drivers = drivers;
   if (trigger) body.trigger = true;
   return body;
+}
+
+function isNumeric(property) {
+  if (property.type === 'number' || property.type === 'integer') return true;
+  return Array.isArray(property.anyOf) && property.anyOf.every(isNumeric);
+}
+
+/** A number as typed becomes a JSON number; anything else goes as text, for the API to name as not a number. */
+function numberOrText(text) {
+  const number = Number(text);
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number.isFinite(number) ? number : text;
 }
 
 /** Blank is every alive driver; a number is that many of them; anything else is a list of ids. */

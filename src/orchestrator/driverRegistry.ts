@@ -1,21 +1,12 @@
+import type { DriverStatus, DriverView } from '../api/index.js';
 import type { HeartbeatMessage, RegisterMessage } from '../protocol/index.js';
 
 export const LOST_AFTER_MS = 3_000;
 
-/** left: the driver said goodbye (DRIVER_NODE_DEREGISTER); lost: it went silent without one. */
-export type DriverStatus = 'alive' | 'lost' | 'left';
+export type { DriverStatus };
 
-export type DriverRecord = {
-  node_id: string;
-  node_ip: string | null;
-  status: DriverStatus;
-  registered_at: string | null;
-  last_heartbeat: string | null;
-  /** what the driver itself says in its heartbeat, when it says it */
-  state: string | null;
-  current_test: string | null;
-  deregistered: boolean;
-};
+/** What the REST API shows of a driver (src/api's driverView). */
+export type DriverRecord = DriverView;
 
 type Entry = DriverRecord & { lastHeardMs: number };
 

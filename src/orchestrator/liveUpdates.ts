@@ -51,11 +51,11 @@ export class LiveUpdates {
     return this.#clients.size;
   }
 
-  attach(request: IncomingMessage, reply: FastifyReply): void {
+  /** Streams to a new client; `testId`: also the detail of that test. */
+  attach(request: IncomingMessage, reply: FastifyReply, testId: string | undefined): void {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const testId = new URL(request.url ?? '/', 'http://localhost').searchParams.get('test_id') ?? undefined;
     const client: Client = { write: (chunk) => raw.write(chunk), end: () => raw.end(), testId, nextId: 1 };
     this.#clients.add(client);
     request.on('close', () => this.#clients.delete(client));

@@ -1,15 +1,17 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { fieldErrors, openApiDocument, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
-import { createTestRequest, fieldErrors } from './createTestRequest.js';
+import { ID_MAX_LENGTH } from '../protocol/index.js';
+import { bearerTokenCheck } from './accessToken.js';
+import { registerDashboard } from './dashboardAssets.js';
 import { selectDrivers } from './driverSelection.js';
 import type { LiveUpdates } from './liveUpdates.js';
-import { openApiDocument } from './openApi.js';
 import { prometheusText } from './prometheus.js';
 import { ControlError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, reportCsv, reportView, summaryView } from './testViews.js';
-import { bearerTokenCheck } from './accessToken.js';
-import { registerDashboard } from './dashboardAssets.js';
 
 export type RestApiDeps = {
   controller: RuntimeController;
@@ -21,77 +23,138 @@ export type RestApiDeps = {
   token?: string | undefined;
 };
 
-type IdParams = { Params: { test_id: string } };
-type NodeParams = { Params: { node_id: string } };
-
 /** Methods that only read; every other one changes what the orchestrator does. */
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BODY_LIMIT_BYTES = 64 * 1024;
+/**
+ * The router measures a path parameter as sent, percent-encoded: up to 12 characters for one of the
+ * id's (a 4-byte UTF-8 character, 2 UTF-16 units). The decoded id's own limit is checked against the
+ * route's schema, with the same answer (414).
+ */
+const MAX_ENCODED_PARAM_LENGTH = ID_MAX_LENGTH * 12;
 
-/** Routes of docs/protocol.md and ../shared/design/interfaces.md; JSON in snake_case. */
+/** Routes of src/api/routes.ts (the contract, and the OpenAPI document's source); JSON in snake_case. */
 export function buildRestApi(deps: RestApiDeps): FastifyInstance {
   // Fastify's own request logging stays off: lifecycle logs come from our pino logger.
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_ENCODED_PARAM_LENGTH },
+    // What the router refuses (a path it cannot decode: 400; an id too long to route: 414) gets the same error body as the rest.
+    frameworkErrors: (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      void reply.code(status).send({ error: STATUS_CODES[status], message: error.message });
+    },
+  });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => sendError(reply, error, deps.log));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}` }));
+  refuseUndeclaredMethods(app);
   if (deps.token !== undefined) requireTokenForChanges(app, deps.token, deps.log);
-  registerTestRoutes(app, deps);
-  app.get('/api/drivers', async () => deps.controller.drivers.list());
-  app.delete<NodeParams>('/api/drivers/:node_id', async (request, reply) => {
-    deps.controller.removeDriver(request.params.node_id);
-    return reply.code(204).send();
-  });
-  app.get('/api/status', async () => deps.controller.kafkaStatus());
-  app.get('/api/events', (request, reply) => deps.live.attach(request.raw, reply));
-  app.get('/openapi.json', async () => openApiDocument());
-  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(deps.controller, deps.figures, deps.rejectedMessages())));
+  registerRoutes(app, deps);
   registerDashboard(app);
   return app;
+}
+
+function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
+  const { controller, figures } = deps;
+  serve(app, ROUTES.listDrivers, () => controller.drivers.list());
+  serve(app, ROUTES.removeDriver, ({ params }, reply) => {
+    controller.removeDriver(params.node_id);
+    return reply.code(204).send();
+  });
+  serve(app, ROUTES.status, () => controller.kafkaStatus());
+  serve(app, ROUTES.listTests, () => controller.tests.list().map((t) => summaryView(t, figures)));
+  serve(app, ROUTES.createTest, async ({ body }, reply) => {
+    const { drivers, trigger, ...config } = body;
+    const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers());
+    const test = await controller.createTest(config, chosen);
+    if (trigger) await controller.triggerTest(test.test_id);
+    return reply.code(201).send(detailView(test, figures));
+  });
+  serve(app, ROUTES.getTest, ({ params }) => detailView(mustFind(controller, params.test_id), figures));
+  serve(app, ROUTES.triggerTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.triggerTest(params.test_id), figures)));
+  serve(app, ROUTES.cancelTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.cancelTest(params.test_id), figures)));
+  serve(app, ROUTES.testEvents, ({ params }) => {
+    mustFind(controller, params.test_id);
+    return controller.tests.eventsOf(params.test_id);
+  });
+  serve(app, ROUTES.testReport, ({ params, query }, reply) => {
+    const test = mustFind(controller, params.test_id);
+    if (query.format === 'json') return reportView(test, figures);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
+  });
+  serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
+  serve(app, ROUTES.metrics, (_input, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(controller, figures, deps.rejectedMessages())));
+  const document = openApiDocument();
+  serve(app, ROUTES.openApi, () => document);
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+type RouteInput<R extends RouteSpec> = { params: Parsed<R['params']>; query: Parsed<R['query']>; body: R['body'] extends { schema: infer B } ? Parsed<B> : undefined };
+
+/** Why a request's input was refused: 414 for an id too long, 400 naming every bad field otherwise. */
+class InputError extends Error {
+  constructor(
+    readonly status: 400 | 414,
+    readonly errors: FieldError[],
+  ) {
+    super(errors[0]?.message);
+  }
+}
+
+/** Registers a route of the contract: its params, query and body are checked by the contract's schemas before the handler sees them. */
+function serve<R extends RouteSpec>(app: FastifyInstance, route: R, handler: (input: RouteInput<R>, reply: FastifyReply, request: FastifyRequest) => unknown): void {
+  app.route({
+    method: route.method,
+    url: route.path.replace(/\{(\w+)\}/g, ':$1'),
+    handler: async (request, reply) => {
+      const input = { params: parse(route.params, request.params, 414), query: parse(route.query, request.query, 400), body: parse(route.body?.schema, request.body ?? {}, 400) };
+      return handler(input as RouteInput<R>, reply, request);
+    },
+  });
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 414): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  throw new InputError(status, fieldErrors(parsed.error));
+}
+
+/** OpenAPI paths as patterns, with the methods each declares (HEAD comes with GET). */
+const DECLARED_METHODS = (() => {
+  const byPath = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const route of Object.values(ROUTES) as RouteSpec[]) {
+    const entry = byPath.get(route.path) ?? { pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`), methods: new Set<string>() };
+    entry.methods.add(route.method);
+    if (route.method === 'GET') entry.methods.add('HEAD');
+    byPath.set(route.path, entry);
+  }
+  return [...byPath.values()];
+})();
+
+/** A method a known path does not have is 405 with the ones it has, not 404 ("no such thing"). */
+function refuseUndeclaredMethods(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const path = request.url.split('?')[0] ?? '';
+    const declared = DECLARED_METHODS.find((entry) => entry.pattern.test(path));
+    if (!declared || declared.methods.has(request.method)) return;
+    const allow = [...declared.methods].join(', ');
+    await reply.code(405).header('allow', allow).send({ error: STATUS_CODES[405], message: `${request.method} is not a method of ${path}; it has ${allow}` });
+  });
 }
 
 /** Reading stays open (dashboards, Prometheus); whatever fires load or changes state needs the token. */
 function requireTokenForChanges(app: FastifyInstance, token: string, log: Logger): void {
   const authorized = bearerTokenCheck(token);
   app.addHook('onRequest', async (request, reply) => {
-    if (READ_METHODS.has(request.method) || authorized(request.headers.authorization)) return;
+    if (READ_METHODS.has(request.method) || reply.sent || authorized(request.headers.authorization)) return;
     log.warn({ url: request.url, remote: request.ip }, 'request without the right token refused');
     await reply
       .code(401)
       .header('www-authenticate', 'Bearer')
       .send({ error: 'Unauthorized', message: 'this orchestrator needs its token: send Authorization: Bearer <token> (stampede run --token, or the dashboard\'s Token field)' });
-  });
-}
-
-function registerTestRoutes(app: FastifyInstance, deps: RestApiDeps): void {
-  const { controller, figures } = deps;
-  app.post('/api/tests', async (request, reply) => {
-    const parsed = createTestRequest.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error).map(({ field, message }) => ({ field, message: `${field}: ${message}` }));
-      // field and message name the first problem (for one-line clients); errors lists every one.
-      return reply.code(400).send({ error: 'Bad Request', ...errors[0], errors });
-    }
-    const { drivers, trigger, ...config } = parsed.data;
-    const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers());
-    const test = await controller.createTest(config, chosen);
-    if (trigger) await controller.triggerTest(test.test_id);
-    return reply.code(201).send(detailView(test, figures));
-  });
-  app.get('/api/tests', async () => controller.tests.list().map((t) => summaryView(t, figures)));
-  app.get<IdParams>('/api/tests/:test_id', async (request) => detailView(mustFind(controller, request.params.test_id), figures));
-  app.get<IdParams>('/api/tests/:test_id/events', async (request) => {
-    mustFind(controller, request.params.test_id);
-    return controller.tests.eventsOf(request.params.test_id);
-  });
-  app.post<IdParams>('/api/tests/:test_id/trigger', async (request, reply) => reply.code(202).send(detailView(await controller.triggerTest(request.params.test_id), figures)));
-  app.post<IdParams>('/api/tests/:test_id/cancel', async (request, reply) => reply.code(202).send(detailView(await controller.cancelTest(request.params.test_id), figures)));
-  app.get<IdParams & { Querystring: { format?: string } }>('/api/tests/:test_id/report', async (request, reply) => {
-    const test = mustFind(controller, request.params.test_id);
-    const format = request.query.format ?? 'json';
-    if (format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
-    }
-    if (format !== 'json') return reply.code(400).send({ error: 'Bad Request', field: 'format', message: 'format: must be json or csv' });
-    return reportView(test, figures);
   });
 }
 
@@ -102,12 +165,17 @@ function mustFind(controller: RuntimeController, testId: string) {
 }
 
 function sendError(reply: FastifyReply, error: Error & { statusCode?: number }, log: Logger) {
+  if (error instanceof InputError) {
+    const errors = error.errors.map(({ field, message }) => ({ field, message: `${field}: ${message}` }));
+    // field and message name the first problem (for one-line clients); errors lists every one.
+    return reply.code(error.status).send({ error: STATUS_CODES[error.status], ...errors[0], errors });
+  }
   if (error instanceof ControlError) {
     const status = error.code === 'not_found' ? 404 : 409;
     const field = error.field === undefined ? {} : { field: error.field };
-    return reply.code(status).send({ error: status === 404 ? 'Not Found' : 'Conflict', ...field, message: error.message });
+    return reply.code(status).send({ error: STATUS_CODES[status], ...field, message: error.message });
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) log.error({ err: error, url: reply.request.url }, 'request failed');
-  return reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : 'Bad Request', message: error.message });
+  return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: error.message });
 }

@@ -1,7 +1,7 @@
+import { TEST_STATES, type TEST_EVENT_TYPES, type TestState } from '../api/index.js';
 import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
 
-export const TEST_STATES = ['created', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type TestState = (typeof TEST_STATES)[number];
+export { TEST_STATES, type TestState };
 export type FinishedState = Extract<TestState, 'completed' | 'failed' | 'cancelled'>;
 
 /**
@@ -16,3 +16,7 @@ export type TestEvent =
   | { type: 'test_finished'; at: string; state: FinishedState; reason?: string | undefined };
 
 export type TestEventType = TestEvent['type'];
+
+/** The REST API lists these types (src/api); the two lists must be one. */
+type SameTypes<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const EVENT_TYPES_MATCH: SameTypes<TestEventType, (typeof TEST_EVENT_TYPES)[number]> = true;

@@ -1,60 +1,11 @@
-import { ERROR_SAMPLE_LIMITS, requestName, type MetricsMessage, type RequestSpec, type RequestStats, type TestPhase } from '../protocol/index.js';
+import type { DriverFigures, Figures, Latency, RequestFigures } from '../api/index.js';
+import { ERROR_SAMPLE_LIMITS, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
 import { isFinished, sumErrors, type DriverProgress, type TestProjection } from './testProjection.js';
 
-export type Latency = Omit<LatencySummary, 'count'>;
-
-export type Figures = {
-  sent: number;
-  completed: number;
-  errors: Record<string, number>;
-  error_count: number;
-  /** per error kind, its first few distinct messages (overall: across drivers, in driver order) */
-  error_samples: Record<string, string[]>;
-  in_flight: number;
-  late_starts: number;
-  /** completed requests per second of the run so far */
-  rps: number | null;
-  elapsed_ms: number;
-  latency: Latency;
-  /** true when some driver sent only the spec's four numbers, so no exact merge was possible */
-  approximate: boolean;
-  /** responses per HTTP status */
-  status_counts: Record<string, number>;
-  bytes_received: number;
-  /** per request name, when the test named its requests */
-  requests: RequestFigures[];
-};
-
-/** One request name's figures: counts summed, latency from the merged per-name histograms. */
-export type RequestFigures = {
-  name: string;
-  method: string;
-  url: string;
-  sent: number;
-  completed: number;
-  errors: Record<string, number>;
-  error_count: number;
-  status_counts: Record<string, number>;
-  bytes_received: number;
-  rps: number | null;
-  latency: Latency;
-};
-
-export type DriverFigures = Figures & {
-  node_id: string;
-  reports: number;
-  final: boolean;
-  outcome: string | null;
-  reason: string | null;
-  /** sent against message_count_per_driver, 0..1 */
-  progress: number;
-  /** from the latest report: warmup while the driver sends its warm-up requests */
-  phase: TestPhase | null;
-  warmup_completed: number;
-};
+export type { DriverFigures, Figures, Latency, RequestFigures };
 
 export type TestFigures = { drivers: DriverFigures[]; aggregate: Figures };
 

@@ -1,8 +1,8 @@
+import type { TimelinePoint } from '../api/index.js';
 import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
 import type { TestEvent, TestState } from './testEvents.js';
 
-/** One point per report, for charts of throughput and latency over time. */
-export type TimelinePoint = { elapsed_ms: number; sent: number; completed: number; errors: number; median: number | null; p99: number | null };
+export type { TimelinePoint };
 
 export type DriverProgress = {
   node_id: string;

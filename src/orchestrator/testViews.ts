@@ -1,37 +1,9 @@
-import type { RequestSpec } from '../protocol/index.js';
-import type { DriverFigures, Figures, FiguresCalculator } from './testFigures.js';
-import type { TestProjection, TimelinePoint } from './testProjection.js';
+import { configView, type Figures, type TestDetailView, type TestReportView, type TestSummaryView } from '../api/index.js';
+import type { FiguresCalculator } from './testFigures.js';
+import type { TestProjection } from './testProjection.js';
 
-/** The JSON shape of a test on the REST API and the live stream (snake_case, as on the wire). */
-export type TestSummaryView = {
-  test_id: string;
-  state: TestProjection['state'];
-  reason: string | null;
-  created_at: string;
-  triggered_at: string | null;
-  finished_at: string | null;
-  config: {
-    test_type: string;
-    test_message_delay: number;
-    message_count_per_driver: number;
-    target_url: string | null;
-    throughput_per_driver: number | null;
-    timeout_ms: number | null;
-    concurrency: number | null;
-    warmup_count_per_driver: number | null;
-    max_duration_s: number | null;
-    requests: RequestSpec[] | null;
-    tls_insecure: boolean;
-  };
-  driver_ids: string[];
-  aggregate: Figures;
-};
-
-export type TestDetailView = TestSummaryView & { drivers: DriverFigures[] };
-export type TestReportView = TestDetailView & { timeline: Record<string, TimelinePoint[]> };
-
+/** A test as the REST API and the live stream show it (the shapes are src/api's). */
 export function summaryView(test: TestProjection, calculator: FiguresCalculator): TestSummaryView {
-  const c = test.config;
   return {
     test_id: test.test_id,
     state: test.state,
@@ -39,19 +11,8 @@ export function summaryView(test: TestProjection, calculator: FiguresCalculator)
     created_at: test.created_at,
     triggered_at: test.triggered_at ?? null,
     finished_at: test.finished_at ?? null,
-    config: {
-      test_type: c.test_type,
-      test_message_delay: c.test_message_delay,
-      message_count_per_driver: c.message_count_per_driver,
-      target_url: c.target_url ?? null,
-      throughput_per_driver: c.throughput_per_driver ?? null,
-      timeout_ms: c.timeout_ms ?? null,
-      concurrency: c.concurrency ?? null,
-      warmup_count_per_driver: c.warmup_count_per_driver ?? null,
-      max_duration_s: test.max_duration_s ?? null,
-      requests: c.requests ?? null,
-      tls_insecure: c.tls_insecure ?? false,
-    },
+    // Tests created before max_duration_s travelled in the config kept it beside it.
+    config: configView({ ...test.config, max_duration_s: test.config.max_duration_s ?? test.max_duration_s }),
     driver_ids: test.driver_ids,
     aggregate: calculator.figuresFor(test).aggregate,
   };

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The load models every peer knows by name (`test_type`), with what a user needs to choose one and the
  * rules a request for it must follow. This list is the one source of the wire enum, the REST body's
@@ -12,24 +14,40 @@ export type LoadFields = { test_message_delay: number; throughput_per_driver?: n
 
 export type FieldProblem = { path: string[]; message: string };
 
+/**
+ * A model's rule over the load fields as a zod schema, so it checks a request and also reads as JSON
+ * Schema (the OpenAPI document states it as `if test_type is … then …`); `problem` names the field
+ * and says what is wrong when the fields fail it.
+ */
+export type LoadModelRule = { schema: z.ZodType; problem: FieldProblem };
+
 export type LoadModelSpec = {
   /** One line for --help, the OpenAPI document and the dashboard's form. */
   description: string;
-  /** What a request for this model must also satisfy, each problem naming its field. */
-  problems(fields: LoadFields): FieldProblem[];
+  /** What a request for this model must also satisfy. */
+  rule: LoadModelRule;
 };
 
 export const LOAD_MODEL_SPECS: { readonly [T in TestType]: LoadModelSpec } = {
   AVALANCHE: {
     description: 'as fast as allowed, at most `concurrency` in flight (throughput_per_driver caps the rate)',
-    problems: (fields) =>
-      fields.test_message_delay > 0 ? [{ path: ['test_message_delay'], message: 'must be 0 for an AVALANCHE test (use throughput_per_driver to cap the rate)' }] : [],
+    rule: {
+      schema: z.object({ test_message_delay: z.literal(0).optional() }),
+      problem: { path: ['test_message_delay'], message: 'must be 0 for an AVALANCHE test (use throughput_per_driver to cap the rate)' },
+    },
   },
   TSUNAMI: {
     description: 'a fixed gap of test_message_delay ms between request starts, never waiting for answers',
-    problems: (fields) =>
-      fields.test_message_delay <= 0 && !fields.throughput_per_driver
-        ? [{ path: ['test_message_delay'], message: 'must be > 0 for a TSUNAMI test (milliseconds between requests)' }]
-        : [],
+    rule: {
+      // A gap between requests, or a rate that makes one.
+      schema: z.union([z.object({ test_message_delay: z.number().positive() }), z.object({ throughput_per_driver: z.number().positive() })]),
+      problem: { path: ['test_message_delay'], message: 'must be > 0 for a TSUNAMI test (milliseconds between requests)' },
+    },
   },
 };
+
+/** What a request's load fields break of its model's rule, each problem naming its field. */
+export function loadModelProblems(testType: TestType, fields: LoadFields): FieldProblem[] {
+  const { rule } = LOAD_MODEL_SPECS[testType];
+  return rule.schema.safeParse(fields).success ? [] : [rule.problem];
+}

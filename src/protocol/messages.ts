@@ -10,8 +10,11 @@ import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wir
  * newer peer can add fields without breaking an older one.
  */
 
-const nodeId = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
-const testId = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/** The longest node id or test id a peer may use: long enough for any naming scheme, short enough for a URL path. */
+export const ID_MAX_LENGTH = 200;
+
+const nodeId = z.string().trim().min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`);
+const testId = z.string().trim().min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`);
 
 export const REGISTER_TYPES = ['DRIVER_NODE_REGISTER', 'DRIVER_NODE_DEREGISTER'] as const;
 

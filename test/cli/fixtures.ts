@@ -1,5 +1,4 @@
-import type { DriverFigures, Figures, Latency } from '../../src/orchestrator/testFigures.js';
-import type { TestDetailView } from '../../src/orchestrator/testViews.js';
+import type { DriverFigures, Figures, Latency, TestDetailView } from '../../src/api/index.js';
 
 export const LATENCY: Latency = { min: 0.5, max: 40, mean: 3.2, median: 2.5, mode: 2.1, p90: 6, p95: 245.1, p99: 300 };
 

@@ -37,6 +37,10 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
       [{ ...valid, surprise: true }, 'surprise'],
       [{ test_type: 'TSUNAMI', target_url: valid.target_url }, 'message_count_per_driver'],
       [{ ...valid, test_type: 'AVALANCHE', test_message_delay: 5 }, 'test_message_delay'],
+      [{ ...valid, max_duration_s: 5e-324 }, 'max_duration_s'],
+      [{ ...valid, message_count_per_driver: 1e12 }, 'message_count_per_driver'],
+      [{ ...valid, warmup_count_per_driver: '20' }, 'warmup_count_per_driver'],
+      [{ ...valid, test_type: 'tsunami' }, 'test_type'],
     ];
     for (const [body, field] of cases) {
       const response = await postJson<{ field: string; message: string }>(`${url}/api/tests`, body);
@@ -145,7 +149,7 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     await bus.publish(TOPICS.register, { node_id: nodeId, node_IP: '127.0.0.1:9', message_type: 'DRIVER_NODE_REGISTER' });
     await bus.publish(TOPICS.heartbeat, { node_id: nodeId, heartbeat: 'YES', timestamp: new Date().toISOString() });
     await eventually(() => getJson<Driver[]>(`${url}/api/drivers`), (list) => list.some((d) => d.node_id === nodeId && d.status === 'alive'), 5_000, 'the driver alive');
-    const created = await postJson<{ test_id: string }>(`${url}/api/tests`, { ...valid, warmup_count_per_driver: '20', drivers: [nodeId], trigger: true });
+    const created = await postJson<{ test_id: string }>(`${url}/api/tests`, { ...valid, warmup_count_per_driver: 20, drivers: [nodeId], trigger: true });
     assert.equal(created.status, 201);
     type Shown = { config: { warmup_count_per_driver: number | null }; drivers: { node_id: string; phase: string | null; warmup_completed: number }[] };
     const testUrl = `${url}/api/tests/${created.body.test_id}`;

@@ -1,25 +1,9 @@
 import { request } from 'undici';
-import type { DriverRecord } from '../../orchestrator/driverRegistry.js';
-import type { KafkaStatus } from '../../orchestrator/runtimeController.js';
-import type { TestType } from '../../protocol/index.js';
-import type { TestDetailView, TestReportView } from '../../orchestrator/testViews.js';
+import type { CreateTestBody, DriverView, KafkaStatus, TestDetailView, TestReportView } from '../../api/index.js';
 import { UnreachableError } from '../usageError.js';
 
-export type { DriverRecord, KafkaStatus, TestDetailView, TestReportView };
-
-/** The body of POST /api/tests as the CLI sends it (snake_case, as on the wire). */
-export type CreateTestBody = {
-  test_type: TestType;
-  test_message_delay: number;
-  message_count_per_driver: number;
-  target_url: string;
-  throughput_per_driver?: number;
-  drivers?: number | string[];
-  timeout_ms?: number;
-  concurrency?: number;
-  warmup_count_per_driver?: number;
-  trigger: boolean;
-};
+/** The REST contract's types (src/api): the body of POST /api/tests and what the orchestrator answers. */
+export type { CreateTestBody, DriverView, KafkaStatus, TestDetailView, TestReportView };
 
 /** The orchestrator answered, but refused: `status` 400 names a `field`, 409 says why the test cannot start. */
 export class OrchestratorError extends Error {
@@ -67,7 +51,7 @@ export class OrchestratorClient {
     return this.text('GET', `/api/tests/${encodeURIComponent(testId)}/report?format=csv`);
   }
 
-  drivers(): Promise<DriverRecord[]> {
+  drivers(): Promise<DriverView[]> {
     return this.json('GET', '/api/drivers');
   }
 

@@ -1,5 +1,4 @@
-import type { DriverFigures, Figures } from '../../orchestrator/testFigures.js';
-import type { TestDetailView } from '../../orchestrator/testViews.js';
+import type { DriverFigures, Figures, TestDetailView } from '../../api/index.js';
 import { alignColumns, errorPercent } from './summaryTable.js';
 import { formatNumber } from '../../api/thresholds.js';
 

@@ -1,5 +1,4 @@
-import type { Figures } from '../../orchestrator/testFigures.js';
-import type { TestDetailView } from '../../orchestrator/testViews.js';
+import type { Figures, TestDetailView } from '../../api/index.js';
 import { lateStartWarning } from '../../orchestrator/lateStartWarning.js';
 import { isFinished } from './testState.js';
 

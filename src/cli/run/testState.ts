@@ -1,4 +1,4 @@
-import type { TestSummaryView } from '../../orchestrator/testViews.js';
+import type { TestSummaryView } from '../../api/index.js';
 
 const FINISHED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ID_MAX_LENGTH } from '../protocol/index.js';
+import { createTestBody, createTestRules } from './createTest.js';
+import { driverView, errorBody, kafkaStatus, liveEvent, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
+
+export type ResponseSpec = {
+  description: string;
+  /** JSON unless `contentType` says otherwise; absent for an empty body. */
+  schema?: z.ZodType;
+  contentType?: string;
+  /** Also documented for this status: another content type, e.g. the CSV form of a report. */
+  alternatives?: Record<string, z.ZodType>;
+};
+
+export type RouteSpec = {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** In OpenAPI form: `/api/tests/{test_id}`. */
+  path: string;
+  summary: string;
+  /** Creates, triggers or cancels load, or changes the driver list: needs the token when the orchestrator has one. */
+  changes?: true;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** The JSON body, named for the OpenAPI document's components (clients such as the dashboard's form read it there). */
+  body?: { name: string; schema: z.ZodType; rules?: (jsonSchema: (schema: z.ZodType) => Record<string, unknown>) => Record<string, unknown>[] };
+  responses: Record<number, ResponseSpec>;
+};
+
+/** A path id longer than this is answered 414, as the router answers one too long to route. */
+const pathId = (what: string) => z.string().min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).meta({ description: `the ${what}, at most ${ID_MAX_LENGTH} characters` });
+const testIdParams = z.object({ test_id: pathId('test id') });
+const nodeIdParams = z.object({ node_id: pathId('driver node id') });
+
+const error = (description: string): ResponseSpec => ({ description, schema: errorBody });
+const notFoundTest = error('no test with this test_id');
+const idTooLong = error(`the id is longer than ${ID_MAX_LENGTH} characters`);
+const badPath = error('the path is not valid percent-encoding');
+/** What any POST may meet before its handler: a body that is not JSON, too large, or of another media type. */
+const bodyRefusals = {
+  400: error('the body is not valid JSON, or a field is invalid (`field` names the first, `errors` every one), or the path is not valid percent-encoding'),
+  413: error('the body is larger than 64 KiB'),
+  415: error('the body is not application/json'),
+};
+const unauthorized = error('the orchestrator runs with --token and the request did not carry it');
+
+/**
+ * The REST contract: every route with what it takes and every status it answers. The Fastify routes
+ * (src/orchestrator/restApi.ts) validate with these schemas and the OpenAPI document (openApi.ts) is
+ * generated from them, so the two cannot disagree.
+ */
+export const ROUTES = {
+  listDrivers: { method: 'GET', path: '/api/drivers', summary: 'Registered drivers and their liveness', responses: { 200: { description: 'drivers', schema: z.array(driverView) } } },
+  removeDriver: {
+    method: 'DELETE',
+    path: '/api/drivers/{node_id}',
+    summary: 'Remove a driver that left or was lost from the list (it comes back if it is heard from again)',
+    changes: true,
+    params: nodeIdParams,
+    responses: { 204: { description: 'removed' }, 400: badPath, 401: unauthorized, 404: error('no driver with this node_id'), 409: error('the driver is alive'), 414: idTooLong },
+  },
+  status: { method: 'GET', path: '/api/status', summary: 'What the orchestrator hears from Kafka (the dashboard warns when it goes quiet)', responses: { 200: { description: 'status', schema: kafkaStatus } } },
+  listTests: { method: 'GET', path: '/api/tests', summary: 'All tests, newest first', responses: { 200: { description: 'tests', schema: z.array(testSummaryView) } } },
+  createTest: {
+    method: 'POST',
+    path: '/api/tests',
+    summary: 'Create a test (publishes test_config); trigger: true also triggers it',
+    changes: true,
+    body: { name: 'CreateTest', schema: createTestBody, rules: createTestRules },
+    responses: {
+      201: { description: 'created', schema: testDetailView },
+      ...bodyRefusals,
+      401: unauthorized,
+      409: error('not enough live drivers, or a named driver not alive or busy with another test (`field` is drivers, the message names them)'),
+    },
+  },
+  getTest: { method: 'GET', path: '/api/tests/{test_id}', summary: 'A test: config, state, per-driver and aggregate figures', params: testIdParams, responses: { 200: { description: 'the test', schema: testDetailView }, 400: badPath, 404: notFoundTest, 414: idTooLong } },
+  triggerTest: {
+    method: 'POST',
+    path: '/api/tests/{test_id}/trigger',
+    summary: 'Publish the trigger',
+    changes: true,
+    params: testIdParams,
+    responses: { 202: { description: 'triggered', schema: testDetailView }, ...bodyRefusals, 401: unauthorized, 404: notFoundTest, 409: error('not in state created, or drivers gone or busy with another test'), 414: idTooLong },
+  },
+  cancelTest: {
+    method: 'POST',
+    path: '/api/tests/{test_id}/cancel',
+    summary: 'Stop a test on every driver',
+    changes: true,
+    params: testIdParams,
+    responses: {
+      202: { description: 'cancel sent; a finished test keeps its verdict while the drivers still running it are told to stop', schema: testDetailView },
+      ...bodyRefusals,
+      401: unauthorized,
+      404: notFoundTest,
+      409: error('already finished and no driver still runs it'),
+      414: idTooLong,
+    },
+  },
+  testEvents: { method: 'GET', path: '/api/tests/{test_id}/events', summary: "The test's append-only event log, in order", params: testIdParams, responses: { 200: { description: 'events', schema: z.array(testEventView) }, 400: badPath, 404: notFoundTest, 414: idTooLong } },
+  testReport: {
+    method: 'GET',
+    path: '/api/tests/{test_id}/report',
+    summary: 'The full result for export: JSON with a timeline per driver, or CSV with a row per driver and one overall',
+    params: testIdParams,
+    query: z.object({ format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).default('json') }),
+    responses: {
+      200: { description: 'report', schema: testReportView, alternatives: { 'text/csv': z.string() } },
+      400: error('format is neither json nor csv, or the path is not valid percent-encoding'),
+      404: notFoundTest,
+      414: idTooLong,
+    },
+  },
+  liveEvents: {
+    method: 'GET',
+    path: '/api/events',
+    summary: 'Server-Sent Events: status, drivers, tests, and (with ?test_id=) one test; a snapshot on connect, then changes at most every 250 ms',
+    query: z.object({ test_id: z.string().max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).optional().meta({ description: 'also stream this test' }) }),
+    responses: { 200: { description: 'event stream; each schema below is one event', schema: liveEvent, contentType: 'text/event-stream' }, 400: error(`test_id is longer than ${ID_MAX_LENGTH} characters`) },
+  },
+  metrics: { method: 'GET', path: '/metrics', summary: 'Prometheus text', responses: { 200: { description: 'metrics', schema: z.string(), contentType: 'text/plain' } } },
+  openApi: { method: 'GET', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } } },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { ERROR_SAMPLE_LIMITS, TEST_OUTCOMES, TEST_PHASES } from '../protocol/index.js';
+import { testConfigView } from './testConfig.js';
+
+/**
+ * What the REST API answers, as zod schemas: the orchestrator's views are typed by them, the OpenAPI
+ * document states them, and the CLI reads them. All JSON, snake_case as on the wire.
+ */
+
+export const TEST_STATES = ['created', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type TestState = (typeof TEST_STATES)[number];
+
+/** left: the driver said goodbye (DRIVER_NODE_DEREGISTER); lost: it went silent without one. */
+export const DRIVER_STATUSES = ['alive', 'lost', 'left'] as const;
+export type DriverStatus = (typeof DRIVER_STATUSES)[number];
+
+const count = z.int().nonnegative();
+const millis = z.number().nullable();
+const isoTime = z.iso.datetime();
+
+export const latency = z
+  .object({ min: millis, max: millis, mean: millis, median: millis, mode: millis, p90: millis, p95: millis, p99: millis })
+  .meta({ description: 'milliseconds; null before the first response. mode: most frequent latency rounded to 0.1 ms' });
+export type Latency = z.output<typeof latency>;
+
+const statusCounts = z.record(z.string(), count).meta({ description: 'responses per HTTP status, e.g. "200": 812' });
+
+/** One request name's figures: counts summed over the drivers, latency from the merged per-name histograms. */
+export const requestFigures = z.object({
+  name: z.string(),
+  method: z.string(),
+  url: z.string(),
+  sent: count,
+  completed: count,
+  errors: z.record(z.string(), count),
+  error_count: count,
+  status_counts: statusCounts,
+  bytes_received: count,
+  rps: z.number().nullable(),
+  latency,
+});
+export type RequestFigures = z.output<typeof requestFigures>;
+
+export const figures = z.object({
+  sent: count,
+  completed: count.meta({ description: 'responses received plus requests ended by an error' }),
+  errors: z.record(z.string(), count).meta({ description: 'by kind: http_<status>, timeout, connection_refused, connection_reset, connection_error, other' }),
+  error_count: count,
+  error_samples: z
+    .record(z.string(), z.array(z.string().max(ERROR_SAMPLE_LIMITS.length)).max(ERROR_SAMPLE_LIMITS.perKind))
+    .meta({ description: `by error kind: its first distinct messages (socket, TLS or status text), at most ${ERROR_SAMPLE_LIMITS.perKind} of at most ${ERROR_SAMPLE_LIMITS.length} characters` }),
+  in_flight: count,
+  late_starts: count,
+  rps: z.number().nullable().meta({ description: 'completed requests per second of the run so far' }),
+  elapsed_ms: z.number(),
+  latency,
+  approximate: z.boolean().meta({ description: 'true when a driver sent no histogram, so latencies are not an exact merge' }),
+  status_counts: statusCounts,
+  bytes_received: count,
+  requests: z.array(requestFigures).meta({ description: 'per request name, when the test gives requests' }),
+});
+export type Figures = z.output<typeof figures>;
+
+export const driverFigures = figures.extend({
+  node_id: z.string(),
+  reports: count,
+  final: z.boolean(),
+  outcome: z.string().nullable().meta({ description: `on the final report: ${TEST_OUTCOMES.join(', ')}` }),
+  reason: z.string().nullable(),
+  progress: z.number().min(0).max(1).meta({ description: 'sent against message_count_per_driver, 0..1' }),
+  phase: z.enum(TEST_PHASES).nullable().meta({ description: 'warmup while the driver sends its warm-up requests (kept out of every figure)' }),
+  warmup_completed: count,
+});
+export type DriverFigures = z.output<typeof driverFigures>;
+
+export const testSummaryView = z.object({
+  test_id: z.string(),
+  state: z.enum(TEST_STATES),
+  reason: z.string().nullable(),
+  created_at: isoTime,
+  triggered_at: isoTime.nullable(),
+  finished_at: isoTime.nullable(),
+  config: testConfigView,
+  driver_ids: z.array(z.string()),
+  aggregate: figures,
+});
+export type TestSummaryView = z.output<typeof testSummaryView>;
+
+export const testDetailView = testSummaryView.extend({ drivers: z.array(driverFigures) });
+export type TestDetailView = z.output<typeof testDetailView>;
+
+/** One point per report, for charts of throughput and latency over time. */
+export const timelinePoint = z.object({ elapsed_ms: z.number(), sent: count, completed: count, errors: count, median: z.number().nullable(), p99: z.number().nullable() });
+export type TimelinePoint = z.output<typeof timelinePoint>;
+
+export const testReportView = testDetailView.extend({ timeline: z.record(z.string(), z.array(timelinePoint)).meta({ description: 'per driver, one point per report' }) });
+export type TestReportView = z.output<typeof testReportView>;
+
+export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_finished'] as const;
+
+export const testEventView = z.looseObject({ type: z.enum(TEST_EVENT_TYPES), at: isoTime }).meta({ description: "one entry of a test's event log; the other fields depend on the type" });
+
+export const driverView = z.object({
+  node_id: z.string(),
+  node_ip: z.string().nullable(),
+  status: z.enum(DRIVER_STATUSES).meta({ description: 'lost: no heartbeat for 3 s; left: the driver deregistered (DRIVER_NODE_DEREGISTER)' }),
+  registered_at: isoTime.nullable(),
+  last_heartbeat: z.string().nullable().meta({ description: "ISO-8601, the driver's own heartbeat timestamp" }),
+  state: z.string().nullable().meta({ description: 'what the driver says in its heartbeat: idle, running; stopped once it left' }),
+  current_test: z.string().nullable(),
+  deregistered: z.boolean(),
+});
+export type DriverView = z.output<typeof driverView>;
+
+export const kafkaStatus = z.object({
+  last_kafka_message_at: isoTime.nullable().meta({ description: 'when the newest register, heartbeat or metrics message arrived; null before the first' }),
+  kafka_readable: z.boolean().meta({ description: 'false while the orchestrator cannot fetch from Kafka' }),
+});
+export type KafkaStatus = z.output<typeof kafkaStatus>;
+
+const fieldError = z.object({ field: z.string().meta({ description: 'path of the field, dot-separated' }), message: z.string() });
+
+export const errorBody = z.object({
+  error: z.string().meta({ description: 'the HTTP status text' }),
+  message: z.string(),
+  field: z.string().optional().meta({ description: 'the first bad field' }),
+  errors: z.array(fieldError).optional().meta({ description: '400 on a request body: every bad field, each with its own message' }),
+});
+export type ErrorBody = z.output<typeof errorBody>;
+
+export const LIVE_EVENTS = ['status', 'drivers', 'tests', 'test', 'bye'] as const;
+
+/** One Server-Sent Event of GET /api/events, as a reader parses it. */
+export const liveEvent = z
+  .object({ event: z.enum(LIVE_EVENTS), data: z.string(), id: z.string().optional() })
+  .meta({ description: 'data is JSON: status as GET /api/status, drivers as GET /api/drivers, tests as GET /api/tests, test as GET /api/tests/{test_id}; bye ({}) when the orchestrator stops' });
