@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 
@@ -97,8 +98,13 @@ function createPool(origin: string, options: HttpClientOptions): Pool {
     headersTimeout: 0,
     bodyTimeout: 0,
     connectTimeout: options.timeoutMs,
-    ...(tls && origin.startsWith('https:') ? { connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } } : {}),
+    ...(tls && origin.startsWith('https:') ? { connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: withSystemRoots(tls.ca) }) } } : {}),
   });
+}
+
+/** Node's `ca` replaces the system's roots: a private CA is trusted besides them, not instead. */
+function withSystemRoots(ca: string | Buffer): string[] {
+  return [...rootCertificates, ca.toString()];
 }
 
 /** Reads the whole response (the body is discarded) and settles once: answered, failed or out of time. */

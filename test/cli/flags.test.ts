@@ -123,3 +123,11 @@ describe('logs', () => {
     assert.doesNotMatch(plain, /"level":/);
   });
 });
+
+describe('stampede driver --ca-file', () => {
+  it('names a CA file that cannot be read or holds no certificate, exit 2', async () => {
+    assertOneLine(await refused(['driver', '--kafka', '127.0.0.1:1', '--orchestrator', '127.0.0.1:2', '--ca-file', '/nonexistent/ca.pem']), '--ca-file /nonexistent/ca.pem cannot be read: ENOENT');
+    assertOneLine(await refused(['driver', '--kafka', '127.0.0.1:1', '--orchestrator', '127.0.0.1:2', '--ca-file', 'package.json']), '--ca-file package.json holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  });
+});
+

@@ -18,10 +18,13 @@ describe('a weighted mix of requests on real drivers and Kafka', () => {
   let driverIds: string[];
   let target: RequestLogServer;
   let secureTarget: RequestLogServer;
+  let certFile: string;
 
   before(async () => {
     target = await startRequestLogServer();
-    secureTarget = await startRequestLogServer(selfSignedCertificate());
+    const certificate = selfSignedCertificate();
+    certFile = certificate.certFile;
+    secureTarget = await startRequestLogServer(certificate);
     ({ url: orchestratorUrl } = await startOrchestratorProcess());
     driverIds = (await Promise.all([startDriverProcess(orchestratorUrl), startDriverProcess(orchestratorUrl)])).map((d) => d.nodeId);
     await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestratorUrl}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'drivers alive');
@@ -87,6 +90,13 @@ describe('a weighted mix of requests on real drivers and Kafka', () => {
     assert.deepEqual(refused.aggregate.errors, { tls: 10 });
     const accepted = await runTest({ message_count_per_driver: 5, target_url: url, tls_insecure: true });
     assert.deepEqual([accepted.state, accepted.aggregate.completed, accepted.aggregate.errors], ['completed', 10, {}]);
+  });
+
+  it('trusts a private CA given to a driver with --ca-file', async () => {
+    const trusting = await startDriverProcess(orchestratorUrl, ['--ca-file', certFile]);
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestratorUrl}/api/drivers`), (list) => list.some((d) => d.node_id === trusting.nodeId && d.status === 'alive'), 15_000, 'the driver alive');
+    const test = await runTest({ message_count_per_driver: 5, target_url: `${secureTarget.origin}/ping`, drivers: [trusting.nodeId] });
+    assert.deepEqual([test.state, test.aggregate.completed, test.aggregate.errors], ['completed', 5, {}]);
   });
 
   it('refuses bad requests with 400 naming the field path', async () => {

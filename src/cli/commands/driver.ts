@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandSecrets } from '../commandSecrets.js';
 import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
@@ -24,6 +25,8 @@ Options:
   --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
   --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
                             a free one (default 127.0.0.1:0)
+  --ca-file FILE            PEM certificate(s) of a private CA to trust for https targets, besides
+                            the system's (repeatable); a test's tls_insecure accepts any certificate
   --secret-file FILE        shared secret of the orchestrator (one per line; repeatable): obey only
                             test_config, trigger and control signed with it within 60 s. Without it
                             (or STAMPEDE_SECRET) the driver obeys unsigned commands, as the spec has them
@@ -41,6 +44,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   listen: { type: 'string' },
   'secret-file': { type: 'string', multiple: true },
+  'ca-file': { type: 'string', multiple: true },
   ...LOG_FORMAT_OPTION,
 } as const;
 
@@ -102,7 +106,25 @@ function parseSettings(values: FlagValues): Settings {
     defaultConcurrency: parsePositiveInt(values.concurrency, 'concurrency', DEFAULT_CONCURRENCY),
     listen: parseListen(values.listen),
     secrets: commandSecrets(values['secret-file']),
+    caCertificates: readCaFiles(values['ca-file']),
   };
+}
+
+/** The PEM files of --ca-file, read once at start: a file that is missing or holds no certificate is a bad flag. */
+function readCaFiles(files: string[] | undefined): Buffer | undefined {
+  if (!files || files.length === 0) return undefined;
+  return Buffer.concat(
+    files.map((file) => {
+      let pem: Buffer;
+      try {
+        pem = readFileSync(file);
+      } catch (error) {
+        throw new UsageError(`--ca-file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+      return Buffer.concat([pem, Buffer.from('\n')]);
+    }),
+  );
 }
 
 /** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
