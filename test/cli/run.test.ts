@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
+import { startRequestLogServer } from '../helpers/requestLogServer.js';
 import { eventually, freePort, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from '../helpers/processes.js';
 
 type Figures = { sent: number; completed: number; error_count: number };
@@ -167,3 +168,33 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     });
   }
 });
+
+describe('stampede run --method, -H and --body', () => {
+  after(() => stopAllChildren());
+
+  it('sends the method, headers and body (from a file, templated) to the target, and names a bad header by its flag', async () => {
+    const target = await startRequestLogServer();
+    try {
+      const orchestrator = await startOrchestratorProcess();
+      const driver = await startDriverProcess(orchestrator.url);
+      await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => list.some((d) => d.node_id === driver.nodeId && d.status === 'alive'), 15_000, 'the driver alive');
+      const bodyFile = join(tempDir('stampede-body-'), 'body.json');
+      writeFileSync(bodyFile, '{"n":{{seq}}}');
+      const common = ['--orchestrator', `127.0.0.1:${orchestrator.port}`, '--target', `${target.origin}/items`, '--type', 'tsunami', '--delay-ms', '2', '--count', '3', '--drivers', driver.nodeId];
+      const ok = await runCli([...common, '--method', 'put', '-H', 'X-Trace: t-{{seq}}', '--header', 'content-type: application/json', '--body', `@${bodyFile}`]);
+      assert.equal(ok.code, 0, ok.stderr);
+      const sent = [...target.requests].sort((a, b) => a.body.localeCompare(b.body));
+      assert.deepEqual(sent.map((r) => [r.method, r.url, r.headers['x-trace'], r.headers['content-type'], r.body]), [1, 2, 3].map((n) => ['PUT', '/items', `t-${n}`, 'application/json', `{"n":${n}}`]));
+
+      const bad = await runCli([...common, '-H', 'bad header: x']);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /--header: .*is not a valid header name/);
+      const missing = await runCli([...common, '--body', '@/nonexistent/body.json']);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /--body @\/nonexistent\/body\.json cannot be read: ENOENT/);
+    } finally {
+      await target.close();
+    }
+  });
+});
+

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { accessToken, parseCommandFlags, parseCount, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
@@ -28,6 +29,10 @@ ${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}:
   --concurrency C           AVALANCHE: most requests in flight per driver
   --timeout-ms T            per-request timeout
   --warmup N                requests per driver sent first, the same way, and kept out of every figure
+  --method M                the HTTP method (default GET, or POST with --body)
+  -H, --header 'Name: v'    a request header; repeatable
+  --body STRING|@FILE       the request body, as is (templates such as {{seq}} and {{uuid}} work in
+                            the body, header values and the URL)
   --token TOKEN             the orchestrator's access token, if it was started with one
                             (STAMPEDE_TOKEN works too and keeps it out of the process list)
   --threshold EXPR          pass/fail criterion on the overall figures; repeatable:
@@ -62,6 +67,9 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
   warmup: { type: 'string' },
+  method: { type: 'string' },
+  header: { type: 'string', short: 'H', multiple: true },
+  body: { type: 'string' },
   token: { type: 'string' },
   threshold: { type: 'string', multiple: true },
   out: { type: 'string' },
@@ -79,7 +87,16 @@ const FLAG_OF_FIELD: Record<string, string> = {
   concurrency: '--concurrency',
   timeout_ms: '--timeout-ms',
   warmup_count_per_driver: '--warmup',
+  'requests[0].url': '--target',
+  'requests[0].method': '--method',
+  'requests[0].headers': '--header',
+  'requests[0].body': '--body',
 };
+
+/** A field of the request built from --method, --header and --body, by the flag that set it. */
+function flagOfField(field: string): string | undefined {
+  return FLAG_OF_FIELD[field] ?? Object.entries(FLAG_OF_FIELD).find(([prefix]) => prefix.startsWith('requests[') && field.startsWith(`${prefix}.`))?.[1];
+}
 
 export const EXIT_THRESHOLD_FAILED = 99;
 const EXIT_INTERRUPTED = 130;
@@ -119,6 +136,50 @@ function parseDrivers(value: string | undefined): number | string[] | undefined 
   return ids;
 }
 
+/**
+ * `--target` alone is one GET (the spec's target_url); with --method, --header or --body it becomes one
+ * request of the `requests` extension. A body without a method is a POST, as curl has it.
+ */
+function targetRequests(url: string, values: FlagValues): Pick<CreateTestBody, 'target_url' | 'requests'> {
+  const { method, header, body } = values;
+  if (method === undefined && header === undefined && body === undefined) return { target_url: url };
+  const requestBody = body === undefined ? undefined : bodyOf(body);
+  return {
+    requests: [
+      {
+        method: (method ?? (requestBody === undefined ? 'GET' : 'POST')).toUpperCase() as NonNullable<CreateTestBody['requests']>[number]['method'],
+        url,
+        ...(header === undefined ? {} : { headers: headersOf(header) }),
+        ...(requestBody === undefined ? {} : { body: requestBody }),
+      },
+    ],
+  };
+}
+
+/** `Name: value`, as curl's -H; the same name twice is refused rather than one silently winning. */
+function headersOf(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header must be 'Name: value', got "${line}"`);
+    const name = line.slice(0, colon).trim();
+    if (Object.keys(headers).some((known) => known.toLowerCase() === name.toLowerCase())) throw new UsageError(`--header ${name} is given twice; give it once`);
+    headers[name] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** `@FILE` reads the body from a file, as curl's -d @FILE. */
+function bodyOf(value: string): string {
+  if (!value.startsWith('@')) return value;
+  const file = value.slice(1);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--body @${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
 /** Flags that each set the same thing: given together, one would silently win. */
 const CONTRADICTIONS: [string, string, string][] = [['rate', 'delay-ms', 'both set the pace (a rate of R per second is a start every 1000/R ms); give one']];
 
@@ -136,7 +197,7 @@ function parseSettings(values: FlagValues): Settings {
     test_type: parseTestType(requireString(values.type, 'type')),
     test_message_delay: parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0),
     message_count_per_driver: parsePositiveInt(requireString(values.count, 'count'), 'count', 0),
-    target_url: parseTargetUrl(requireString(values.target, 'target'), 'target'),
+    ...targetRequests(parseTargetUrl(requireString(values.target, 'target'), 'target'), values),
     throughput_per_driver: values.rate === undefined ? undefined : parseNonNegativeNumber(values.rate, 'rate', 0),
     drivers: parseDrivers(values.drivers),
     concurrency: optionalPositiveInt(values.concurrency, 'concurrency'),
@@ -251,7 +312,7 @@ async function runTest(settings: Settings): Promise<number> {
 /** The API's refusals: a bad field is the user's argument (exit 2), a conflict is the cluster's state (exit 1). */
 function refusalExitCode(error: OrchestratorError): number {
   if (error.status === 400) {
-    const flag = error.field ? FLAG_OF_FIELD[error.field] : undefined;
+    const flag = error.field ? flagOfField(error.field) : undefined;
     throw new UsageError(flag ? `${flag}: ${error.message}` : error.message);
   }
   console.error(`stampede run: ${error.message}`);
