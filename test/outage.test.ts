@@ -128,7 +128,8 @@ describe('a Kafka broker killed with SIGKILL', () => {
 
       await killBroker();
       // Its test ends during the outage, final report and all; then the driver dies before Kafka returns.
-      await eventually(() => getJson<{ state: string }>(health), (h) => h.state === 'idle', 60_000, 'the driver to finish its test');
+      const idle = await eventually(() => getJson<{ state: string; reports_pending?: number }>(health), (h) => h.state === 'idle', 60_000, 'the driver to finish its test');
+      assert.ok((idle.reports_pending ?? 0) >= 1, `the final report waits in the outbox: ${JSON.stringify(idle)}`);
       assert.equal(await targetResponses() - before, count);
       await first.kill();
       await startBroker();

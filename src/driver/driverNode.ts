@@ -369,6 +369,7 @@ export class DriverNode {
       completed: this.totals.completed + (running?.completed ?? 0),
       errors,
       commandsRefused: { ...this.commandsRefused },
+      reportsPending: this.reports.pendingCount(),
     };
   }
 
