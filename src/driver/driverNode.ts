@@ -218,7 +218,7 @@ export class DriverNode {
     const refusal = this.book.refusal(testId);
     if (refusal !== undefined) {
       this.log.warn({ test_id: testId, reason: refusal }, 'trigger rejected');
-      void sendRejection(this.sink, this.nodeId, testId, refusal);
+      this.sink.submit(rejectionReport(this.nodeId, testId, refusal));
       return;
     }
     if (this.book.isForOthers(testId)) {
