@@ -8,7 +8,7 @@ import { KafkaBus } from '../src/bus/index.js';
 import { newTestId, type MetricsMessage } from '../src/protocol/index.js';
 import { startDriverProcess as startDriverWithArgs, type DriverProcess } from './helpers/driverProcess.js';
 import { subscribeInbox } from './helpers/kafka.js';
-import { eventually, freePortPair, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from './helpers/processes.js';
+import { eventually, getJson, postJson, restartableBrokerPort, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from './helpers/processes.js';
 
 type TestView = { test_id: string; state: string; reason: string | null; aggregate: { completed: number; error_count: number }; drivers: { sent: number }[] };
 type DriverView = { node_id: string; status: string };
@@ -48,7 +48,7 @@ describe('a Kafka broker killed with SIGKILL', () => {
   const bothAlive = () => eventually(() => getJson<DriverView[]>(`${orchestratorUrl}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 60_000, 'both drivers alive');
 
   before(async () => {
-    port = await freePortPair();
+    port = restartableBrokerPort(2);
     await startBroker();
     // The helpers start every node on KAFKA_BROKERS; this file runs in a process of its own.
     process.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
