@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, freePortPair, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from './helpers/processes.js';
+import { eventually, getJson, postJson, restartableBrokerPort, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from './helpers/processes.js';
 
 type TestView = { test_id: string; state: string; reason: string | null; aggregate: { completed: number; error_count: number } };
 type TargetCounts = { responses_sent: number };
@@ -37,7 +37,7 @@ describe('a Kafka broker restart under running nodes', () => {
   const bothAlive = () => eventually(() => getJson<DriverView[]>(`${orchestratorUrl}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 30_000, 'both drivers alive');
 
   before(async () => {
-    port = await freePortPair();
+    port = restartableBrokerPort(4);
     await kafka('start');
     // The helpers start every node on KAFKA_BROKERS; this file runs in a process of its own.
     process.env.KAFKA_BROKERS = `127.0.0.1:${port}`;

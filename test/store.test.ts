@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { MetricsStore, SCHEMA_VERSION, type NewEvent } from '../src/store/metricsStore.js';
@@ -111,6 +111,26 @@ describe('MetricsStore', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     assert.throws(() => MetricsStore.open(file), new RegExp(`schema version ${SCHEMA_VERSION + 1}; this build supports ${SCHEMA_VERSION}`));
+  });
+
+  it('upgrades a version 1 file (before the outbox) in place: events kept, outbox empty and usable', () => {
+    const file = freshFile();
+    mkdirSync(dirname(file), { recursive: true });
+    const v1 = new Database(file);
+    v1.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, test_id TEXT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, dedupe_key TEXT UNIQUE, payload TEXT NOT NULL);
+             CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT);
+             INSERT INTO events (test_id, type, at, dedupe_key, payload) VALUES ('t1', 'report_sent', '2026-01-01T00:00:00.000Z', 'r1', '{"seq":1}');`);
+    v1.pragma('user_version = 1');
+    v1.close();
+    const store = MetricsStore.open(file);
+    try {
+      assert.deepEqual(store.eventsFor('t1').map((e) => e.payload), [{ seq: 1 }]);
+      assert.deepEqual(store.outbox.counts(), { pending: 0, acknowledged: 0, superseded: 0 });
+      store.outbox.add({ reportId: 'r2', testId: 't1', seq: 2, final: true, wire: '{}' });
+      assert.deepEqual(store.outbox.pending().map((r) => r.reportId), ['r2']);
+    } finally {
+      store.close();
+    }
   });
 
   it('appends many events in one transaction, null for duplicates within or before the batch', () => {

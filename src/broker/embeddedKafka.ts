@@ -139,6 +139,11 @@ function writeServerProperties(dataDir: string, port: number): void {
     'min.insync.replicas=1',
     // A new consumer group must receive at once, not after the default 3 s join delay.
     'group.initial.rebalance.delay.ms=0',
+    // After a SIGKILL the old incarnation's registration blocks the new one (DuplicateBrokerRegistration)
+    // until its session expires: 9 s by default, 3 s here. The broker heartbeats its own controller in
+    // the same JVM, so a short session costs nothing; see docs/decisions.md.
+    'broker.session.timeout.ms=3000',
+    'broker.heartbeat.interval.ms=500',
     'auto.create.topics.enable=true',
     'message.max.bytes=4194304',
     // A load tester's own traffic is disposable: keep the disk small.

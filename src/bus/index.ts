@@ -1,1 +1,2 @@
 export * from './kafkaBus.js';
+export * from './backoff.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, MessagesStreamModes, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../log/logger.js';
+import { KAFKA_RETRY_BACKOFF, retryWithBackoff } from './backoff.js';
 
 /** Where each partition resumes: `topic:partition` → the next offset to read. */
 export type ResumeOffsets = Map<string, bigint>;
@@ -17,16 +17,14 @@ export type TopicSubscriptionOptions = {
 };
 
 const FETCH_MAX_WAIT_MS = 200;
-const FIRST_RESTART_DELAY_MS = 500;
-const MAX_RESTART_DELAY_MS = 5_000;
 /** Kafka's ListOffsets timestamp for "the earliest offset still in the log". */
 const EARLIEST_TIMESTAMP = -2n;
 
 /**
  * One broadcast subscription: its own consumer group, offsets chosen by us, and a record of the next
  * offset of every partition. When the stream fails (the broker restarted, the network dropped) it
- * starts a new consumer from exactly those offsets, again and again until it is closed, so a broker
- * outage delays messages but loses none.
+ * starts a new consumer from exactly those offsets, again and again (backing off with jitter) until it
+ * is closed, so a broker outage delays messages but loses none.
  */
 export class TopicSubscription {
   readonly #next: ResumeOffsets = new Map();
@@ -93,20 +91,27 @@ export class TopicSubscription {
     const topics = this.options.topics;
     this.options.log.warn({ err: error, topics }, 'Kafka consumer stream failed; restarting it where it stopped');
     await this.closeConsumer();
-    let delayMs = FIRST_RESTART_DELAY_MS;
-    while (!this.#closed) {
-      await sleep(delayMs);
-      try {
-        await this.open(new Map(this.#next));
-        this.options.log.info({ topics }, 'Kafka consumer resumed');
-        break;
-      } catch (retryError) {
-        await this.closeConsumer();
-        this.options.log.warn({ err: retryError, topics, retry_in_ms: delayMs }, 'Kafka consumer cannot resume yet');
-        delayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
-      }
-    }
+    const resumed = await retryWithBackoff(() => this.reopen(), {
+      ...KAFKA_RETRY_BACKOFF,
+      // The failed stream was the first attempt: even the first reopen waits a jittered moment.
+      delayFirstAttempt: true,
+      stopped: () => this.#closed,
+      onFailure: (retryError, failures) => this.options.log.warn({ err: retryError, topics, failures }, 'Kafka consumer cannot resume yet'),
+    });
+    if (resumed) this.options.log.info({ topics }, 'Kafka consumer resumed');
     this.#restarting = false;
+  }
+
+  private async reopen(): Promise<true> {
+    try {
+      await this.open(new Map(this.#next));
+      // Closed while the consumer was opening: it must not outlive the subscription.
+      if (this.#closed) await this.closeConsumer();
+      return true;
+    } catch (error) {
+      await this.closeConsumer();
+      throw error;
+    }
   }
 
   /**

@@ -4,7 +4,8 @@ import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type 
 import { MetricsStore } from '../store/metricsStore.js';
 import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
-import { sendRejection, type ReportSink } from './reporter.js';
+import { rejectionReport, type ReportSink } from './reporter.js';
+import { ReportPublisher } from './reportPublisher.js';
 import { startStatusServer, type DriverStatus, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
@@ -31,6 +32,8 @@ export type DriverNodeOptions = {
  * an unknown test waits this long for the config before it is dropped.
  */
 const TRIGGER_WAITS_FOR_CONFIG_MS = 2_000;
+/** A stopping driver gives its outbox this long to empty; what is left is published on its next start. */
+const OUTBOX_FLUSH_ON_STOP_MS = 5_000;
 
 type Totals = { sent: number; completed: number; errors: Record<string, number> };
 
@@ -40,6 +43,7 @@ export class DriverNode {
   private readonly log: Logger;
   private readonly book: TestBook;
   private readonly sink: ReportSink;
+  private readonly reports: ReportPublisher;
   private readonly heartbeat: Heartbeat;
   private readonly pendingTriggers = new Map<string, NodeJS.Timeout>();
   private readonly totals: Totals = { sent: 0, completed: 0, errors: {} };
@@ -59,11 +63,12 @@ export class DriverNode {
     this.log = options.log;
     this.book = new TestBook(options.nodeId, options.defaultTarget);
     this.guard = options.secrets.length > 0 ? new CommandGuard(options.secrets) : undefined;
-    this.sink = {
-      publish: (message) => this.bus.publish(TOPICS.metrics, message, this.nodeId),
-      keep: (message) => this.keepReport(message),
+    this.reports = new ReportPublisher({
+      outbox: store.outbox,
+      publish: (wire) => this.bus.publishRaw(TOPICS.metrics, wire, this.nodeId),
       log: this.log,
-    };
+    });
+    this.sink = { submit: (message) => this.reports.submit(message) };
     this.heartbeat = new Heartbeat({
       nodeId: this.nodeId,
       publish: (message) => this.bus.publish(TOPICS.heartbeat, message, this.nodeId),
@@ -112,12 +117,21 @@ export class DriverNode {
       });
       await this.publishRegistration('DRIVER_NODE_REGISTER');
       this.heartbeat.start();
+      this.publishLeftoverReports();
     } catch (error) {
       await this.subscription?.close();
       await this.status.close();
       throw error;
     }
     this.log.info({ node_ip: this.address, orchestrator: this.options.orchestrator, store: this.options.storeFile }, 'driver registered');
+  }
+
+  /** Reports an earlier run of this driver stored but the broker never acknowledged (Kafka was away, the process died). */
+  private publishLeftoverReports(): void {
+    const pending = this.reports.pendingCount();
+    if (pending === 0) return;
+    this.log.info({ pending }, 'publishing reports an earlier run left unacknowledged');
+    this.reports.flush();
   }
 
   private onMessage(delivery: Delivery<'test_config' | 'trigger' | 'control'>): void {
@@ -204,7 +218,7 @@ export class DriverNode {
     const refusal = this.book.refusal(testId);
     if (refusal !== undefined) {
       this.log.warn({ test_id: testId, reason: refusal }, 'trigger rejected');
-      void sendRejection(this.sink, this.nodeId, testId, refusal);
+      this.sink.submit(rejectionReport(this.nodeId, testId, refusal));
       return;
     }
     if (this.book.isForOthers(testId)) {
@@ -241,7 +255,7 @@ export class DriverNode {
   private reject(test: KnownTest, reason: string): void {
     test.state = 'rejected';
     this.log.warn({ test_id: test.config.test_id, reason }, 'trigger rejected');
-    void sendRejection(this.sink, this.nodeId, test.config.test_id, reason);
+    this.sink.submit(rejectionReport(this.nodeId, test.config.test_id, reason));
   }
 
   private busyReason(): string | undefined {
@@ -319,13 +333,20 @@ export class DriverNode {
     this.pendingTriggers.clear();
     const run = this.current;
     run?.abort(reason);
-    await Promise.all([run?.done.catch(() => undefined), this.subscription?.close()]);
+    await Promise.all([this.finalReportsOut(run), this.subscription?.close()]);
     await this.publishRegistration('DRIVER_NODE_DEREGISTER').catch((error: unknown) => this.log.warn({ err: error }, 'deregistering failed'));
     await this.heartbeat.stop();
     await this.bus.close();
     await this.status?.close();
     this.store.close();
     this.log.info('driver stopped');
+  }
+
+  /** The final report of an aborted run is in the outbox once the run is done; then the outbox gets a bounded chance to empty. */
+  private async finalReportsOut(run: TestRun | undefined): Promise<void> {
+    await run?.done.catch(() => undefined);
+    const left = await this.reports.stop(OUTBOX_FLUSH_ON_STOP_MS);
+    if (left > 0) this.log.warn({ pending: left, store: this.options.storeFile }, 'reports not acknowledged by Kafka stay in the store; published on the next start');
   }
 
   private publishRegistration(messageType: RegisterMessage['message_type']): Promise<void> {
@@ -348,11 +369,8 @@ export class DriverNode {
       completed: this.totals.completed + (running?.completed ?? 0),
       errors,
       commandsRefused: { ...this.commandsRefused },
+      reportsPending: this.reports.pendingCount(),
     };
-  }
-
-  private keepReport(message: MetricsMessage): void {
-    this.keepEvent(message.test_id, 'report_sent', message, message.report_id);
   }
 
   /** False only when the store already holds an event with this key; a store failure is logged, not fatal. */

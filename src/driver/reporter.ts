@@ -1,60 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../log/logger.js';
 import { newReportId, type LatencyFields, type MetricsMessage, type RequestStats, type TestOutcome, type TestPhase } from '../protocol/index.js';
 import { encodeHistogram } from '../stats/latencyHistogram.js';
 import { summarize } from '../stats/summary.js';
 import type { Recorder } from './recorder.js';
 
 export const REPORT_INTERVAL_MS = 500;
-/** A periodic report is soon superseded by the next (they are cumulative), so it gets little patience. */
-const PERIODIC_PUBLISH_DEADLINE_MS = 2_000;
-/** The final report is the one the orchestrator waits for. */
-const FINAL_PUBLISH_DEADLINE_MS = 30_000;
-const FIRST_RETRY_DELAY_MS = 100;
-const MAX_RETRY_DELAY_MS = 2_000;
 
+/**
+ * Where reports go: the driver's outbox, which stores each before publishing it and publishes it
+ * however long Kafka is away (ReportPublisher). Submitting never waits for the broker.
+ */
 export type ReportSink = {
-  publish: (message: MetricsMessage) => Promise<void>;
-  /** Keeps a copy of every report sent in the driver's store. */
-  keep: (message: MetricsMessage) => void;
-  log: Logger;
+  submit: (message: MetricsMessage) => void;
 };
 
 export type FinalState = { outcome: TestOutcome; reason?: string };
-
-/**
- * Publishes until the broker takes it or the deadline passes, always with the same report_id so the
- * orchestrator counts a report once however often it arrives. Never throws.
- */
-export async function deliverReport(sink: ReportSink, message: MetricsMessage, deadlineMs: number): Promise<boolean> {
-  const giveUpAt = performance.now() + deadlineMs;
-  let delayMs = FIRST_RETRY_DELAY_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await sink.publish(message);
-      keepQuietly(sink, message);
-      return true;
-    } catch (error) {
-      const context = { err: error, test_id: message.test_id, report_id: message.report_id, seq: message.seq, attempt };
-      if (performance.now() + delayMs > giveUpAt) {
-        sink.log.error(context, 'metrics report not published; giving up');
-        return false;
-      }
-      sink.log.warn(context, 'metrics report not published; retrying');
-      await sleep(delayMs);
-      delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
-    }
-  }
-}
-
-function keepQuietly(sink: ReportSink, message: MetricsMessage): void {
-  try {
-    sink.keep(message);
-  } catch (error) {
-    sink.log.error({ err: error, test_id: message.test_id, report_id: message.report_id }, 'storing a sent report failed');
-  }
-}
 
 /** The answer to a trigger this driver cannot run, so the orchestrator need not wait for it. */
 export function rejectionReport(nodeId: string, testId: string, reason: string): MetricsMessage {
@@ -77,10 +37,6 @@ export function rejectionReport(nodeId: string, testId: string, reason: string):
   };
 }
 
-export async function sendRejection(sink: ReportSink, nodeId: string, testId: string, reason: string): Promise<void> {
-  await deliverReport(sink, rejectionReport(nodeId, testId, reason), FINAL_PUBLISH_DEADLINE_MS);
-}
-
 /** Where a test stands beyond its recorder: in its warm-up or its measured workload. */
 export type PhaseProgress = { phase: TestPhase; warmup_completed?: number };
 
@@ -89,8 +45,6 @@ export class Reporter {
   private startedAt = performance.now();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
-  private pending: Promise<unknown> = Promise.resolve();
-  private publishing = false;
 
   constructor(
     private readonly nodeId: string,
@@ -109,23 +63,18 @@ export class Reporter {
     this.startedAt = performance.now();
   }
 
-  /** Freezes the recorder, waits for a periodic report still being sent, then sends the final one. */
-  async finish(final: FinalState): Promise<MetricsMessage> {
+  /** Freezes the recorder and hands over the final report; the outbox sees it delivered. */
+  finish(final: FinalState): MetricsMessage {
     clearInterval(this.timer);
     this.recorder.freeze();
-    await this.pending;
     const message = this.build(final);
-    await deliverReport(this.sink, message, FINAL_PUBLISH_DEADLINE_MS);
+    this.sink.submit(message);
     return message;
   }
 
-  /** A slow broker must not pile up reports: a tick is skipped while the previous one is still out. */
+  /** A slow broker piles nothing up: the outbox keeps only the newest periodic report of a test unsent. */
   private sendPeriodic(): void {
-    if (this.publishing) return;
-    this.publishing = true;
-    this.pending = deliverReport(this.sink, this.build(undefined), PERIODIC_PUBLISH_DEADLINE_MS).finally(() => {
-      this.publishing = false;
-    });
+    this.sink.submit(this.build(undefined));
   }
 
   private build(final: FinalState | undefined): MetricsMessage {

@@ -10,6 +10,8 @@ export type DriverStatus = {
   errors: Record<string, number>;
   /** Commands not obeyed for want of a valid signature, by reason. */
   commandsRefused: Record<string, number>;
+  /** Metrics reports stored in the outbox and not yet acknowledged by Kafka. */
+  reportsPending: number;
 };
 
 export type StatusServer = { address: string; close(): Promise<void> };
@@ -27,7 +29,7 @@ export async function startStatusServer(host: string, port: number, status: () =
 
 function answer(req: IncomingMessage, res: ServerResponse, status: DriverStatus): void {
   const path = (req.url ?? '/').split('?')[0];
-  if (path === '/health') send(res, 200, 'application/json', JSON.stringify({ status: 'ok', node_id: status.nodeId, state: status.state, test_id: status.testId }));
+  if (path === '/health') send(res, 200, 'application/json', JSON.stringify({ status: 'ok', node_id: status.nodeId, state: status.state, test_id: status.testId, reports_pending: status.reportsPending }));
   else if (path === '/metrics') send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', prometheusText(status));
   else send(res, 404, 'application/json', JSON.stringify({ error: `no route for ${path ?? '/'}` }));
 }
@@ -55,6 +57,9 @@ export function prometheusText(status: DriverStatus): string {
     '# HELP stampede_driver_running 1 while a test runs.',
     '# TYPE stampede_driver_running gauge',
     `stampede_driver_running{${node}} ${status.state === 'running' ? 1 : 0}`,
+    '# HELP stampede_driver_reports_pending Metrics reports in the outbox not yet acknowledged by Kafka.',
+    '# TYPE stampede_driver_reports_pending gauge',
+    `stampede_driver_reports_pending{${node}} ${status.reportsPending}`,
   ];
   return `${lines.join('\n')}\n`;
 }

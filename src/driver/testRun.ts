@@ -142,7 +142,7 @@ export class TestRun {
     clearTimeout(this.deadlineTimer);
     await this.client.destroy().catch((error: unknown) => this.log.debug({ err: error }, 'closing the HTTP pool failed'));
     const final = this.stopRequest ? { outcome: this.stopRequest.outcome, reason: this.stopRequest.reason } : { outcome: 'completed' as const };
-    const report = await this.reporter.finish(final);
+    const report = this.reporter.finish(final);
     this.log.info({ ...final, sent: report.sent, completed: report.completed, errors: report.errors, elapsed_ms: Math.round(performance.now() - startedAt) }, 'test finished');
     return report;
   }

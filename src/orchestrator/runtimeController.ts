@@ -11,6 +11,11 @@ import { superviseTest } from './testSupervisor.js';
 import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
 import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping.js';
 
+/**
+ * A running test fails when a driver sends no report for this long. After a broker outage it counts
+ * from when this orchestrator hears Kafka again, and must cover the drivers emptying their outboxes:
+ * each retries at most KAFKA_RETRY_BACKOFF.maxDelayMs (5 s) after the broker is back.
+ */
 export const SILENT_AFTER_MS = 15_000;
 const SWEEP_INTERVAL_MS = 250;
 const OFFSET_KEY_PREFIX = 'kafka_offset:';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { OUTBOX_SCHEMA, ReportOutbox } from './reportOutbox.js';
 
 export type NewEvent = {
   testId: string;
@@ -35,7 +36,7 @@ function createParentDirectories(file: string): void {
 }
 
 /** Bump with a migration in migrate() whenever the schema changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA_V1 = `
   CREATE TABLE IF NOT EXISTS events (
@@ -50,16 +51,21 @@ const SCHEMA_V1 = `
   CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);
 `;
 
+/** Each version's additions, in order: a file at version n gets every later one. */
+const MIGRATIONS: readonly string[] = [SCHEMA_V1, OUTBOX_SCHEMA];
+
 type EventRow = { seq: number; test_id: string; type: string; at: string; dedupe_key: string | null; payload: string };
 type EventParams = { testId: string; type: string; at: string; dedupeKey: string | null; payload: string };
 
 const EVENT_COLUMNS = 'seq, test_id, type, at, dedupe_key, payload';
 
 /**
- * Append-only, event-sourced log of a node's metrics plus a small key/value table. The driver keeps every
- * report it sent; the orchestrator keeps everything it ingested, keyed by test id.
+ * Append-only, event-sourced log of a node's metrics plus a small key/value table, and the driver's
+ * outbox of reports. The driver keeps every report there before it is sent; the orchestrator keeps
+ * everything it ingested, keyed by test id.
  */
 export class MetricsStore {
+  readonly outbox: ReportOutbox;
   private readonly insertEvent;
   private readonly selectEventsForTest;
   private readonly selectEventsAfter;
@@ -85,6 +91,7 @@ export class MetricsStore {
       'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.appendInTransaction = db.transaction((events: readonly NewEvent[]) => events.map((event) => this.append(event)));
+    this.outbox = new ReportOutbox(db);
   }
 
   static open(file: string): MetricsStore {
@@ -152,13 +159,13 @@ export class MetricsStore {
 }
 
 function migrate(db: Database.Database, file: string): void {
-  const version = db.pragma('user_version', { simple: true });
+  const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
-  if (version !== 0) {
+  if (version > SCHEMA_VERSION || version < 0) {
     throw new Error(`metrics store ${file} has schema version ${String(version)}; this build supports ${SCHEMA_VERSION}`);
   }
   db.transaction(() => {
-    db.exec(SCHEMA_V1);
+    for (const schema of MIGRATIONS.slice(version)) db.exec(schema);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

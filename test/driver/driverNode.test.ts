@@ -85,9 +85,12 @@ describe('driver node (child process, real Kafka, real target)', () => {
     assert.equal(registered.message.message_type, 'DRIVER_NODE_REGISTER');
     const health = await fetch(`http://${registered.message.node_IP}/health`);
     assert.equal(health.status, 200);
-    assert.equal(((await health.json()) as { node_id: string }).node_id, nodeId);
+    const body = (await health.json()) as { node_id: string; reports_pending: number };
+    assert.equal(body.node_id, nodeId);
+    assert.equal(body.reports_pending, 0, 'an empty outbox');
     const metrics = await (await fetch(`http://${registered.message.node_IP}/metrics`)).text();
     assert.match(metrics, /stampede_driver_requests_sent_total\{node_id="[^"]+"\} \d+/);
+    assert.match(metrics, /stampede_driver_reports_pending\{node_id="[^"]+"\} 0/);
   });
 
   it('heartbeats about once a second while idle', async () => {
@@ -253,8 +256,9 @@ describe('driver node (child process, real Kafka, real target)', () => {
 
     const store = MetricsStore.open(storeFile);
     try {
-      const kept = store.eventsFor(testId).filter((e) => e.type === 'report_sent');
-      assert.ok(kept.some((e) => (e.payload as MetricsMessage).final === true && (e.payload as MetricsMessage).outcome === 'aborted'));
+      const outbox = store.outbox.counts();
+      assert.equal(outbox.pending, 0, 'everything the driver stored was acknowledged before it exited');
+      assert.ok(outbox.acknowledged >= finalsFor(testId).length);
     } finally {
       store.close();
     }

@@ -30,7 +30,7 @@ async function startSlowTarget(delayMs: number | undefined) {
   };
 }
 
-const sink: ReportSink = { log, publish: async () => undefined, keep: () => undefined };
+const sink: ReportSink = { submit: () => undefined };
 
 function startRun(config: Omit<TestConfigMessage, 'test_id' | 'test_type' | 'test_message_delay'>, targetUrl: string): TestRun {
   return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', test_type: 'TSUNAMI', test_message_delay: 10, ...config }, requests: [{ method: 'GET', url: targetUrl, weight: 1 }], defaultConcurrency: 64, sink, log });

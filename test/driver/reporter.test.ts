@@ -1,49 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/log/logger.js';
 import type { MetricsMessage } from '../../src/protocol/index.js';
 import { metricsMessage } from '../../src/protocol/index.js';
-import { deliverReport, rejectionReport, Reporter, type ReportSink } from '../../src/driver/reporter.js';
+import { Reporter, type ReportSink } from '../../src/driver/reporter.js';
 import { Recorder } from '../../src/driver/recorder.js';
 import { decodeHistogram } from '../../src/stats/latencyHistogram.js';
 
-const log = createLogger('reporter-test', { test: true });
-
-/** Publishes into an array; the first `failures` attempts throw as a broker outage would. */
-function memorySink(failures = 0): ReportSink & { published: MetricsMessage[]; kept: MetricsMessage[]; attempts: number } {
-  const sink = {
-    published: [] as MetricsMessage[],
-    kept: [] as MetricsMessage[],
-    attempts: 0,
-    log,
-    publish: async (message: MetricsMessage) => {
-      sink.attempts += 1;
-      if (sink.attempts <= failures) throw new Error('broker not available');
-      sink.published.push(message);
-    },
-    keep: (message: MetricsMessage) => {
-      sink.kept.push(message);
-    },
-  };
-  return sink;
+/** Collects what the reporter submits (the outbox's side is tested in reportPublisher.test.ts). */
+function memorySink(): ReportSink & { published: MetricsMessage[] } {
+  const published: MetricsMessage[] = [];
+  return { published, submit: (message) => void published.push(message) };
 }
 
 describe('reporter', () => {
-  it('retries a failed publish with the same report_id and keeps the report once', async () => {
-    const sink = memorySink(2);
-    const report = rejectionReport('driver-a', 'test-a', 'busy');
-    assert.equal(await deliverReport(sink, report, 5_000), true);
-    assert.equal(sink.attempts, 3);
-    assert.deepEqual(sink.published.map((m) => m.report_id), [report.report_id]);
-    assert.deepEqual(sink.kept.map((m) => m.report_id), [report.report_id]);
-  });
-
-  it('gives up after its deadline without throwing', async () => {
-    const sink = memorySink(Infinity);
-    assert.equal(await deliverReport(sink, rejectionReport('driver-a', 'test-a', 'busy'), 300), false);
-    assert.equal(sink.kept.length, 0);
-  });
-
   it('reports every 500 ms and once more at the end, cumulative, with fresh ids and rising seq', async () => {
     const sink = memorySink();
     const recorder = new Recorder();
@@ -57,7 +26,7 @@ describe('reporter', () => {
     recorder.recordError('http_503');
     recorder.recordSent();
     await new Promise((resolve) => setTimeout(resolve, 1_150));
-    const final = await reporter.finish({ outcome: 'cancelled', reason: 'stop' });
+    const final = reporter.finish({ outcome: 'cancelled', reason: 'stop' });
 
     assert.equal(sink.published.length, 3);
     assert.deepEqual(sink.published.map((m) => m.seq), [1, 2, 3]);
@@ -88,7 +57,7 @@ describe('reporter', () => {
     recorder.recordError('http_503', '503 Service Unavailable');
     recorder.recordSent();
     recorder.recordError('timeout');
-    const final = await new Reporter('driver-a', 'test-c', recorder, sink).finish({ outcome: 'completed' });
+    const final = new Reporter('driver-a', 'test-c', recorder, sink).finish({ outcome: 'completed' });
     assert.deepEqual(final.error_samples, {
       connection_refused: [1, 2, 3, 4, 5].map((port) => `connect ECONNREFUSED 127.0.0.1:${port}`),
       http_503: ['503 Service Unavailable'],
@@ -100,7 +69,7 @@ describe('reporter', () => {
 
   it('reports zero latencies before any response', async () => {
     const sink = memorySink();
-    const final = await new Reporter('driver-a', 'test-b', new Recorder(), sink).finish({ outcome: 'completed' });
+    const final = new Reporter('driver-a', 'test-b', new Recorder(), sink).finish({ outcome: 'completed' });
     assert.deepEqual([final.metrics.mean_latency, final.metrics.median_latency, final.metrics.min_latency, final.metrics.max_latency], [0, 0, 0, 0]);
     assert.equal(final.seq, 1);
   });

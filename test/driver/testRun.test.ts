@@ -34,7 +34,7 @@ async function startScriptedTarget(statusOf: (n: number) => number | undefined):
 
 function memorySink(): ReportSink & { published: MetricsMessage[] } {
   const published: MetricsMessage[] = [];
-  return { published, log, publish: async (message) => void published.push(message), keep: () => undefined };
+  return { published, submit: (message) => void published.push(message) };
 }
 
 function startRun(config: Omit<TestConfigMessage, 'test_id'>, targetUrl: string): TestRun {

@@ -68,6 +68,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A fixed port pair for a broker a test kills and restarts, beside the suite's broker port (19092 by
+ * default): below the ephemeral range (32768 and up), so while that broker is down no outgoing
+ * connection of any process on the machine can take its port, as happened with a free pair.
+ */
+export function restartableBrokerPort(offset: 2 | 4): number {
+  return Number(process.env.STAMPEDE_TEST_KAFKA_PORT ?? 19092) + offset;
+}
+
 /** A port N with N and N + 1 free right now (a broker needs both: client and controller). */
 export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { KAFKA_RETRY_BACKOFF } from '../../src/bus/index.js';
 import { DriverRegistry } from '../../src/orchestrator/driverRegistry.js';
+import { SILENT_AFTER_MS } from '../../src/orchestrator/runtimeController.js';
 import { applyTestEvent, createProjection } from '../../src/orchestrator/testProjection.js';
 import { superviseTest } from '../../src/orchestrator/testSupervisor.js';
 import type { MetricsMessage } from '../../src/protocol/index.js';
@@ -69,6 +71,19 @@ describe('supervision', () => {
     const now = T0 + 16_000;
     const verdict = superviseTest(test, context(registryWith(now), now));
     assert.match(verdict?.reason ?? '', /driver a never reported for 15 s/);
+  });
+
+  it('after a broker outage counts silence from when it hears Kafka again, long enough for the drivers to empty their outboxes', () => {
+    const test = runningTest();
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 1_000), report: { ...finalReport('a'), final: false, outcome: undefined, seq: 1 } });
+    applyTestEvent(test, { type: 'report_received', at: iso(T0 + 1_000), report: { ...finalReport('b'), final: false, outcome: undefined, seq: 1 } });
+    const heardAgainAt = T0 + 61_000;
+    // A driver's publisher retries at most the backoff cap after the broker is back; give it that twice over.
+    const outboxEmptiedBy = heardAgainAt + 2 * KAFKA_RETRY_BACKOFF.maxDelayMs;
+    assert.ok(SILENT_AFTER_MS > 2 * KAFKA_RETRY_BACKOFF.maxDelayMs, `silence limit ${SILENT_AFTER_MS} ms vs backoff cap ${KAFKA_RETRY_BACKOFF.maxDelayMs} ms`);
+    const judge = (nowMs: number) => superviseTest(test, { ...context(registryWith(nowMs), nowMs), hearingSinceMs: heardAgainAt, silentAfterMs: SILENT_AFTER_MS });
+    assert.equal(judge(outboxEmptiedBy), undefined, 'no verdict while the outboxes may still be emptying');
+    assert.match(judge(heardAgainAt + SILENT_AFTER_MS + 1)?.reason ?? '', /driver a sent no report for 15 s/);
   });
 
   it('fails when a driver rejected the test, with its reason', () => {

@@ -13,14 +13,16 @@ const USAGE = `Usage: stampede driver --kafka HOST:PORT --orchestrator HOST:PORT
 
 A driver node: registers through Kafka, heartbeats every second, runs a test when triggered
 (TSUNAMI: fixed gap between request starts; AVALANCHE: as fast as allowed), and publishes its
-metrics every 500 ms and once more at the end. SIGINT/SIGTERM abort a running test, publish its
-final report, deregister and exit 0.
+metrics every 500 ms and once more at the end. Every report is stored (--store) before it is
+published and kept until Kafka acknowledges it, however long Kafka is away; what is still
+unpublished when the driver stops goes out when it starts again with the same store.
+SIGINT/SIGTERM abort a running test, publish its final report, deregister and exit 0.
 
 Options:
   --kafka HOST:PORT         Kafka bootstrap broker(s), comma-separated (required)
   --orchestrator HOST:PORT  the orchestrator's address (required; logged, all traffic goes via Kafka)
   --id ID                   this node's unique id (default: generated, e.g. driver-1a2b3c4d5e6f7a8b)
-  --store FILE              the driver's metrics store (default .stampede/driver-<id>.db)
+  --store FILE              the driver's store and report outbox (default .stampede/driver-<id>.db)
   --target URL              target for tests whose config names no target_url
   --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
   --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
