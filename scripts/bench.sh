@@ -24,6 +24,13 @@ if ! command -v vegeta >/dev/null 2>&1; then
   fi
 fi
 
+# The staged-rate peer: vegeta's attacker with a staged pacer (its CLI has only a constant -rate).
+if [ ! -x .stampede/bin/vegeta-staged ]; then
+  echo "building the staged vegeta peer (go build)"
+  mkdir -p .stampede/bin
+  (cd bench/support/vegetaStaged && go build -o ../../../.stampede/bin/vegeta-staged .)
+fi
+
 started_kafka=""
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   port="${STAMPEDE_BENCH_KAFKA_PORT:-19092}"

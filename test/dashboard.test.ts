@@ -134,6 +134,30 @@ describe('dashboard in a real browser', () => {
     await closePages(page);
   });
 
+  it('charts a staged test per interval: achieved against planned, overall bold, each driver thin behind a toggle', async () => {
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'AVALANCHE', stages: [{ duration_s: 1, target_rps: 40 }, { duration_s: 1, target_rps: 40 }], target_url: `${target.url}/ping`, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const testId = created.body.test_id;
+    await eventually(() => getTest(testId), (t) => t.state === 'completed', 30_000, 'the staged test to complete');
+    const page = await openPage(`#test=${encodeURIComponent(testId)}`);
+    await waitForState(page, 'completed');
+    const legend = (chart: string) =>
+      page.evaluate((testId) => [...document.querySelectorAll(`[data-testid="${testId}"] .u-legend tr.u-series`)].map((row) => ({ label: row.querySelector('.u-label')?.textContent ?? '', value: row.querySelector('.u-value')?.textContent ?? '', driver: row.classList.contains('driver-series'), off: row.classList.contains('u-off') })), chart);
+    const rate = await eventually(() => legend('throughput-chart'), (rows) => rows.length === 3 + driverIds.length, 10_000, 'the rate chart with its series');
+    assert.deepEqual(rate.slice(1, 3).map((row) => row.label), ['all drivers', 'planned']);
+    assert.deepEqual(rate.filter((row) => row.driver).map((row) => row.label).sort(), [...driverIds].sort());
+    assert.match(rate[2]!.value, /^\d+(\.\d+)? req\/s$/, 'the plan has a rate to show');
+    const latency = await legend('latency-chart');
+    assert.deepEqual(latency.slice(1, 4).map((row) => row.label), ['p50 all', 'p95 all', 'p99 all']);
+    const toggle = page.getByTestId('chart-drivers-toggle');
+    assert.equal(await toggle.isChecked(), true, 'two drivers: their lines are shown');
+    await toggle.uncheck();
+    const hidden = await legend('throughput-chart');
+    assert.ok(hidden.filter((row) => row.driver).every((row) => row.off) && !hidden[1]!.off, JSON.stringify(hidden));
+    await toggle.check();
+    await closePages(page);
+  });
+
   it('shows a hostile driver id and address as literal text', async () => {
     const page = await openPage();
     const dialogs: string[] = [];

@@ -15,7 +15,7 @@ const driversPanel = new DriversPanel(page, removeDriver);
 const staleness = new Staleness(byTestId(page, 'connection'), byTestId(page, 'stale-banner'));
 const historyPanel = new HistoryPanel(page);
 const testPanel = new TestPanel(page);
-const charts = new TestCharts(byTestId(page, 'throughput-chart'), byTestId(page, 'latency-chart'));
+const charts = new TestCharts(byTestId(page, 'throughput-chart'), byTestId(page, 'latency-chart'), byTestId(page, 'chart-drivers-toggle'));
 const timeline = new Timeline();
 const live = new LiveStream({ onConnection: (connected) => staleness.setConnected(connected), onStatus: (status) => staleness.setStatus(status), onDrivers: showDrivers, onTests: showTests, onTest: showTest });
 
@@ -56,7 +56,7 @@ function select(testId) {
 async function loadReport(testId) {
   const response = await fetchReport(testId);
   if (!response.ok || view.selectedId !== testId) return;
-  timeline.mergeReport(response.body.timeline);
+  timeline.mergeReport(response.body);
   showTest(view.test ?? response.body);
 }
 
@@ -77,9 +77,9 @@ function showTests(tests) {
 function showTest(test) {
   if (test.test_id !== view.selectedId) return;
   view.test = test;
-  timeline.addFigures(test.drivers);
+  timeline.addFigures(test);
   testPanel.show(test, rateOf);
-  charts.show(timeline, new Set(test.drivers.filter((d) => d.final).map((d) => d.node_id)));
+  charts.show(timeline);
   checkClipping();
 }
 

@@ -1,54 +1,41 @@
 /* global ResizeObserver */
-import { completedAt } from './timeline.js';
 
 const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#4d7c0f'];
 const TOTAL_COLOR = '#1f2937';
 const CHART_HEIGHT = 200;
-/** Enough points for a smooth line, few enough that a long test stays cheap to redraw. */
-const GRID_POINTS = 80;
-const MIN_STEP_MS = 100;
-const MIN_WINDOW_MS = 500;
+/** Above this many drivers their lines start hidden: twenty thin lines hide the overall one. */
+const DRIVERS_SHOWN_UP_TO = 8;
 
 function colorOf(index) {
   return PALETTE[index % PALETTE.length];
 }
 
 /**
- * Throughput is measured over a sliding window on a regular grid: drivers report at their own
- * moments, and a rate from one report to the next would be jagged and impossible to add up.
- * The grid ends where the slowest still-running driver has reported, so no line dips at the end.
+ * Every series on one x axis (seconds of the workload): overall points are per second, each driver's
+ * at its own report times, so a series has values only at its own times (null elsewhere, lines span the gaps).
  */
-function throughputData(timeline, finishedIds) {
+function alignedData(timeline, overallPicks, driverPick) {
   const ids = timeline.driverIds();
-  const lastOf = (id) => timeline.pointsOf(id).at(-1)?.elapsed_ms ?? 0;
-  const running = ids.filter((id) => !finishedIds.has(id));
-  const end = running.length > 0 ? Math.min(...running.map(lastOf)) : Math.max(0, ...ids.map(lastOf));
-  const step = Math.max(MIN_STEP_MS, end / GRID_POINTS);
-  const windowMs = Math.max(2 * step, MIN_WINDOW_MS);
-  const times = [];
-  for (let t = step; t <= end + 1e-9; t += step) times.push(t);
-  const rateAt = (id, t) => {
-    const from = Math.max(0, t - windowMs);
-    const points = timeline.pointsOf(id);
-    return ((completedAt(points, t) - completedAt(points, from)) * 1000) / (t - from);
-  };
-  const perDriver = ids.map((id) => times.map((t) => rateAt(id, t)));
-  const total = times.map((_t, i) => perDriver.reduce((sum, series) => sum + series[i], 0));
-  return { ids, data: [times.map((t) => t / 1000), total, ...perDriver] };
-}
-
-/** Each driver's cumulative median and p99 at its own report times, on one shared x axis. */
-function latencyData(timeline) {
-  const ids = timeline.driverIds();
-  const xs = [...new Set(ids.flatMap((id) => timeline.pointsOf(id).map((p) => p.elapsed_ms)))].sort((a, b) => a - b);
-  const column = (id, pick) => {
-    const byTime = new Map(timeline.pointsOf(id).map((p) => [p.elapsed_ms, pick(p)]));
+  const overall = timeline.overallPoints();
+  const xs = [...new Set([...overall.map((p) => p.elapsed_ms), ...ids.flatMap((id) => timeline.pointsOf(id).map((p) => p.elapsed_ms))])].sort((a, b) => a - b);
+  const column = (points, pick) => {
+    const byTime = new Map(points.map((p) => [p.elapsed_ms, pick(p)]));
     return xs.map((x) => (byTime.has(x) ? byTime.get(x) : null));
   };
-  // A driver whose every request failed reports latencies of 0: there is nothing to plot yet.
-  const measured = (pick) => (p) => (p.completed > p.errors ? pick(p) : null);
-  const series = ids.flatMap((id) => [column(id, measured((p) => p.median)), column(id, measured((p) => p.p99))]);
-  return { ids, data: [xs.map((x) => x / 1000), ...series] };
+  return {
+    ids,
+    data: [xs.map((x) => x / 1000), ...overallPicks.map((pick) => column(overall, pick)), ...ids.map((id) => column(timeline.pointsOf(id), driverPick))],
+  };
+}
+
+/** Achieved (requests started per second, what a plan sets) against the plan, per interval. */
+function throughputData(timeline) {
+  return alignedData(timeline, [(p) => p.sent_rps, (p) => p.planned_rps], (p) => p.sent_rps);
+}
+
+/** Percentiles of each interval alone: a slow phase shows while it lasts, not ever after. */
+function latencyData(timeline) {
+  return alignedData(timeline, [(p) => p.p50, (p) => p.p95, (p) => p.p99], (p) => p.p99);
 }
 
 // Units are in each chart's caption, so tick labels stay short and never clip.
@@ -70,25 +57,34 @@ function latestOf(values) {
 
 const elapsedSeries = { label: 'elapsed', value: (u, v, _s, index) => `${(index === null ? latestOf(u.data[0]) ?? 0 : v).toFixed(2)} s` };
 
-function throughputSeries(ids) {
+/** Overall lines are bold; each driver's is thin, in its own colour. */
+function driverSeries(ids, label, value, showDrivers) {
+  return ids.map((id, i) => ({ label: label(id), stroke: colorOf(i), width: 1, spanGaps: true, value, show: showDrivers, class: 'driver-series' }));
+}
+
+function throughputSeries(ids, showDrivers) {
   const value = formatLegend('req/s');
   return [
     elapsedSeries,
-    { label: 'all drivers', stroke: TOTAL_COLOR, width: 2, value },
-    ...ids.map((id, i) => ({ label: id, stroke: colorOf(i), width: 1, value })),
+    { label: 'all drivers', stroke: TOTAL_COLOR, width: 2.5, spanGaps: true, value },
+    { label: 'planned', stroke: TOTAL_COLOR, width: 2, dash: [6, 4], spanGaps: true, value },
+    ...driverSeries(ids, (id) => id, value, showDrivers),
   ];
 }
 
-function latencySeries(ids) {
+function latencySeries(ids, showDrivers) {
   const value = formatLegend('ms');
   return [
     elapsedSeries,
-    ...ids.flatMap((id, i) => [
-      { label: `median ${id}`, stroke: colorOf(i), width: 2, spanGaps: true, value },
-      { label: `p99 ${id}`, stroke: colorOf(i), width: 1, dash: [5, 4], spanGaps: true, value },
-    ]),
+    { label: 'p50 all', stroke: TOTAL_COLOR, width: 2.5, spanGaps: true, value },
+    { label: 'p95 all', stroke: '#6b7280', width: 2, dash: [2, 3], spanGaps: true, value },
+    { label: 'p99 all', stroke: TOTAL_COLOR, width: 2, dash: [6, 4], spanGaps: true, value },
+    ...driverSeries(ids, (id) => `p99 ${id}`, value, showDrivers),
   ];
 }
+
+/** How many series come before the drivers' (x, then the overall ones). */
+const OVERALL_SERIES = { throughput: 3, latency: 4 };
 
 /**
  * One uPlot chart in a container. It is rebuilt only when its series change (a different set of
@@ -98,16 +94,25 @@ class Chart {
   #plot = null;
   #seriesKey = '';
 
-  constructor(container, seriesFor) {
+  constructor(container, seriesFor, overallSeries) {
     this.container = container;
     this.seriesFor = seriesFor;
+    this.overallSeries = overallSeries;
     new ResizeObserver(() => this.#plot?.setSize(this.#size())).observe(container);
   }
 
-  show({ ids, data }) {
+  show({ ids, data }, showDrivers) {
     const key = JSON.stringify(ids);
-    if (!this.#plot || key !== this.#seriesKey) this.#build(ids, data, key);
+    if (!this.#plot || key !== this.#seriesKey) this.#build(ids, data, key, showDrivers);
     else this.#plot.setData(data);
+  }
+
+  /** Shows or hides every driver's line (the legend keeps them, greyed, so each can still be picked). */
+  showDrivers(show) {
+    if (!this.#plot) return;
+    this.#plot.batch(() => {
+      for (let i = this.overallSeries; i < this.#plot.series.length; i++) this.#plot.setSeries(i, { show });
+    });
   }
 
   clear() {
@@ -116,14 +121,14 @@ class Chart {
     this.#seriesKey = '';
   }
 
-  #build(ids, data, key) {
+  #build(ids, data, key, showDrivers) {
     this.clear();
     this.#seriesKey = key;
     const options = {
       ...this.#size(),
       scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [secondsAxis, valueAxis],
-      series: this.seriesFor(ids),
+      series: this.seriesFor(ids, showDrivers),
       cursor: { drag: { x: false, y: false } },
     };
     this.#plot = new uPlot(options, data, this.container);
@@ -135,14 +140,26 @@ class Chart {
 }
 
 export class TestCharts {
-  constructor(throughputContainer, latencyContainer) {
-    this.throughput = new Chart(throughputContainer, throughputSeries);
-    this.latency = new Chart(latencyContainer, latencySeries);
+  #driversToggle;
+  /** null until the user chooses; then their choice holds for every test */
+  #userShowsDrivers = null;
+
+  constructor(throughputContainer, latencyContainer, driversToggle) {
+    this.throughput = new Chart(throughputContainer, throughputSeries, OVERALL_SERIES.throughput);
+    this.latency = new Chart(latencyContainer, latencySeries, OVERALL_SERIES.latency);
+    this.#driversToggle = driversToggle;
+    driversToggle.addEventListener('change', () => {
+      this.#userShowsDrivers = driversToggle.checked;
+      this.throughput.showDrivers(driversToggle.checked);
+      this.latency.showDrivers(driversToggle.checked);
+    });
   }
 
-  show(timeline, finishedIds) {
-    this.throughput.show(throughputData(timeline, finishedIds));
-    this.latency.show(latencyData(timeline));
+  show(timeline) {
+    const showDrivers = this.#userShowsDrivers ?? timeline.driverIds().length <= DRIVERS_SHOWN_UP_TO;
+    this.#driversToggle.checked = showDrivers;
+    this.throughput.show(throughputData(timeline), showDrivers);
+    this.latency.show(latencyData(timeline), showDrivers);
   }
 
   clear() {

@@ -57,3 +57,15 @@ export async function vegeta(url: string, ratePerSecond: number, seconds: number
     p99Ms: out.latencies['99th'] / NANOS_PER_MS,
   };
 }
+
+/** Built by scripts/bench.sh from bench/support/vegetaStaged (vegeta's attacker with the staged plan as its pacer). */
+const VEGETA_STAGED = resolve('.stampede/bin/vegeta-staged');
+
+type VegetaStagedJson = { requests: number; success: number };
+
+/** vegeta's attacker driven at a staged rate: `stages` as `[seconds, target_rps]`, each ramping from the previous target. */
+export async function vegetaStaged(url: string, stages: readonly { duration_s: number; target_rps: number }[]): Promise<{ total: number; errors: number }> {
+  const plan = stages.map((s) => `${s.duration_s}:${s.target_rps}`).join(',');
+  const out = JSON.parse(await runCommand(VEGETA_STAGED, ['-url', url, '-stages', plan])) as VegetaStagedJson;
+  return { total: out.requests, errors: Math.round(out.requests * (1 - out.success)) };
+}

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { fieldPath, ID_MAX_LENGTH, LOAD_MODEL_SPECS, loadModelProblems, TEST_TYPES } from '../protocol/index.js';
+import { fieldPath, ID_MAX_LENGTH, LOAD_MODEL_SPECS, loadModelProblems, plannedWireCount, shapeProblems, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
 import { TEST_CONFIG_FIELDS } from './testConfig.js';
 
 /** More drivers than any one test could use; a count or list past it is a mistake. */
 export const MAX_DRIVERS = 10_000;
 
-const MODEL_RULE_FIELDS = new Set(['test_type', 'test_message_delay', 'throughput_per_driver']);
+const MODEL_RULE_FIELDS = new Set(['test_type', 'test_message_delay', 'throughput_per_driver', 'stages']);
+/** The load shape's rules (src/protocol/loadShape.ts) read these fields: they run once all of them are valid. */
+const SHAPE_RULE_FIELDS = new Set([...MODEL_RULE_FIELDS, 'start_rps', 'duration_s', 'message_count_per_driver', 'max_duration_s', 'warmup_s']);
 
 const driverId = z.string({ error: 'must be a driver id' }).min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`);
 
@@ -33,6 +35,12 @@ export const createTestBody = z
   })
   .superRefine(
     (body, ctx) => {
+      for (const problem of shapeProblems(body)) ctx.addIssue({ code: 'custom', ...problem });
+    },
+    { when: (payload) => payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
+  )
+  .superRefine(
+    (body, ctx) => {
       for (const problem of loadModelProblems(body.test_type, body)) ctx.addIssue({ code: 'custom', ...problem });
     },
     // The model's rules read only these fields: with them valid, the rules run even when others are
@@ -50,8 +58,43 @@ type JsonSchema = Record<string, unknown>;
 export function createTestRules(jsonSchema: (schema: z.ZodType) => JsonSchema): JsonSchema[] {
   return [
     ...EXCLUSIVE_FIELDS.map(({ fields, message }) => ({ not: { required: [...fields] }, description: message })),
+    ...SHAPE_RULES,
     ...TEST_TYPES.map((type) => ({ if: { properties: { test_type: { const: type } }, required: ['test_type'] }, then: jsonSchema(LOAD_MODEL_SPECS[type].rule.schema) })),
   ];
+}
+
+/**
+ * The load shape's rules across fields, as far as JSON Schema can say them. What it cannot say (a plan
+ * of 1 to 10⁹ requests, at most 24 h long, max_duration_s not shorter than it) is in the field
+ * descriptions and answered with a 400 naming the field.
+ */
+const SHAPE_RULES: JsonSchema[] = [
+  { anyOf: [{ required: ['message_count_per_driver'] }, { required: ['stages'] }, { required: ['duration_s'] }], description: 'message_count_per_driver is required unless stages or duration_s set the count' },
+  { dependentRequired: { start_rps: ['stages'] }, description: 'start_rps needs stages' },
+  {
+    if: { required: ['stages'] },
+    then: {
+      not: { anyOf: [{ required: ['duration_s'] }, { required: ['message_count_per_driver'] }] },
+      properties: { throughput_per_driver: { const: 0 }, test_message_delay: { const: 0 } },
+    },
+    description: 'with stages, the stages set the count, the duration, the rate and the gaps',
+  },
+  {
+    if: { required: ['duration_s', 'message_count_per_driver'], not: { required: ['stages'] } },
+    then: { properties: { test_type: { const: 'AVALANCHE' }, throughput_per_driver: { const: 0 } } },
+    description: 'with duration_s at a fixed rate the count is rate × duration: message_count_per_driver only caps an unpaced AVALANCHE',
+  },
+];
+
+/**
+ * The test_config of a valid request: with stages or duration_s at a fixed rate, message_count_per_driver
+ * is the planned count, so a spec-only driver sees the true number. A staged TSUNAMI carries the plan's
+ * mean gap as test_message_delay: a spec-only driver then sends the same count over the same time.
+ */
+export function plannedConfig<T extends Omit<CreateTestRequest, 'drivers' | 'trigger'>>(request: T): T & Pick<TestConfigMessage, 'message_count_per_driver'> {
+  const count = plannedWireCount(request);
+  const stagedGapMs = request.stages && request.test_type === 'TSUNAMI' ? (request.stages.reduce((sum, s) => sum + s.duration_s, 0) * 1000) / count : undefined;
+  return { ...request, message_count_per_driver: count, ...(stagedGapMs === undefined ? {} : { test_message_delay: stagedGapMs }) };
 }
 
 /** What a client sends (defaults may be left out). */
@@ -64,7 +107,7 @@ export type FieldError = { field: string; message: string };
 /** Every problem, each named by its field path, e.g. `message_count_per_driver: must be > 0`. */
 export function fieldErrors(error: z.ZodError): FieldError[] {
   const errors = error.issues.flatMap((issue): FieldError[] => {
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: key, message: 'unknown field' }));
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: fieldPath([...issue.path, key]), message: 'unknown field' }));
     const field = issue.path.length > 0 ? fieldPath(issue.path) : '(body)';
     const missing = issue.input === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code);
     return [{ field, message: missing ? 'is required' : issue.message }];

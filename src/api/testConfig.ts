@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOAD_MODEL_SPECS, requestList, TEST_TYPES } from '../protocol/index.js';
+import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedWorkloadMs, requestList, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
 import { httpUrl } from './httpUrl.js';
 
 /**
@@ -44,7 +44,7 @@ export const TEST_CONFIG_FIELDS = {
     'x-enum-descriptions': Object.fromEntries(TEST_TYPES.map((type) => [type, LOAD_MODEL_SPECS[type].description])),
   }),
   test_message_delay: zeroOrIn(LIMITS.delayMs).default(0).meta({ description: 'milliseconds between request starts on each driver (TSUNAMI); 0 for AVALANCHE' }),
-  message_count_per_driver: integerIn(1, LIMITS.count).meta({ description: 'requests each driver sends' }),
+  message_count_per_driver: integerIn(1, LIMITS.count).optional().meta({ description: 'requests each driver sends; required unless stages or duration_s set the count (then their planned count)' }),
   target_url: httpUrl.optional().meta({ description: 'the URL every request goes to; absent: each driver uses its own --target' }),
   throughput_per_driver: zeroOrIn(LIMITS.throughput).optional().meta({ description: 'requests per second per driver; 0 or absent: no cap' }),
   timeout_ms: integerIn(1, LIMITS.timeoutMs).optional().meta({ description: 'per-request timeout, milliseconds' }),
@@ -58,13 +58,35 @@ export const TEST_CONFIG_FIELDS = {
     .meta({ description: 'seconds from the trigger after which the test fails and every driver stops' }),
   requests: requestList.optional().meta({ description: 'a weighted mix of requests (name, method, url, headers, body, weight, expect_status; templates such as {{seq}}); instead of target_url' }),
   tls_insecure: z.boolean({ error: 'must be true or false' }).default(false).meta({ description: 'accept self-signed TLS certificates' }),
+  stages: z
+    .array(
+      z.strictObject({
+        duration_s: planSeconds().meta({ description: 'seconds; the rate moves linearly to target_rps over them' }),
+        target_rps: z.number({ error: numberError(false) }).min(0, 'must be >= 0').max(LIMITS.throughput.max, `must be at most ${LIMITS.throughput.max}`).meta({ description: 'requests per second per driver at the end of the stage' }),
+      }),
+    )
+    .min(1, 'must have at least one stage')
+    .max(10_000, 'must have at most 10000 stages')
+    .optional()
+    .meta({ description: 'a ramping arrival rate per driver, stage after stage (k6 ramping-arrival-rate), each from the previous target; the count is its integral, rounded down' }),
+  start_rps: z.number({ error: numberError(false) }).min(0, 'must be >= 0').max(LIMITS.throughput.max, `must be at most ${LIMITS.throughput.max}`).optional().meta({ description: 'the rate the first stage ramps from (default 0); only with stages' }),
+  duration_s: planSeconds().optional().meta({ description: 'with a fixed rate: count = rate × duration; AVALANCHE without a rate: start requests for this long (message_count_per_driver is then a cap)' }),
+  warmup_s: planSeconds().optional().meta({ description: 'seconds of warm-up, beside or instead of warmup_count_per_driver (whichever ends first)' }),
 };
+
+/** Seconds of a plan: above 0, at most a day. */
+function planSeconds() {
+  return z
+    .number({ error: numberError(false) })
+    .gt(0, 'must be > 0')
+    .max(MAX_PLAN_SECONDS, `must be at most ${MAX_PLAN_SECONDS} (24 h)`);
+}
 
 type ConfigFields = typeof TEST_CONFIG_FIELDS;
 
 /** An optional field shows as null when unset; a defaulted one always has its value. */
 type ViewOf<S> = S extends z.ZodOptional<infer Inner> ? z.ZodNullable<Inner> : S extends z.ZodDefault<infer Inner> ? Inner : S;
-type ConfigViewShape = { [K in keyof ConfigFields]: ViewOf<ConfigFields[K]> };
+type ConfigViewShape = { [K in Exclude<keyof ConfigFields, 'message_count_per_driver'>]: ViewOf<ConfigFields[K]> };
 
 function viewOf(schema: z.ZodType): z.ZodType {
   if (schema instanceof z.ZodOptional) return (schema.unwrap() as z.ZodType).nullable();
@@ -72,14 +94,23 @@ function viewOf(schema: z.ZodType): z.ZodType {
   return schema;
 }
 
-/** A test's configuration as the test views show it: every field present, null where the test did not set it. */
-export const testConfigView = z.object(Object.fromEntries(Object.entries(TEST_CONFIG_FIELDS).map(([name, schema]) => [name, viewOf(schema)])) as ConfigViewShape);
+/**
+ * A test's configuration as the test views show it: every field present, null where the test did not set
+ * it; the count is always there (with stages or duration_s, the planned one), beside the planned duration.
+ */
+export const testConfigView = z.object({
+  ...(Object.fromEntries(Object.entries(TEST_CONFIG_FIELDS).map(([name, schema]) => [name, viewOf(schema)])) as ConfigViewShape),
+  message_count_per_driver: z.int().meta({ description: 'requests each driver sends: with stages their integral, with duration_s at a fixed rate rate × duration, for an unpaced AVALANCHE over duration_s a cap' }),
+  planned_duration_s: z.number().nullable().meta({ description: 'how long the workload is planned to start requests (stages or duration_s); null for a count-only test' }),
+});
 
 export type TestConfigView = z.output<typeof testConfigView>;
 
 /** The view of a configuration: each field of TEST_CONFIG_FIELDS taken from `config`; when absent, its default, else null. */
-export function configView(config: { [K in keyof ConfigFields]?: unknown }): TestConfigView {
-  return Object.fromEntries(
-    Object.entries(TEST_CONFIG_FIELDS).map(([name, schema]: [string, z.ZodType]) => [name, config[name as keyof ConfigFields] ?? (schema instanceof z.ZodDefault ? schema.parse(undefined) : null)]),
-  ) as TestConfigView;
+export function configView(config: TestConfigMessage): TestConfigView {
+  const fields = Object.fromEntries(
+    Object.entries(TEST_CONFIG_FIELDS).map(([name, schema]: [string, z.ZodType]) => [name, config[name as keyof TestConfigMessage] ?? (schema instanceof z.ZodDefault ? schema.parse(undefined) : null)]),
+  );
+  const plannedMs = plannedWorkloadMs(config);
+  return { ...fields, planned_duration_s: plannedMs === undefined ? null : plannedMs / 1000 } as TestConfigView;
 }

@@ -41,6 +41,32 @@ export const requestFigures = z.object({
 });
 export type RequestFigures = z.output<typeof requestFigures>;
 
+/**
+ * What happened in one interval (between a driver's two reports, or one second of the whole test):
+ * rates, errors and latency percentiles of that interval only, from the difference of cumulative
+ * histograms, so a 3-second slow phase shows in those 3 seconds and not ever after.
+ */
+export const intervalPoint = z
+  .object({
+    elapsed_ms: z.number().meta({ description: "the interval's end, from the start of the measured workload" }),
+    interval_ms: z.number(),
+    interval_sent: count,
+    interval_completed: count,
+    rps: z.number().nullable().meta({ description: 'completed (responses and errors) per second in the interval' }),
+    sent_rps: z.number().nullable().meta({ description: 'requests started per second in the interval: what a plan sets' }),
+    errors: count.meta({ description: 'errors in the interval' }),
+    p50: millis.meta({ description: 'ms, of the requests that succeeded in the interval; null when none did' }),
+    p95: millis,
+    p99: millis,
+    planned_rps: z.number().nullable().meta({ description: "the plan's mean start rate over the interval; null when unpaced or past the plan" }),
+  })
+  .meta({ description: "one interval: a driver's since its previous report, or one second of the whole test" });
+export type IntervalPoint = z.output<typeof intervalPoint>;
+
+/** One point per report of a driver: its interval figures and its cumulative counts. */
+export const timelinePoint = intervalPoint.extend({ sent: count, completed: count });
+export type TimelinePoint = z.output<typeof timelinePoint>;
+
 export const figures = z.object({
   sent: count,
   completed: count.meta({ description: 'responses received plus requests ended by an error' }),
@@ -58,6 +84,7 @@ export const figures = z.object({
   status_counts: statusCounts,
   bytes_received: count,
   requests: z.array(requestFigures).meta({ description: 'per request name, when the test gives requests' }),
+  interval: intervalPoint.nullable().meta({ description: "the latest interval: a driver's since its previous report; overall, the newest second (still filling)" }),
 });
 export type Figures = z.output<typeof figures>;
 
@@ -67,7 +94,7 @@ export const driverFigures = figures.extend({
   final: z.boolean(),
   outcome: z.string().nullable().meta({ description: `on the final report: ${TEST_OUTCOMES.join(', ')}` }),
   reason: z.string().nullable(),
-  progress: z.number().min(0).max(1).meta({ description: 'sent against message_count_per_driver, 0..1' }),
+  progress: z.number().min(0).max(1).meta({ description: '0..1: elapsed against the planned duration for a test with stages or duration_s, else sent against message_count_per_driver' }),
   phase: z.enum(TEST_PHASES).nullable().meta({ description: 'warmup while the driver sends its warm-up requests (kept out of every figure)' }),
   warmup_completed: count,
 });
@@ -89,11 +116,10 @@ export type TestSummaryView = z.output<typeof testSummaryView>;
 export const testDetailView = testSummaryView.extend({ drivers: z.array(driverFigures) });
 export type TestDetailView = z.output<typeof testDetailView>;
 
-/** One point per report, for charts of throughput and latency over time. */
-export const timelinePoint = z.object({ elapsed_ms: z.number(), sent: count, completed: count, errors: count, median: z.number().nullable(), p99: z.number().nullable() });
-export type TimelinePoint = z.output<typeof timelinePoint>;
-
-export const testReportView = testDetailView.extend({ timeline: z.record(z.string(), z.array(timelinePoint)).meta({ description: 'per driver, one point per report' }) });
+export const testReportView = testDetailView.extend({
+  timeline: z.record(z.string(), z.array(timelinePoint)).meta({ description: 'per driver, one point per report' }),
+  overall_timeline: z.array(intervalPoint).meta({ description: 'the whole test, one point per second of the workload: rates summed over drivers, percentiles from their merged interval histograms' }),
+});
 export type TestReportView = z.output<typeof testReportView>;
 
 export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_finished'] as const;

@@ -8,6 +8,8 @@ export type ScheduleOptions = {
   pacer?: Pacer | undefined;
   /** Most launches unsettled at once; Infinity for an open model. */
   maxInFlight: number;
+  /** No start intended this many ms or more after the run's start (duration_s, warmup_s); unbounded when absent. */
+  startWindowMs?: number | undefined;
   /** A start this far behind its intended time counts as late. */
   lateThresholdMs?: number;
   onLateStart?: () => void;
@@ -107,7 +109,7 @@ export class StartScheduler {
         return;
       }
       const now = this.now();
-      const intended = this.paced ? this.intendedStart(this.started) : now;
+      const intended = this.nextIntended(now);
       if (intended === undefined) break;
       if (intended > now) {
         this.wakeAt(intended - now);
@@ -136,9 +138,18 @@ export class StartScheduler {
     setImmediate(this.onNextTurn);
   }
 
-  /** Every planned start made: the count is reached or the pacer has no next start. */
+  /** When the next start is intended (now when unpaced), or undefined when the plan has no next start. */
+  private nextIntended(now: number): number | undefined {
+    if (this.started >= this.options.count) return undefined;
+    const intended = this.paced ? this.intendedStart(this.started) : now;
+    const window = this.options.startWindowMs;
+    if (intended === undefined || (window !== undefined && intended - this.t0 >= window)) return undefined;
+    return intended;
+  }
+
+  /** Every planned start made: the count is reached, the pacer has no next start, or the start window has closed. */
   private allStarted(): boolean {
-    return this.started >= this.options.count || (this.paced && this.intendedStart(this.started) === undefined);
+    return this.nextIntended(this.now()) === undefined;
   }
 
   private resolveIfDone(): boolean {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 import { requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
 import { DEFAULT_TIMEOUT_MS, HttpClient } from './httpClient.js';
-import { loadPlanFor } from './load/index.js';
+import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
 import { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
@@ -50,7 +50,7 @@ export class TestRun {
   private readonly concurrency: number;
   /** The warm-up's load, then the workload's. */
   private load: LoadRun;
-  private readonly warmup: { count: number; recorder: Recorder } | undefined;
+  private readonly warmup: { plan: LoadPlan; recorder: Recorder } | undefined;
   private phase: TestPhase;
   private readonly reporter: Reporter;
   private readonly log: Logger;
@@ -72,15 +72,16 @@ export class TestRun {
     this.recorder = new Recorder(names);
     const tls = { insecure: config.tls_insecure ?? false, ca: options.caCertificates };
     this.client = new HttpClient(this.requestIterator().origins, { connections: this.concurrency, timeoutMs: this.timeoutMs, tls });
-    const warmupCount = config.warmup_count_per_driver ?? 0;
-    this.warmup = warmupCount > 0 ? { count: warmupCount, recorder: new Recorder(names) } : undefined;
+    const warmupPlan = warmupPlanFor(config, this.concurrency);
+    this.warmup = warmupPlan ? { plan: warmupPlan, recorder: new Recorder(names) } : undefined;
     this.phase = this.warmup ? 'warmup' : 'workload';
     this.reporter = new Reporter(options.nodeId, this.testId, this.recorder, options.sink, () => this.phaseProgress());
     // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
     this.load = this.warmup
-      ? startLoad({ ...config, message_count_per_driver: this.warmup.count }, this.concurrency, { client: this.client, requests: this.requestIterator(), recorder: this.warmup.recorder })
+      ? new LoadRun(this.warmup.plan, { client: this.client, requests: this.requestIterator(), recorder: this.warmup.recorder })
       : this.startWorkload();
-    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(this.load), warmup: warmupCount, timeout_ms: this.timeoutMs }, 'test started');
+    const warmup = this.warmup ? describePlan(this.warmup.plan) : 'none';
+    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)), warmup, timeout_ms: this.timeoutMs }, 'test started');
     this.done = this.execute();
     if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
   }
@@ -154,7 +155,7 @@ export class TestRun {
       this.reporter.restartClock();
     }
     this.phase = 'workload';
-    return startLoad(this.config, this.concurrency, { client: this.client, requests: this.requestIterator(), recorder: this.recorder });
+    return new LoadRun(loadPlanFor(this.config, this.concurrency), { client: this.client, requests: this.requestIterator(), recorder: this.recorder });
   }
 
   /** Each phase draws its own weighted mix, so the workload's counts are exactly its shares. */
@@ -174,11 +175,9 @@ export class TestRun {
   }
 }
 
-function startLoad(config: TestConfigMessage, concurrency: number, deps: { client: HttpClient; requests: RequestIterator; recorder: Recorder }): LoadRun {
-  return new LoadRun(loadPlanFor(config, concurrency), deps);
-}
-
-function describePlan(load: LoadRun): Record<string, number | string> {
-  const { count, pacer, maxInFlight } = load.plan;
-  return { count, pace: pacer?.description ?? 'unpaced', max_in_flight: maxInFlight === Infinity ? 'unbounded' : maxInFlight };
+function describePlan(plan: LoadPlan): Record<string, number | string> {
+  const { count, pacer, maxInFlight, startWindowMs } = plan;
+  const described: Record<string, number | string> = { count, pace: pacer?.description ?? 'unpaced', max_in_flight: maxInFlight === Infinity ? 'unbounded' : maxInFlight };
+  if (startWindowMs !== undefined) described.start_window_ms = startWindowMs;
+  return described;
 }

@@ -1,11 +1,13 @@
+import { Gauge, Registry } from 'prom-client';
 import type { RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
+import type { TestProjection } from './testProjection.js';
 import { TEST_STATES } from './testEvents.js';
 
 type Sample = { labels?: Record<string, string>; value: number };
 
 /** The orchestrator's own figures in Prometheus text format 0.0.4. */
-export function prometheusText(controller: RuntimeController, figures: FiguresCalculator, rejected: Record<string, number>): string {
+export async function prometheusText(controller: RuntimeController, figures: FiguresCalculator, rejected: Record<string, number>): Promise<string> {
   const drivers = controller.drivers.list();
   const tests = controller.tests.list();
   const running = tests.filter((t) => t.state === 'running');
@@ -20,15 +22,38 @@ export function prometheusText(controller: RuntimeController, figures: FiguresCa
   metric(lines, 'stampede_requests_sent_total', 'counter', 'Requests sent by drivers, over all tests.', [{ value: sum(all.map((f) => f.sent)) }]);
   metric(lines, 'stampede_requests_completed_total', 'counter', 'Requests completed (response or error), over all tests.', [{ value: sum(all.map((f) => f.completed)) }]);
   metric(lines, 'stampede_request_errors_total', 'counter', 'Failed requests, over all tests.', [{ value: sum(all.map((f) => f.error_count)) }]);
-  const latency: Sample[] = running.flatMap((t) => {
-    const l = figures.figuresFor(t).aggregate.latency;
-    return (['median', 'p90', 'p95', 'p99', 'max'] as const).flatMap((q) => (l[q] === null ? [] : [{ labels: { test_id: t.test_id, quantile: q }, value: l[q] / 1000 }]));
-  });
-  metric(lines, 'stampede_running_test_latency_seconds', 'gauge', 'Latency of running tests (merged across drivers).', latency);
   metric(lines, 'stampede_kafka_messages_rejected_total', 'counter', 'Malformed Kafka messages logged and skipped, by topic.', Object.entries(rejected).map(([topic, value]) => ({ labels: { topic }, value })));
   metric(lines, 'stampede_reports_received_total', 'counter', 'Metrics reports consumed.', [{ value: controller.counters.reports_received }]);
   metric(lines, 'stampede_reports_duplicate_total', 'counter', 'Metrics reports seen before (same report_id), counted once.', [{ value: controller.counters.reports_duplicate }]);
-  return lines.join('\n') + '\n';
+  return lines.join('\n') + '\n' + (await intervalMetrics(running));
+}
+
+const QUANTILES = [
+  ['0.5', 'p50'],
+  ['0.95', 'p95'],
+  ['0.99', 'p99'],
+] as const;
+
+/**
+ * Running tests over their last whole second (merged over drivers from the difference of cumulative
+ * histograms): a scrape shows the latency now, not since the start, so a slow phase shows while it lasts.
+ */
+async function intervalMetrics(running: readonly TestProjection[]): Promise<string> {
+  const registry = new Registry();
+  const latency = new Gauge({ name: 'stampede_running_test_interval_latency_seconds', help: 'Latency of running tests over their last whole second, merged across drivers.', labelNames: ['test_id', 'quantile'], registers: [registry] });
+  const rate = new Gauge({ name: 'stampede_running_test_interval_rate', help: 'Requests started per second by running tests over their last whole second: achieved, and planned by the test.', labelNames: ['test_id', 'kind'], registers: [registry] });
+  for (const test of running) {
+    const point = test.overall.settled(test.config, test.driver_ids.length);
+    if (!point) continue;
+    for (const [quantile, key] of QUANTILES) {
+      const ms = point[key];
+      // Whole microseconds over 1e6 print without float noise.
+      if (ms !== null) latency.set({ test_id: test.test_id, quantile }, Math.round(ms * 1000) / 1e6);
+    }
+    if (point.sent_rps !== null) rate.set({ test_id: test.test_id, kind: 'achieved' }, point.sent_rps);
+    if (point.planned_rps !== null) rate.set({ test_id: test.test_id, kind: 'planned' }, point.planned_rps);
+  }
+  return registry.metrics();
 }
 
 function metric(lines: string[], name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]): void {

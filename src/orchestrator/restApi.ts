@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { fieldErrors, openApiDocument, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
+import { fieldErrors, openApiDocument, plannedConfig, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
 import { bearerTokenCheck } from './accessToken.js';
@@ -65,9 +65,9 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.status, () => controller.kafkaStatus());
   serve(app, ROUTES.listTests, () => controller.tests.list().map((t) => summaryView(t, figures)));
   serve(app, ROUTES.createTest, async ({ body }, reply) => {
-    const { drivers, trigger, ...config } = body;
+    const { drivers, trigger, ...fields } = body;
     const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers());
-    const test = await controller.createTest(config, chosen);
+    const test = await controller.createTest(plannedConfig(fields), chosen);
     if (trigger) await controller.triggerTest(test.test_id);
     return reply.code(201).send(detailView(test, figures));
   });
@@ -84,7 +84,7 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
-  serve(app, ROUTES.metrics, (_input, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(controller, figures, deps.rejectedMessages())));
+  serve(app, ROUTES.metrics, async (_input, reply) => reply.type('text/plain; version=0.0.4').send(await prometheusText(controller, figures, deps.rejectedMessages())));
   const document = openApiDocument();
   serve(app, ROUTES.openApi, () => document);
 }

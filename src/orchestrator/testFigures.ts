@@ -1,5 +1,5 @@
 import type { DriverFigures, Figures, Latency, RequestFigures } from '../api/index.js';
-import { ERROR_SAMPLE_LIMITS, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
+import { ERROR_SAMPLE_LIMITS, plannedWorkloadMs, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
@@ -34,16 +34,18 @@ export class FiguresCalculator {
     let merge = this.#merges.get(test.test_id);
     if (!merge) this.#merges.set(test.test_id, (merge = new TestMerge()));
     const drivers: DriverFigures[] = [];
+    const plan = { count: test.config.message_count_per_driver, durationMs: plannedWorkloadMs(test.config) };
     let approximate = false;
     const specs = test.config.requests ?? [];
     for (const progress of test.drivers.values()) {
-      const { latency: exactLatency, requests } = merge.update(progress.node_id, progress.latest, specs);
+      const { latency: exactLatency, requests } = merge.update(progress.node_id, progress.latest, progress.latest_buckets, specs);
       if (progress.latest && !exactLatency && !nothingCompleted(progress.latest)) approximate = true;
-      drivers.push(driverFigures(progress, exactLatency, requests, test.config.message_count_per_driver));
+      drivers.push(driverFigures(progress, exactLatency, requests, plan));
     }
     const latency = approximate ? approximateLatency(drivers) : merge.latency();
     const counts = sumCounts(drivers);
-    return { drivers, aggregate: { ...counts, latency, approximate, requests: merge.requestsFigures(specs, drivers, counts.elapsed_ms) } };
+    const interval = test.overall.latest(test.config, test.driver_ids.length);
+    return { drivers, aggregate: { ...counts, latency, approximate, interval, requests: merge.requestsFigures(specs, drivers, counts.elapsed_ms) } };
   }
 }
 
@@ -55,12 +57,14 @@ class TestMerge {
   private readonly byName = new Map<string, RunningMerge>();
   private readonly applied = new Map<string, { reportId: string; share: DriverShare }>();
 
-  /** Brings the driver's share up to its latest report; its exact latency is undefined without a usable histogram. */
-  update(nodeId: string, report: MetricsMessage | undefined, specs: readonly RequestSpec[]): DriverShare {
+  /**
+   * Brings the driver's share up to its latest report (whose histogram the projection decoded); its exact
+   * latency is undefined without a usable histogram.
+   */
+  update(nodeId: string, report: MetricsMessage | undefined, buckets: BucketCounts | undefined, specs: readonly RequestSpec[]): DriverShare {
     if (!report) return { latency: undefined, requests: [] };
     const applied = this.applied.get(nodeId);
     if (applied?.reportId === report.report_id) return applied.share;
-    const buckets = report.histogram === undefined ? undefined : decodeOrUndefined(report.histogram);
     this.merge.replace(nodeId, buckets);
     const share = { latency: buckets && driverLatency(report, buckets), requests: this.updateRequests(nodeId, report, specs) };
     this.applied.set(nodeId, { reportId: report.report_id, share });
@@ -160,7 +164,17 @@ function latencyOf(summary: LatencySummary): Latency {
   return latency;
 }
 
-function driverFigures(progress: DriverProgress, exactLatency: Latency | undefined, requests: RequestFigures[], perDriver: number): DriverFigures {
+/** What a driver's progress is measured against: its planned duration when it has one (a time-based test), else its count. */
+type ProgressPlan = { count: number; durationMs: number | undefined };
+
+function progressOf(report: MetricsMessage | undefined, plan: ProgressPlan): number {
+  if (!report) return 0;
+  if (report.final && report.outcome === 'completed') return 1;
+  const fraction = plan.durationMs !== undefined ? (report.elapsed_ms ?? 0) / plan.durationMs : (report.sent ?? 0) / plan.count;
+  return plan.count > 0 ? Math.min(1, fraction) : 0;
+}
+
+function driverFigures(progress: DriverProgress, exactLatency: Latency | undefined, requests: RequestFigures[], plan: ProgressPlan): DriverFigures {
   const report = progress.latest;
   const sent = report?.sent ?? 0;
   const completed = report?.completed ?? 0;
@@ -179,6 +193,7 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     elapsed_ms: elapsed,
     latency: exactLatency ?? (report && !nothingCompleted(report) ? reportLatency(report) : EMPTY_LATENCY),
     approximate: Boolean(report && !exactLatency && !nothingCompleted(report)),
+    interval: progress.timeline.at(-1) ?? null,
     status_counts: report?.status_counts ?? {},
     bytes_received: report?.bytes_received ?? 0,
     requests,
@@ -186,7 +201,7 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     final: Boolean(progress.final),
     outcome: progress.final?.outcome ?? null,
     reason: progress.final?.reason ?? null,
-    progress: perDriver > 0 ? Math.min(1, sent / perDriver) : 0,
+    progress: progressOf(report, plan),
     phase: report?.phase ?? null,
     warmup_completed: report?.warmup_completed ?? 0,
   };
@@ -206,7 +221,7 @@ function reportLatency(report: MetricsMessage): Latency {
   return { min: m.min_latency, max: m.max_latency, mean: m.mean_latency, median: m.median_latency, mode: m.mode_latency ?? null, p90: m.p90_latency ?? null, p95: m.p95_latency ?? null, p99: m.p99_latency ?? null };
 }
 
-function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate' | 'requests'> {
+function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate' | 'requests' | 'interval'> {
   const errors: Record<string, number> = {};
   const statusCounts: Record<string, number> = {};
   let bytes = 0;

@@ -1,8 +1,14 @@
-import type { TimelinePoint } from '../api/index.js';
-import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
+import type { IntervalPoint, TimelinePoint } from '../api/index.js';
+import { plannedRateBetween, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
+import { intervalPercentiles, subtractCounts } from '../stats/intervalCounts.js';
+import { decodeHistogramCounts, type BucketCounts } from '../stats/latencyHistogram.js';
+import { OverallTimeline } from './overallTimeline.js';
 import type { TestEvent, TestState } from './testEvents.js';
 
-export type { TimelinePoint };
+export type { IntervalPoint, TimelinePoint };
+
+/** The cumulative state of a driver's previous report, which the next interval is measured from. */
+type ReportMark = { seq: number; elapsed_ms: number; sent: number; completed: number; errors: number; buckets: BucketCounts | undefined };
 
 export type DriverProgress = {
   node_id: string;
@@ -13,6 +19,9 @@ export type DriverProgress = {
   /** when the orchestrator received the latest report (ISO-8601), for supervision */
   last_report_at: string | undefined;
   timeline: TimelinePoint[];
+  /** the latest report's decoded latency histogram (undefined: none, or not decodable), shared with the figures */
+  latest_buckets: BucketCounts | undefined;
+  mark: ReportMark | undefined;
 };
 
 /** A test as its event log describes it. Built only by `applyTestEvent`, so replay gives the same. */
@@ -28,6 +37,7 @@ export type TestProjection = {
   finished_at: string | undefined;
   cancel_requested_at: string | undefined;
   drivers: Map<string, DriverProgress>;
+  overall: OverallTimeline;
   /** bumped by every applied event, so caches of derived figures know when to recompute */
   version: number;
 };
@@ -45,12 +55,13 @@ export function createProjection(event: Extract<TestEvent, { type: 'test_created
     finished_at: undefined,
     cancel_requested_at: undefined,
     drivers: new Map(event.driver_ids.map((id) => [id, emptyProgress(id)])),
+    overall: new OverallTimeline(),
     version: 1,
   };
 }
 
 function emptyProgress(node_id: string): DriverProgress {
-  return { node_id, latest: undefined, reports: 0, final: undefined, last_report_at: undefined, timeline: [] };
+  return { node_id, latest: undefined, reports: 0, final: undefined, last_report_at: undefined, timeline: [], latest_buckets: undefined, mark: undefined };
 }
 
 /** Applies one event. State transitions that the lifecycle forbids are ignored, never thrown. */
@@ -92,19 +103,53 @@ function applyReport(test: TestProjection, report: MetricsMessage, at: string): 
   progress.last_report_at = at;
   if (report.final) progress.final = report;
   const newer = !progress.latest || (report.seq ?? Number.MAX_SAFE_INTEGER) >= (progress.latest.seq ?? 0) || report.final;
-  if (newer) progress.latest = report;
-  const errors = sumErrors(report.errors);
-  // The spec makes every latency field a number, so a report with no successful response says 0; a
-  // chart must show no latency there, not a latency of 0 ms. Spec-only drivers send no `completed`.
-  const hasLatency = report.completed === undefined || report.completed > errors;
-  progress.timeline.push({
-    elapsed_ms: report.elapsed_ms ?? 0,
-    sent: report.sent ?? 0,
-    completed: report.completed ?? 0,
-    errors,
-    median: hasLatency ? report.metrics.median_latency : null,
-    p99: hasLatency ? (report.metrics.p99_latency ?? null) : null,
-  });
+  const buckets = report.histogram === undefined ? undefined : decodeOrUndefined(report.histogram);
+  if (newer) {
+    progress.latest = report;
+    progress.latest_buckets = buckets;
+  }
+  // Warm-up reports measure nothing; a report older than the last one measured (out of order) has no interval.
+  if (report.phase === 'warmup' || (progress.mark && (report.seq ?? Number.MAX_SAFE_INTEGER) <= progress.mark.seq)) return;
+  const mark: ReportMark = { seq: report.seq ?? Number.MAX_SAFE_INTEGER, elapsed_ms: report.elapsed_ms ?? 0, sent: report.sent ?? 0, completed: report.completed ?? 0, errors: sumErrors(report.errors), buckets };
+  const interval = buckets ? subtractCounts(buckets, progress.mark?.buckets) : undefined;
+  const point = timelinePoint(test.config, mark, progress.mark, interval);
+  progress.mark = mark;
+  progress.timeline.push(point);
+  test.overall.add(report.node_id, point, interval);
+}
+
+function timelinePoint(config: TestConfigMessage, now: ReportMark, before: ReportMark | undefined, interval: BucketCounts | undefined): TimelinePoint {
+  const from = before ?? { elapsed_ms: 0, sent: 0, completed: 0, errors: 0 };
+  const ms = Math.max(0, now.elapsed_ms - from.elapsed_ms);
+  const perSecond = (count: number) => (ms > 0 ? round3((count * 1000) / ms) : null);
+  const planned = plannedRateBetween(config, from.elapsed_ms, now.elapsed_ms);
+  // A spec-only driver sends no histogram: its interval has counts but no percentiles.
+  const percentiles = interval ? intervalPercentiles(interval) : { p50: null, p95: null, p99: null };
+  return {
+    elapsed_ms: now.elapsed_ms,
+    sent: now.sent,
+    completed: now.completed,
+    interval_ms: ms,
+    interval_sent: Math.max(0, now.sent - from.sent),
+    interval_completed: Math.max(0, now.completed - from.completed),
+    rps: perSecond(Math.max(0, now.completed - from.completed)),
+    sent_rps: perSecond(Math.max(0, now.sent - from.sent)),
+    errors: Math.max(0, now.errors - from.errors),
+    ...percentiles,
+    planned_rps: planned === null ? null : round3(planned),
+  };
+}
+
+function decodeOrUndefined(text: string): BucketCounts | undefined {
+  try {
+    return decodeHistogramCounts(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 export function sumErrors(errors: Record<string, number> | undefined): number {

@@ -24,7 +24,7 @@ export function detailView(test: TestProjection, calculator: FiguresCalculator):
 
 export function reportView(test: TestProjection, calculator: FiguresCalculator): TestReportView {
   const timeline = Object.fromEntries([...test.drivers.values()].map((d) => [d.node_id, d.timeline]));
-  return { ...detailView(test, calculator), timeline };
+  return { ...detailView(test, calculator), timeline, overall_timeline: test.overall.points(test.config, test.driver_ids.length) };
 }
 
 const CSV_COLUMNS = ['scope', 'node_id', 'request', 'method', 'sent', 'completed', 'errors', 'error_rate', 'rps', 'min_ms', 'mean_ms', 'median_ms', 'mode_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'max_ms', 'approximate'] as const;

@@ -10,7 +10,7 @@ export const TEST_TYPES = ['AVALANCHE', 'TSUNAMI'] as const;
 export type TestType = (typeof TEST_TYPES)[number];
 
 /** The fields of a test request that a load model's rules read. */
-export type LoadFields = { test_message_delay: number; throughput_per_driver?: number | undefined };
+export type LoadFields = { test_message_delay: number; throughput_per_driver?: number | undefined; stages?: readonly unknown[] | undefined };
 
 export type FieldProblem = { path: string[]; message: string };
 
@@ -39,9 +39,9 @@ export const LOAD_MODEL_SPECS: { readonly [T in TestType]: LoadModelSpec } = {
   TSUNAMI: {
     description: 'a fixed gap of test_message_delay ms between request starts, never waiting for answers',
     rule: {
-      // A gap between requests, or a rate that makes one.
-      schema: z.union([z.object({ test_message_delay: z.number().positive() }), z.object({ throughput_per_driver: z.number().positive() })]),
-      problem: { path: ['test_message_delay'], message: 'must be > 0 for a TSUNAMI test (milliseconds between requests)' },
+      // A gap between requests, a rate that makes one, or stages that set the gaps.
+      schema: z.union([z.object({ test_message_delay: z.number().positive() }), z.object({ throughput_per_driver: z.number().positive() }), z.object({ stages: z.array(z.unknown()).min(1) })]),
+      problem: { path: ['test_message_delay'], message: 'must be > 0 for a TSUNAMI test (milliseconds between requests), or give stages' },
     },
   },
 };

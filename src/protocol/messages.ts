@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TEST_TYPES } from './loadModels.js';
 import { REQUEST_LIMITS, requestList, statusKey } from './requests.js';
+import { MAX_PLAN_SECONDS } from './loadShape.js';
 import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
@@ -25,6 +26,11 @@ export const registerMessage = z.object({
   timestamp: wireTimestamp.optional(),
 });
 
+const planSeconds = wireNumber.pipe(z.number().positive('must be > 0').max(MAX_PLAN_SECONDS, `must be at most ${MAX_PLAN_SECONDS} (24 h)`));
+
+/** One stage of a ramping arrival rate: from the previous stage's target (or start_rps) to target_rps over duration_s. */
+export const stageMessage = z.object({ duration_s: planSeconds, target_rps: wireNonNegative });
+
 export const testConfigMessage = z.object({
   test_id: testId,
   test_type: upperEnum(TEST_TYPES),
@@ -42,6 +48,14 @@ export const testConfigMessage = z.object({
   warmup_count_per_driver: wireCount.optional(),
   /** seconds from the trigger after which the driver stops the test by itself, even if it never hears the orchestrator again */
   max_duration_s: wireNumber.pipe(z.number().positive()).optional(),
+  /** a ramping arrival rate per driver; message_count_per_driver is then their integral, rounded down */
+  stages: z.array(stageMessage).min(1, 'must have at least one stage').max(10_000).optional(),
+  /** the rate (req/s) the first stage ramps from; 0 when absent */
+  start_rps: wireNonNegative.optional(),
+  /** seconds the workload starts requests for: with a fixed rate the count is rate × duration; unpaced AVALANCHE stops starting then (the count is a cap) */
+  duration_s: planSeconds.optional(),
+  /** seconds of warm-up (beside or instead of warmup_count_per_driver; whichever ends first) */
+  warmup_s: planSeconds.optional(),
   created_at: wireTimestamp.optional(),
   /** a weighted mix of requests (requests.ts); absent: one GET of target_url */
   requests: requestList.optional(),
@@ -158,6 +172,7 @@ export const controlMessage = z.object({
 
 export type RegisterMessage = z.output<typeof registerMessage>;
 export type TestConfigMessage = z.output<typeof testConfigMessage>;
+export type StageMessage = z.output<typeof stageMessage>;
 export type TriggerMessage = z.output<typeof triggerMessage>;
 export type MetricsMessage = z.output<typeof metricsMessage>;
 export type LatencyFields = z.output<typeof latencyFields>;

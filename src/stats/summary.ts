@@ -69,7 +69,7 @@ export function summarize(h: LatencyHistogram): LatencySummary {
 }
 
 /** The library's rounding: up to the next whole count, forgiving one ulp of floating-point error, at least 1. */
-function countAtPercentile(percentile: number, totalCount: number): number {
+export function countAtPercentile(percentile: number, totalCount: number): number {
   const fpCount = (percentile / 100) * totalCount;
   return Math.max(Math.ceil(fpCount - 2 ** (Math.floor(Math.log2(fpCount)) - 52)), 1);
 }

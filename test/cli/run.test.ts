@@ -133,6 +133,20 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     assert.match(run.stderr(), new RegExp(`stampede run: interrupted; test ${testId} cancelled$`, 'm'));
   });
 
+  it('--stage 2s:100 --stage 1s:0 sends 150 requests per driver, with time-based progress', async () => {
+    const { code, stdout, stderr } = await runCli(runArgs({ count: undefined }, ['--stage', '2s:100', '--stage', '1s:0']));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /triggered: AVALANCHE, 150 requests over 3 s per driver/);
+    assert.match(stdout, /^t=\d+\.\ds elapsed=\d+\.\d\/3s eta=\d+s sent=\d+\/300 /m);
+    assert.match(stdout, /^ {2}overall +300 +0 \(0\.00%\)/m);
+  });
+
+  it('--duration 2s --rate 50 sends 100 requests per driver', async () => {
+    const { code, stdout, stderr } = await runCli(runArgs({ count: undefined, duration: '2s', rate: '50' }));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^ {2}overall +200 +0 \(0\.00%\)/m);
+  });
+
   it('says in one line that the orchestrator cannot be reached, and exits 1', async () => {
     const port = await freePort();
     const { code, stderr } = await runCli(['--orchestrator', `127.0.0.1:${port}`, '--target', targetUrl, '--type', 'avalanche', '--count', '10']);
@@ -147,6 +161,9 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     const badField = await runCli(runArgs({ type: 'tsunami' }));
     assert.equal(badField.code, 2);
     assert.match(badField.stderr.trim(), /^stampede: --delay-ms: test_message_delay: must be > 0[^\n]*$/);
+    const noRequest = await runCli(runArgs({ count: undefined }, ['--stage', '1s:0']));
+    assert.equal(noRequest.code, 2);
+    assert.equal(noRequest.stderr.trim(), 'stampede: --stage: stages: plan no request: the integral of the rate is 0');
   });
 
   for (const [args, named] of [
@@ -157,6 +174,12 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     [['--warmup', '1.5'], '--warmup'],
     [['--type', 'flood'], '--type'],
     [['--out', 'report.txt'], '--out'],
+    [['--stage', '2s'], '--stage'],
+    [['--stage', '2x:10'], '--stage'],
+    [['--duration', 'soon'], '--duration'],
+    [['--warmup', '10q'], '--warmup'],
+    [['--start-rate', '5'], '--start-rate'],
+    [['--stage', '1s:10'], '--stage and --count contradict'],
   ] as const) {
     it(`refuses ${args.join(' ')} with one line naming ${named} and exit 2, before creating any test`, async () => {
       const before = await getJson<unknown[]>(`${orchestrator.url}/api/tests`);

@@ -10,13 +10,18 @@ export type RecordingServer = {
   close: () => Promise<void>;
 };
 
-export async function startRecordingServer(responseDelayMs = 0): Promise<RecordingServer> {
+/** How long to hold each response: fixed, or by when the request arrived (ms after the first arrival). */
+export type ResponseDelay = number | ((sinceFirstArrivalMs: number) => number);
+
+export async function startRecordingServer(responseDelay: ResponseDelay = 0): Promise<RecordingServer> {
   const arrivals: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const server: Server = createServer((_req, res) => {
-    arrivals.push(performance.now());
+    const now = performance.now();
+    arrivals.push(now);
     inFlight += 1;
+    const responseDelayMs = typeof responseDelay === 'number' ? responseDelay : responseDelay(now - arrivals[0]!);
     maxInFlight = Math.max(maxInFlight, inFlight);
     const answer = (): void => {
       inFlight -= 1;

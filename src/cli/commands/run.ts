@@ -1,18 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { accessToken, parseCommandFlags, parseCount, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
+import { accessToken, parseCommandFlags, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
 import { summaryTable } from '../run/summaryTable.js';
+import { parseDuration, parseStage, parseWarmup } from '../run/loadShapeFlags.js';
 import { runTestSession } from '../run/testSession.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import type { Figures } from '../../orchestrator/testFigures.js';
-import { LOAD_MODEL_SPECS, TEST_TYPES } from '../../protocol/index.js';
+import { LOAD_MODEL_SPECS, MAX_PLANNED_REQUESTS, TEST_TYPES } from '../../protocol/index.js';
 
-const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type ${TEST_TYPES.map((name) => name.toLowerCase()).join('|')} --count N [options]
+const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type ${TEST_TYPES.map((name) => name.toLowerCase()).join('|')} (--count N | --duration D | --stage D:R …) [options]
 
 Creates and triggers a test through the orchestrator's REST API, shows live progress (a bar per
 driver on a terminal, one plain line per second otherwise), prints the summary and checks thresholds.
@@ -22,13 +23,21 @@ Options:
   --target URL              the URL every request goes to (required, e.g. http://127.0.0.1:8080/ping)
   --type TYPE               the load model (required):
 ${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}: ${LOAD_MODEL_SPECS[name].description}`).join('\n')}
-  --count N                 requests per driver (required)
+  --count N                 requests per driver (required unless --duration or --stage sets it)
+  --duration D              start requests for D (30s, 1m30s): with --rate or --delay-ms the count
+                            is rate × duration; an AVALANCHE without a rate runs for D (--count caps it)
+  --stage D:R               a stage of a ramping arrival rate per driver (k6's duration:target):
+                            over D the rate moves linearly to R req/s; repeatable, e.g.
+                            --stage 30s:500 --stage 1m:500 --stage 10s:0 (ramp up, hold, ramp down);
+                            a stage to 0 after 0 is a pause; the count is the plan's integral
+  --start-rate R            the rate the first --stage ramps from (default 0)
   --delay-ms D              TSUNAMI: milliseconds between request starts on each driver
   --rate R                  requests per second per driver (default: no cap)
   --drivers K|ID,…          how many of the live drivers take part, or which ones (default: all)
   --concurrency C           AVALANCHE: most requests in flight per driver
   --timeout-ms T            per-request timeout
-  --warmup N                requests per driver sent first, the same way, and kept out of every figure
+  --warmup N|D              requests (N) or seconds (D, e.g. 10s) per driver sent first, the same
+                            way, and kept out of every figure
   --method M                the HTTP method (default GET, or POST with --body)
   -H, --header 'Name: v'    a request header; repeatable
   --body STRING|@FILE       the request body, as is (templates such as {{seq}} and {{uuid}} work in
@@ -61,6 +70,9 @@ const OPTIONS = {
   target: { type: 'string' },
   type: { type: 'string' },
   count: { type: 'string' },
+  duration: { type: 'string' },
+  stage: { type: 'string', multiple: true },
+  'start-rate': { type: 'string' },
   'delay-ms': { type: 'string' },
   rate: { type: 'string' },
   drivers: { type: 'string' },
@@ -87,15 +99,23 @@ const FLAG_OF_FIELD: Record<string, string> = {
   concurrency: '--concurrency',
   timeout_ms: '--timeout-ms',
   warmup_count_per_driver: '--warmup',
+  warmup_s: '--warmup',
+  stages: '--stage',
+  start_rps: '--start-rate',
+  duration_s: '--duration',
   'requests[0].url': '--target',
   'requests[0].method': '--method',
   'requests[0].headers': '--header',
   'requests[0].body': '--body',
 };
 
-/** A field of the request built from --method, --header and --body, by the flag that set it. */
+/**
+ * The flag behind a field the API named: `stages[2].target_rps` came from the third --stage,
+ * `requests[0].headers.x` from --header.
+ */
 function flagOfField(field: string): string | undefined {
-  return FLAG_OF_FIELD[field] ?? Object.entries(FLAG_OF_FIELD).find(([prefix]) => prefix.startsWith('requests[') && field.startsWith(`${prefix}.`))?.[1];
+  const ofRequest = Object.entries(FLAG_OF_FIELD).find(([prefix]) => prefix.startsWith('requests[') && (field === prefix || field.startsWith(`${prefix}.`)))?.[1];
+  return ofRequest ?? FLAG_OF_FIELD[field.split(/[.[]/)[0]!];
 }
 
 export const EXIT_THRESHOLD_FAILED = 99;
@@ -181,7 +201,13 @@ function bodyOf(value: string): string {
 }
 
 /** Flags that each set the same thing: given together, one would silently win. */
-const CONTRADICTIONS: [string, string, string][] = [['rate', 'delay-ms', 'both set the pace (a rate of R per second is a start every 1000/R ms); give one']];
+const CONTRADICTIONS: [string, string, string][] = [
+  ['rate', 'delay-ms', 'both set the pace (a rate of R per second is a start every 1000/R ms); give one'],
+  ['stage', 'rate', 'both set the rate (the stages ramp it); give one'],
+  ['stage', 'delay-ms', 'both set the gaps between requests (the stages set them); give one'],
+  ['stage', 'duration', 'both set how long the test runs (the stages add up to it); give one'],
+  ['stage', 'count', 'both set the count (the stages plan it: their integral); give one'],
+];
 
 function refuseContradictions(values: FlagValues): void {
   for (const [first, second, why] of CONTRADICTIONS) {
@@ -190,19 +216,29 @@ function refuseContradictions(values: FlagValues): void {
   }
 }
 
+/** --stage, --start-rate and --duration; without any of them --count is required. */
+function loadShape(values: FlagValues): Pick<CreateTestBody, 'stages' | 'start_rps' | 'duration_s'> {
+  const stages = values.stage?.map(parseStage);
+  const duration = values.duration === undefined ? undefined : parseDuration(values.duration, 'duration');
+  if (!stages && duration === undefined && values.count === undefined) throw new UsageError('missing required argument --count (or --duration, or --stage)');
+  if (values['start-rate'] !== undefined && !stages) throw new UsageError('--start-rate needs --stage (it is the rate the first stage ramps from)');
+  return { stages, start_rps: values['start-rate'] === undefined ? undefined : parseNonNegativeNumber(values['start-rate'], 'start-rate', 0), duration_s: duration };
+}
+
 function parseSettings(values: FlagValues): Settings {
   refuseContradictions(values);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   const body: CreateTestBody = {
     test_type: parseTestType(requireString(values.type, 'type')),
     test_message_delay: parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0),
-    message_count_per_driver: parsePositiveInt(requireString(values.count, 'count'), 'count', 0),
+    message_count_per_driver: values.count === undefined ? undefined : parsePositiveInt(values.count, 'count', 0),
+    ...loadShape(values),
     ...targetRequests(parseTargetUrl(requireString(values.target, 'target'), 'target'), values),
     throughput_per_driver: values.rate === undefined ? undefined : parseNonNegativeNumber(values.rate, 'rate', 0),
     drivers: parseDrivers(values.drivers),
     concurrency: optionalPositiveInt(values.concurrency, 'concurrency'),
     timeout_ms: optionalPositiveInt(values['timeout-ms'], 'timeout-ms'),
-    warmup_count_per_driver: values.warmup === undefined ? undefined : parseCount(values.warmup, 'warmup'),
+    ...parseWarmup(values.warmup),
     trigger: true,
   };
   return { orchestrator, token: accessToken(values.token), body, thresholds: thresholdFlags(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
@@ -224,7 +260,9 @@ function progressTarget(json: boolean): { mode: ProgressMode; stream: NodeJS.Wri
 }
 
 function describeCreated(test: TestDetailView): string {
-  return `test ${test.test_id} triggered: ${test.config.test_type}, ${test.config.message_count_per_driver} requests per driver on ${test.driver_ids.join(', ')}`;
+  const { planned_duration_s: seconds, message_count_per_driver: count } = test.config;
+  const plan = count === MAX_PLANNED_REQUESTS ? `requests for ${seconds} s` : `${count} requests${seconds === null ? '' : ` over ${seconds} s`}`;
+  return `test ${test.test_id} triggered: ${test.config.test_type}, ${plan} per driver on ${test.driver_ids.join(', ')}`;
 }
 
 /** The exit code, and the line that says why a run failed when the threshold report does not. */

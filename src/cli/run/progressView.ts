@@ -1,4 +1,5 @@
 import type { DriverFigures, Figures, TestDetailView } from '../../api/index.js';
+import { MAX_PLANNED_REQUESTS } from '../../protocol/index.js';
 import { alignColumns, errorPercent } from './summaryTable.js';
 import { formatNumber } from '../../api/thresholds.js';
 
@@ -110,7 +111,8 @@ function figuresText(view: TestDetailView): string {
   const warming = view.drivers.filter(isWarmingUp);
   if (warming.length > 0) return `warming up: ${warming.reduce((sum, d) => sum + d.warmup_completed, 0)}/${warmupRequests(view)} warm-up requests done`;
   return [
-    `sent=${a.sent}/${plannedRequests(view)}`,
+    ...timeText(view),
+    `sent=${a.sent}${countPlanned(view) ? `/${plannedRequests(view)}` : ''}`,
     `completed=${a.completed}`,
     `errors=${a.error_count}`,
     `rps=${a.rps === null ? '-' : a.rps.toFixed(1)}`,
@@ -123,23 +125,26 @@ function figuresText(view: TestDetailView): string {
 export function ttyProgressLines(view: TestDetailView): string[] {
   const perDriver = view.config.message_count_per_driver;
   const driverRows = view.drivers.map((d) => driverRow(d, perDriver));
-  const overall = overallRow(view.aggregate, plannedRequests(view));
+  const overall = overallRow(view, plannedRequests(view));
   const latency = view.aggregate.latency;
-  const latencyLine = `latency  median ${millis(latency.median)}  p95 ${millis(latency.p95)}  p99 ${millis(latency.p99)}   ${view.state}`;
+  const time = timeText(view);
+  const latencyLine = `latency  median ${millis(latency.median)}  p95 ${millis(latency.p95)}  p99 ${millis(latency.p99)}   ${view.state}${time.length > 0 ? `   ${time.join(' ')}` : ''}`;
   return [...alignColumns([...driverRows, overall]), latencyLine];
 }
 
 function driverRow(d: DriverFigures, perDriver: number): string[] {
   if (isWarmingUp(d)) return [d.node_id, bar(0), `warming up ${d.warmup_completed}`, '', '', ''];
-  return [d.node_id, bar(d.progress), ...counts(d, perDriver)];
+  return [d.node_id, bar(d.progress), ...counts(d, perDriver === MAX_PLANNED_REQUESTS ? undefined : perDriver)];
 }
 
-function overallRow(f: Figures, planned: number): string[] {
-  return ['overall', bar(planned > 0 ? f.sent / planned : 0), ...counts(f, planned)];
+function overallRow(view: TestDetailView, planned: number): string[] {
+  const f = view.aggregate;
+  const fraction = timeFraction(view) ?? (planned > 0 ? f.sent / planned : 0);
+  return ['overall', bar(fraction), ...counts(f, countPlanned(view) ? planned : undefined)];
 }
 
-function counts(f: Figures, planned: number): string[] {
-  return [`${f.sent}/${planned}`, `completed ${f.completed}`, `errors ${f.error_count} (${errorPercent(f)})`, `${f.rps === null ? '-' : f.rps.toFixed(1)} req/s`];
+function counts(f: Figures, planned: number | undefined): string[] {
+  return [planned === undefined ? `${f.sent}` : `${f.sent}/${planned}`, `completed ${f.completed}`, `errors ${f.error_count} (${errorPercent(f)})`, `${f.rps === null ? '-' : f.rps.toFixed(1)} req/s`];
 }
 
 function bar(fraction: number): string {
@@ -154,6 +159,27 @@ function isWarmingUp(d: DriverFigures): boolean {
 
 function warmupRequests(view: TestDetailView): number {
   return (view.config.warmup_count_per_driver ?? 0) * view.driver_ids.length;
+}
+
+/** An AVALANCHE that runs for duration_s without a rate has a cap, not a planned count. */
+function countPlanned(view: TestDetailView): boolean {
+  return view.config.message_count_per_driver !== MAX_PLANNED_REQUESTS;
+}
+
+/** For a test with a planned duration (stages, duration_s): how far through it the furthest driver is. */
+function timeFraction(view: TestDetailView): number | undefined {
+  const planned = view.config.planned_duration_s;
+  if (planned === null || planned <= 0) return undefined;
+  return Math.min(1, view.aggregate.elapsed_ms / 1000 / planned);
+}
+
+/** `elapsed=12.0/60s eta=48s` for a test with a planned duration; nothing otherwise. */
+function timeText(view: TestDetailView): string[] {
+  const planned = view.config.planned_duration_s;
+  if (planned === null) return [];
+  const elapsed = view.aggregate.elapsed_ms / 1000;
+  const left = Math.max(0, planned - elapsed);
+  return [`elapsed=${elapsed.toFixed(1)}/${formatNumber(planned)}s`, `eta=${left.toFixed(0)}s`];
 }
 
 function plannedRequests(view: TestDetailView): number {

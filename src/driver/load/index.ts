@@ -1,6 +1,7 @@
-import { TEST_TYPES, type TestConfigMessage, type TestType } from '../../protocol/index.js';
+import { stageSegments, TEST_TYPES, type TestConfigMessage, type TestType } from '../../protocol/index.js';
 import { avalanche } from './avalanche.js';
 import type { LoadModel, LoadPlan } from './loadModel.js';
+import { stagedPacer } from './pacers.js';
 import { tsunami } from './tsunami.js';
 
 export type { LoadModel, LoadPlan } from './loadModel.js';
@@ -12,9 +13,32 @@ const LOAD_MODELS: { readonly [T in TestType]: LoadModel } = {
   TSUNAMI: tsunami,
 };
 
-/** The plan of a test's load model; a type this driver does not know is an error, never another model. */
+/**
+ * The plan of a test's measured workload. The model decides how many may be in flight and its own pace;
+ * a shape overrides the pace: stages pace every model by their ramping rate (TSUNAMI's test_message_delay
+ * is then only the mean gap, for spec-only readers), and duration_s closes the start window.
+ */
 export function loadPlanFor(config: TestConfigMessage, concurrency: number): LoadPlan {
+  const plan = modelOf(config).plan(config, concurrency);
+  const pacer = config.stages ? stagedPacer(stageSegments(config.stages, config.start_rps)) : plan.pacer;
+  return { ...plan, pacer, startWindowMs: config.duration_s === undefined ? undefined : config.duration_s * 1000 };
+}
+
+/**
+ * The warm-up: the start of the same plan, cut after warmup_count_per_driver requests or warmup_s seconds,
+ * whichever comes first; undefined without a warm-up.
+ */
+export function warmupPlanFor(config: TestConfigMessage, concurrency: number): LoadPlan | undefined {
+  const count = config.warmup_count_per_driver;
+  const seconds = config.warmup_s;
+  if (!(count !== undefined && count > 0) && seconds === undefined) return undefined;
+  const workload = loadPlanFor(config, concurrency);
+  return { ...workload, count: count !== undefined && count > 0 ? count : workload.count, startWindowMs: seconds === undefined ? undefined : seconds * 1000 };
+}
+
+/** A type this driver does not know is an error, never another model. */
+function modelOf(config: TestConfigMessage): LoadModel {
   const model = Object.hasOwn(LOAD_MODELS, config.test_type) ? LOAD_MODELS[config.test_type] : undefined;
   if (!model) throw new Error(`unknown test_type ${JSON.stringify(config.test_type)} (this driver runs ${TEST_TYPES.join(', ')})`);
-  return model.plan(config, concurrency);
+  return model;
 }

@@ -1,3 +1,7 @@
+import type { RateSegment } from '../../protocol/index.js';
+
+export { segmentsIntegral, type RateSegment } from '../../protocol/index.js';
+
 /**
  * When each request is intended to start, as vegeta's `Pacer`: request `index` (from 0) starts
  * `startOffsetMs(index)` milliseconds after the run's start, and `undefined` means the plan has no such
@@ -18,8 +22,6 @@ export function constantPacer(intervalMs: number): Pacer {
   };
 }
 
-/** The rate moves linearly from `fromRps` to `toRps` over `durationMs`. */
-export type RateSegment = { durationMs: number; fromRps: number; toRps: number };
 
 /**
  * Piecewise-linear rates (k6's ramping arrival rate). Request i starts at the first moment the integral
@@ -43,11 +45,6 @@ export function stagedPacer(segments: readonly RateSegment[]): Pacer {
 /** A linear ramp is a staged plan of one segment. */
 export function linearRampPacer(fromRps: number, toRps: number, durationMs: number): Pacer {
   return stagedPacer([{ durationMs, fromRps, toRps }]);
-}
-
-/** How many requests a staged plan holds: its integral of the rate, rounded down. */
-export function segmentsIntegral(segments: readonly RateSegment[]): number {
-  return segments.reduce((sum, s) => sum + segmentCount(s), 0);
 }
 
 type SegmentBound = RateSegment & { startMs: number; startCount: number; endCount: number };

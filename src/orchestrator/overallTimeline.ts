@@ -1,0 +1,102 @@
+import { plannedRateBetween, type TestConfigMessage } from '../protocol/index.js';
+import { addAllCounts, intervalPercentiles, type IntervalPercentiles } from '../stats/intervalCounts.js';
+import type { BucketCounts } from '../stats/latencyHistogram.js';
+import type { IntervalPoint } from './testProjection.js';
+
+/** Overall points are per second of the workload: drivers report at their own moments. */
+export const OVERALL_BIN_MS = 1_000;
+/** Bins this far behind the newest keep only their percentiles: a day-long test must not keep every interval's buckets. */
+const OPEN_BINS = 10;
+
+type DriverShare = { sent: number; completed: number; ms: number };
+
+type Bin = {
+  end_ms: number;
+  errors: number;
+  byDriver: Map<string, DriverShare>;
+  intervals: BucketCounts[];
+  /** set once the bin is closed; a late interval then adds to its counts only */
+  closed: IntervalPercentiles | undefined;
+};
+
+/**
+ * The whole test over time: each driver's interval goes to the one-second bin its report's elapsed_ms
+ * falls in, so a bin's rate is the sum of the drivers' rates there and its percentiles come from the
+ * merge of their interval histograms.
+ */
+export class OverallTimeline {
+  readonly #bins = new Map<number, Bin>();
+  #newest = 0;
+  #closedUpTo = 0;
+
+  add(nodeId: string, point: IntervalPoint, interval: BucketCounts | undefined): void {
+    const key = Math.max(1, Math.ceil(point.elapsed_ms / OVERALL_BIN_MS));
+    let bin = this.#bins.get(key);
+    if (!bin) this.#bins.set(key, (bin = { end_ms: key * OVERALL_BIN_MS, errors: 0, byDriver: new Map(), intervals: [], closed: undefined }));
+    const share = bin.byDriver.get(nodeId) ?? { sent: 0, completed: 0, ms: 0 };
+    bin.byDriver.set(nodeId, { sent: share.sent + point.interval_sent, completed: share.completed + point.interval_completed, ms: share.ms + point.interval_ms });
+    bin.errors += point.errors;
+    if (interval && interval.total > 0 && !bin.closed) bin.intervals.push(interval);
+    if (key > this.#newest) {
+      this.#newest = key;
+      this.closeOldBins();
+    }
+  }
+
+  /** Per second: summed rates, errors, merged percentiles, and the plan's rate for all `drivers`. */
+  points(config: TestConfigMessage, drivers: number): IntervalPoint[] {
+    return [...this.#bins.keys()].sort((a, b) => a - b).map((key) => this.pointOf(this.#bins.get(key)!, config, drivers));
+  }
+
+  /** The newest second no driver reports into any more (the one before the newest), for scrapers. */
+  settled(config: TestConfigMessage, drivers: number): IntervalPoint | null {
+    const bin = this.#bins.get(this.#newest - 1);
+    return bin ? this.pointOf(bin, config, drivers) : null;
+  }
+
+  /** The newest second, still filling while drivers report into it. */
+  latest(config: TestConfigMessage, drivers: number): IntervalPoint | null {
+    const bin = this.#bins.get(this.#newest);
+    return bin ? this.pointOf(bin, config, drivers) : null;
+  }
+
+  private pointOf(bin: Bin, config: TestConfigMessage, drivers: number): IntervalPoint {
+    let sent = 0;
+    let completed = 0;
+    let rps = 0;
+    let sentRps = 0;
+    for (const share of bin.byDriver.values()) {
+      sent += share.sent;
+      completed += share.completed;
+      if (share.ms > 0) {
+        rps += (share.completed * 1000) / share.ms;
+        sentRps += (share.sent * 1000) / share.ms;
+      }
+    }
+    const planned = plannedRateBetween(config, bin.end_ms - OVERALL_BIN_MS, bin.end_ms);
+    return {
+      elapsed_ms: bin.end_ms,
+      interval_ms: OVERALL_BIN_MS,
+      interval_sent: sent,
+      interval_completed: completed,
+      rps: round3(rps),
+      sent_rps: round3(sentRps),
+      errors: bin.errors,
+      ...(bin.closed ?? intervalPercentiles(addAllCounts(bin.intervals))),
+      planned_rps: planned === null ? null : round3(planned * drivers),
+    };
+  }
+
+  private closeOldBins(): void {
+    for (; this.#closedUpTo <= this.#newest - OPEN_BINS; this.#closedUpTo++) {
+      const bin = this.#bins.get(this.#closedUpTo);
+      if (!bin) continue;
+      bin.closed = intervalPercentiles(addAllCounts(bin.intervals));
+      bin.intervals = [];
+    }
+  }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
