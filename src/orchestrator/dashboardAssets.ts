@@ -12,7 +12,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** Modules of the orchestrator that the dashboard imports as they are. */
+/** Modules of src/api, compiled, that the dashboard imports as they are: one rule for the page and the CLI. */
 const SHARED_MODULES = ['lateStartWarning.js'];
 
 /** dist/src/orchestrator → the package root, where web/ lives. */
@@ -38,8 +38,8 @@ export function registerDashboard(app: FastifyInstance): void {
     const file = join(uplotDir, name);
     if (existsSync(file)) assets.set(`/vendor/${name}`, { body: readFileSync(file), type: CONTENT_TYPES[extname(name)]! });
   }
-  // Compiled from src/ beside this file: the one definition of a rule the CLI applies too.
-  for (const name of SHARED_MODULES) assets.set(`/${name}`, { body: readFileSync(join(dirname(fileURLToPath(import.meta.url)), name)), type: CONTENT_TYPES['.js']! });
+  const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'api');
+  for (const name of SHARED_MODULES) assets.set(`/${name}`, { body: readFileSync(join(apiDir, name)), type: CONTENT_TYPES['.js']! });
   const index = assets.get('/index.html');
   app.get('/', async (_request, reply) => (index ? reply.type(index.type).send(index.body) : reply.code(404).send({ error: 'Not Found', message: 'dashboard not built' })));
   for (const [path, asset] of assets) app.get(path, async (_request, reply) => reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body));

@@ -1,5 +1,5 @@
 import type { Figures, TestDetailView } from '../../api/index.js';
-import { lateStartWarning } from '../../orchestrator/lateStartWarning.js';
+import { lateStartWarning } from '../../api/lateStartWarning.js';
 import { isFinished } from './testState.js';
 
 const LATENCY_COLUMNS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'] as const;
