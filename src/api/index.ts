@@ -4,3 +4,6 @@ export * from './createTest.js';
 export * from './views.js';
 export * from './routes.js';
 export * from './openApi.js';
+export * from './duration.js';
+export * from './scenario.js';
+export * from './plan.js';
