@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { startRequestLogServer } from '../helpers/requestLogServer.js';
+import { startRequestLogServer, type RequestLogServer } from '../helpers/requestLogServer.js';
 import { eventually, freePort, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from '../helpers/processes.js';
 
 type Figures = { sent: number; completed: number; error_count: number };
@@ -192,32 +192,77 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
   }
 });
 
-describe('stampede run --method, -H and --body', () => {
-  after(() => stopAllChildren());
+describe('stampede run with requests: --method, -H, --body and --scenario files', () => {
+  let target: RequestLogServer;
+  let common: string[];
+  const dir = tempDir('stampede-scenario-');
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  before(async () => {
+    target = await startRequestLogServer();
+    const orchestrator = await startOrchestratorProcess();
+    const driver = await startDriverProcess(orchestrator.url);
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => list.some((d) => d.node_id === driver.nodeId && d.status === 'alive'), 15_000, 'the driver alive');
+    common = ['--orchestrator', `127.0.0.1:${orchestrator.port}`, '--drivers', driver.nodeId];
+  });
+  after(async () => {
+    await stopAllChildren();
+    await target.close();
+  });
 
   it('sends the method, headers and body (from a file, templated) to the target, and names a bad header by its flag', async () => {
-    const target = await startRequestLogServer();
-    try {
-      const orchestrator = await startOrchestratorProcess();
-      const driver = await startDriverProcess(orchestrator.url);
-      await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => list.some((d) => d.node_id === driver.nodeId && d.status === 'alive'), 15_000, 'the driver alive');
-      const bodyFile = join(tempDir('stampede-body-'), 'body.json');
-      writeFileSync(bodyFile, '{"n":{{seq}}}');
-      const common = ['--orchestrator', `127.0.0.1:${orchestrator.port}`, '--target', `${target.origin}/items`, '--type', 'tsunami', '--delay-ms', '2', '--count', '3', '--drivers', driver.nodeId];
-      const ok = await runCli([...common, '--method', 'put', '-H', 'X-Trace: t-{{seq}}', '--header', 'content-type: application/json', '--body', `@${bodyFile}`]);
-      assert.equal(ok.code, 0, ok.stderr);
-      const sent = [...target.requests].sort((a, b) => a.body.localeCompare(b.body));
-      assert.deepEqual(sent.map((r) => [r.method, r.url, r.headers['x-trace'], r.headers['content-type'], r.body]), [1, 2, 3].map((n) => ['PUT', '/items', `t-${n}`, 'application/json', `{"n":${n}}`]));
+    target.requests.length = 0;
+    const bodyFile = file('body.json', '{"n":{{seq}}}');
+    const flags = [...common, '--target', `${target.origin}/items`, '--type', 'tsunami', '--delay-ms', '2', '--count', '3'];
+    const ok = await runCli([...flags, '--method', 'put', '-H', 'X-Trace: t-{{seq}}', '--header', 'content-type: application/json', '--body', `@${bodyFile}`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const sent = [...target.requests].sort((a, b) => a.body.localeCompare(b.body));
+    assert.deepEqual(sent.map((r) => [r.method, r.url, r.headers['x-trace'], r.headers['content-type'], r.body]), [1, 2, 3].map((n) => ['PUT', '/items', `t-${n}`, 'application/json', `{"n":${n}}`]));
 
-      const bad = await runCli([...common, '-H', 'bad header: x']);
-      assert.equal(bad.code, 2, bad.stderr);
-      assert.match(bad.stderr, /--header: .*is not a valid header name/);
-      const missing = await runCli([...common, '--body', '@/nonexistent/body.json']);
-      assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /--body @\/nonexistent\/body\.json cannot be read: ENOENT/);
-    } finally {
-      await target.close();
-    }
+    const bad = await runCli([...flags, '-H', 'bad header: x']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--header: .*is not a valid header name/);
+    const missing = await runCli([...flags, '--body', '@/nonexistent/body.json']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--body @\/nonexistent\/body\.json cannot be read: ENOENT/);
+  });
+
+  it('runs a YAML scenario with a mix and thresholds; a flag wins over its key', async () => {
+    target.requests.length = 0;
+    const scenario = file(
+      'mix.yaml',
+      [
+        'type: tsunami',
+        'delay_ms: 2',
+        'count: 100',
+        'thresholds: ["errors<1%"]',
+        'requests:',
+        `  - {name: write, method: POST, url: "${target.origin}/w", body: '{"id":"{{uuid}}"}', weight: 1}`,
+        `  - {name: read, url: "${target.origin}/r", weight: 3}`,
+      ].join('\n'),
+    );
+    const result = await runCli([...common, '--scenario', scenario, '--count', '8', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as Report & { aggregate: { requests: { name: string; completed: number }[] } };
+    assert.deepEqual(report.aggregate.requests.map((r) => [r.name, r.completed]), [['write', 2], ['read', 6]]);
+    assert.deepEqual(report.thresholds.map((t) => [t.expression, t.ok]), [['errors<1%', true]]);
+    assert.deepEqual([target.requests.filter((r) => r.url === '/w').length, target.requests.filter((r) => r.url === '/r').length], [2, 6]);
+  });
+
+  it('names the file, line and column of a scenario that does not parse, and an unknown key, exit 2', async () => {
+    const broken = file('broken.yaml', 'type: tsunami\ncount: [1, 2\n');
+    const parse = await runCli([...common, '--scenario', broken]);
+    assert.equal(parse.code, 2);
+    assert.match(parse.stderr, new RegExp(`^stampede: --scenario ${broken.replaceAll('.', '\\.')}:3:1: `));
+    const unknown = await runCli([...common, '--scenario', file('unknown.yaml', 'type: tsunami\ncount: 5\ntarget: http://127.0.0.1:1/\ncout: 3\n')]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /cout: unknown field/);
+    const bad = await runCli([...common, '--scenario', file('bad.yaml', 'type: avalanche\ncount: 5\ntarget: http://127.0.0.1:1/\nstages: ["30s:fast"]\n')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /stages\[0\]: must be DURATION:TARGET_RPS/);
   });
 });
-

@@ -5,9 +5,11 @@ import { accessToken, parseCommandFlags, parseFlags, parseHostPort, parseNonNega
 import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
+import { readScenarioFile } from '../run/scenarioFile.js';
 import { summaryTable } from '../run/summaryTable.js';
 import { parseDuration, parseStage, parseWarmup } from '../run/loadShapeFlags.js';
 import { runTestSession } from '../run/testSession.js';
+import { scenarioTest, toFieldError, type Scenario } from '../../api/index.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import type { Figures } from '../../orchestrator/testFigures.js';
@@ -42,6 +44,10 @@ ${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}:
   -H, --header 'Name: v'    a request header; repeatable
   --body STRING|@FILE       the request body, as is (templates such as {{seq}} and {{uuid}} work in
                             the body, header values and the URL)
+  --scenario FILE           the test in a YAML or JSON file, keyed by these options' long names with _
+                            for - (type, count, delay_ms, rate, target, drivers, concurrency,
+                            timeout_ms, warmup, duration, stages, thresholds, requests); a flag given
+                            here wins over the file's key
   --token TOKEN             the orchestrator's access token, if it was started with one
                             (STAMPEDE_TOKEN works too and keeps it out of the process list)
   --threshold EXPR          pass/fail criterion on the overall figures; repeatable:
@@ -79,6 +85,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
   warmup: { type: 'string' },
+  scenario: { type: 'string' },
   method: { type: 'string' },
   header: { type: 'string', short: 'H', multiple: true },
   body: { type: 'string' },
@@ -227,6 +234,7 @@ function loadShape(values: FlagValues): Pick<CreateTestBody, 'stages' | 'start_r
 
 function parseSettings(values: FlagValues): Settings {
   refuseContradictions(values);
+  if (values.scenario !== undefined) return scenarioSettings(values, values.scenario);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   const body: CreateTestBody = {
     test_type: parseTestType(requireString(values.type, 'type')),
@@ -242,6 +250,51 @@ function parseSettings(values: FlagValues): Settings {
     trigger: true,
   };
   return { orchestrator, token: accessToken(values.token), body, thresholds: thresholdFlags(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
+}
+
+/**
+ * A scenario file with the flags laid over it, key by key: the flags win. The merged scenario goes through
+ * the same translation as a plan's tests, so it accepts exactly what POST /api/tests accepts.
+ */
+function scenarioSettings(values: FlagValues, file: string): Settings {
+  const merged: Scenario = { ...readScenarioFile(file), ...scenarioFlags(values) };
+  const { test, issues } = scenarioTest(merged);
+  if (!test) throw new UsageError(`--scenario ${file}: ${issues.map((issue) => `${describeKey(toFieldError(issue).field, values)}: ${issue.message}`).join('; ')}`);
+  const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
+  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out), json: values.json ?? false };
+}
+
+/** The flags given, as scenario keys; each is checked by its own flag's rule first, so a mistake names the flag. */
+function scenarioFlags(values: FlagValues): Partial<Scenario> {
+  const keys: Partial<Scenario> = {};
+  const set = <K extends keyof Scenario>(key: K, value: Scenario[K] | undefined) => {
+    if (value !== undefined) keys[key] = value;
+  };
+  set('type', values.type === undefined ? undefined : parseTestType(values.type).toLowerCase());
+  set('count', values.count === undefined ? undefined : parsePositiveInt(values.count, 'count', 0));
+  set('delay_ms', values['delay-ms'] === undefined ? undefined : parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0));
+  set('rate', values.rate === undefined ? undefined : parseNonNegativeNumber(values.rate, 'rate', 0));
+  set('drivers', values.drivers);
+  set('concurrency', optionalPositiveInt(values.concurrency, 'concurrency'));
+  set('timeout_ms', optionalPositiveInt(values['timeout-ms'], 'timeout-ms'));
+  set('warmup', values.warmup);
+  set('duration', values.duration);
+  set('stages', values.stage);
+  set('thresholds', values.threshold);
+  if (values.target !== undefined) {
+    // --target replaces what the file sends: its URL, or its mix of requests.
+    const { target_url, requests } = targetRequests(parseTargetUrl(values.target, 'target'), values);
+    Object.assign(keys, { target: target_url, requests });
+  }
+  return keys;
+}
+
+/** A scenario key, and the flag that set it when a flag did. */
+function describeKey(field: string, values: FlagValues): string {
+  const key = field.split(/[.[]/)[0] ?? field;
+  const flag = key.replaceAll('_', '-');
+  const given = key === 'stages' ? values.stage : key === 'thresholds' ? values.threshold : (values as Record<string, unknown>)[flag];
+  return given === undefined ? field : `${field} (from --${key === 'stages' ? 'stage' : key === 'thresholds' ? 'threshold' : flag})`;
 }
 
 function thresholdFlags(expressions: readonly string[]): Threshold[] {
