@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
 import { LOAD_MODEL_SPECS, TEST_TYPES } from '../src/protocol/index.js';
 import { connectTestBus } from './helpers/kafka.js';
+import { startRequestLogServer } from './helpers/requestLogServer.js';
 import { eventually, freePort, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from './helpers/processes.js';
 
 type Latency = Record<'min' | 'max' | 'mean' | 'median' | 'mode' | 'p90' | 'p95' | 'p99', number | null>;
@@ -88,6 +89,46 @@ describe('dashboard in a real browser', () => {
     assert.equal(await page.getByTestId('field-test_message_delay').inputValue(), '0', "AVALANCHE's rule in the document fixes the delay at 0");
     assert.equal(await textOf(page, 'test_type-hint'), LOAD_MODEL_SPECS.AVALANCHE.description);
     await closePages(page);
+  });
+
+  it('sends a method, headers and a body from the form, or a mix typed as JSON, and shows a bad header beside its field', async () => {
+    const server = await startRequestLogServer();
+    try {
+      const page = await openPage();
+      await page.getByTestId('field-test_type').selectOption('TSUNAMI');
+      await page.getByTestId('field-test_message_delay').fill('5');
+      await page.getByTestId('field-message_count_per_driver').fill('2');
+      await page.getByTestId('field-drivers').fill(driverIds.join(', '));
+      await page.getByTestId('field-warmup_count_per_driver').fill('');
+      await page.getByTestId('field-target_url').fill(`${server.origin}/login`);
+      await page.getByTestId('field-method').selectOption('POST');
+      await page.getByTestId('field-headers').fill('content-type: application/json\nx-run: {{test_id}}');
+      await page.getByTestId('field-body').fill('{"n":{{seq}}}');
+      await page.getByTestId('create-trigger-button').click();
+      await waitForState(page, 'completed');
+      const testId = await textOf(page, 'test-id');
+      const logins = server.requests.filter((r) => r.url === '/login');
+      assert.equal(logins.length, 4);
+      assert.ok(logins.every((r) => r.method === 'POST' && r.headers['content-type'] === 'application/json' && r.headers['x-run'] === testId && /^\{"n":\d\}$/.test(r.body)), JSON.stringify(logins));
+
+      await page.getByTestId('field-headers').fill('bad header: x');
+      await page.getByTestId('create-button').click();
+      await eventually(() => textOf(page, 'error-headers'), (text) => text !== '', 5_000, 'the header error');
+      assert.match(await textOf(page, 'error-headers'), /is not a valid header name/);
+
+      await page.getByTestId('field-headers').fill('');
+      await page.getByTestId('requests-details').locator('summary').click();
+      await page.getByTestId('field-message_count_per_driver').fill('4');
+      await page.getByTestId('field-requests').fill(JSON.stringify([{ name: 'a', url: `${server.origin}/a`, weight: 1 }, { name: 'b', url: `${server.origin}/b`, weight: 3 }]));
+      await page.getByTestId('create-trigger-button').click();
+      await eventually(() => textOf(page, 'test-id'), (id) => id !== testId, 5_000, 'the new test shown');
+      await waitForState(page, 'completed');
+      // Each driver's 4 requests follow the 1:3 weights exactly.
+      assert.deepEqual([server.requests.filter((r) => r.url === '/a').length, server.requests.filter((r) => r.url === '/b').length], [2, 6]);
+      await closePages(page);
+    } finally {
+      await server.close();
+    }
   });
 
   it('runs a test created from the form and shows the same figures as the API', async () => {

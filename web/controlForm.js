@@ -4,7 +4,7 @@ import { byTestId, setText } from './dom.js';
 
 const DEFAULT_TSUNAMI_DELAY_MS = 20;
 /** Form fields that are not test fields, or that need their own reading. */
-const OWN_FIELDS = new Set(['drivers', 'trigger', 'token']);
+const OWN_FIELDS = new Set(['drivers', 'trigger', 'token', 'requests', 'target_url']);
 
 /**
  * The "New test" form. Its rules come from the API's own OpenAPI document (the CreateTest schema, which
@@ -25,8 +25,13 @@ export function setupCreateForm(form, onCreated) {
     const trigger = event.submitter?.value === 'create-trigger';
     clearMessages(form);
     setAccessToken(form.elements.namedItem('token').value.trim());
+    const what = requestsOf(form);
+    if (what.problem) {
+      showBeside(form, what.problem);
+      return;
+    }
     setBusy(form, true);
-    const response = await createTest(requestBody(form, (await schema) ?? { properties: {} }, trigger));
+    const response = await createTest({ ...requestBody(form, (await schema) ?? { properties: {} }, trigger), ...what.fields });
     setBusy(form, false);
     if (response.ok) {
       showFormMessage(form, `Created ${response.body.test_id}${trigger ? ' and triggered it' : ''}.`, 'ok');
@@ -90,6 +95,41 @@ function requestBody(form, schema, trigger) {
   return body;
 }
 
+/**
+ * What to send: the mix typed as JSON; else one request when a method, header or body is set; else the
+ * target URL alone (one GET, as the spec has it).
+ */
+function requestsOf(form) {
+  const value = (name) => form.elements.namedItem(name)?.value.trim() ?? '';
+  if (value('requests') !== '') {
+    try {
+      return { fields: { requests: JSON.parse(value('requests')) } };
+    } catch (error) {
+      return { problem: { field: 'requests', message: `not valid JSON: ${error.message}` } };
+    }
+  }
+  const url = value('target_url');
+  const method = value('method') || 'GET';
+  const headers = headerLines(value('headers'));
+  if (headers.problem) return { problem: headers.problem };
+  const body = form.elements.namedItem('body')?.value ?? '';
+  if (method === 'GET' && !headers.value && body === '') return { fields: url === '' ? {} : { target_url: url } };
+  const request = { method, url, ...(headers.value ? { headers: headers.value } : {}), ...(body === '' ? {} : { body }) };
+  return { fields: { requests: [request] } };
+}
+
+/** `Name: value` a line, as curl's -H. */
+function headerLines(text) {
+  if (text === '') return {};
+  const headers = {};
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) return { problem: { field: 'headers', message: `"${line}" is not Name: value` } };
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return { value: headers };
+}
+
 function isNumeric(property) {
   if (property.type === 'number' || property.type === 'integer') return true;
   return Array.isArray(property.anyOf) && property.anyOf.every(isNumeric);
@@ -124,12 +164,23 @@ function showError(form, response) {
   if (elsewhere.length > 0) showFormMessage(form, elsewhere.map((p) => p.message ?? 'invalid').join('; '), 'error');
 }
 
-/** Shows a problem beside the form field its path starts with (`drivers.0` belongs to drivers); false when the form has no such field. */
+/** The single request built from the form's fields: its problems belong beside the field that set them. */
+const FIELD_OF_REQUEST_PART = { url: 'target_url', method: 'method', headers: 'headers', body: 'body' };
+
+/** The form field a problem belongs to: `drivers[0]` to drivers, `requests[0].headers.x` to headers unless a mix was typed. */
+function formFieldOf(form, field) {
+  const path = String(field ?? '');
+  const single = /^requests\[0\]\.(\w+)/.exec(path);
+  if (single && (form.elements.namedItem('requests')?.value.trim() ?? '') === '') return FIELD_OF_REQUEST_PART[single[1]] ?? 'requests';
+  return path.split(/[.[]/)[0];
+}
+
+/** Shows a problem beside the form field its path starts with; false when the form has no such field. */
 function showBeside(form, { field, message }) {
-  const name = String(field ?? '').split('.')[0];
+  const name = formFieldOf(form, field);
   const beside = name ? form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`) : null;
   if (!beside) return false;
-  const text = withoutFieldPrefix(message ?? 'invalid', name);
+  const text = withoutFieldPrefix(message ?? 'invalid', String(field ?? name));
   setText(beside, beside.textContent ? `${beside.textContent}; ${text}` : text);
   form.elements.namedItem(name)?.setAttribute('aria-invalid', 'true');
   return true;
