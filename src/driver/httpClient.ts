@@ -40,7 +40,7 @@ export type OutgoingRequest = {
   readonly path: string;
   readonly method: string;
   readonly headers: string[] | undefined;
-  readonly body: Buffer | undefined;
+  readonly body: Buffer | string | undefined;
   readonly expect: ReadonlySet<number> | undefined;
 };
 
