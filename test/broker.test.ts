@@ -122,4 +122,25 @@ describe('stampede kafka (a second broker beside the suite one)', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /stampede kafka start/);
   });
+
+  it('rejects start flags that cannot work with exit code 2, naming the flag, before starting anything', async () => {
+    const dataDir = newDataDir();
+    const cases: [string[], RegExp][] = [
+      [['--listen', '0.0.0.0:19999'], /--advertise/],
+      [['--listen', '127.0.0.1:19999', '--advertise', '0.0.0.0:19999'], /--advertise/],
+      [['--listen', 'nowhere'], /--listen/],
+      [['--port', '19999', '--listen', '127.0.0.1:19999'], /either --port or --listen/],
+      [['--brokers', '2'], /--brokers must be 1 or 3/],
+      [['--sasl-user', 'someone'], /STAMPEDE_KAFKA_PASSWORD/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await stampedeKafka(['start', ...flags, '--data-dir', dataDir]);
+      assert.equal(result.code, 2, `${flags.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+    const misplaced = await stampedeKafka(['status', '--brokers', '3', '--data-dir', dataDir]);
+    assert.equal(misplaced.code, 2);
+    assert.match(misplaced.stderr, /--brokers only applies to "kafka start"/);
+  });
 });

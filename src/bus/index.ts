@@ -1,2 +1,3 @@
 export * from './kafkaBus.js';
 export * from './backoff.js';
+export * from './kafkaConnection.js';

@@ -1,12 +1,18 @@
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
+import { backOff } from 'exponential-backoff';
 import type { Logger } from '../log/logger.js';
 import { ALL_TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
+import { clientConnectionOptions, permanentReason, transientReason, type KafkaSecurity } from './kafkaConnection.js';
 import { TopicSubscription, type ResumeOffsets } from './topicSubscription.js';
 
 export type BusOptions = {
   brokers: string[];
   clientId: string;
   log: Logger;
+  /** TLS and SASL for a secured cluster. */
+  security?: KafkaSecurity | undefined;
+  /** Ends the wait for an unreachable broker (the node is told to stop while it waits). */
+  signal?: AbortSignal | undefined;
   /** Signs every message published on a command topic (test_config, trigger, control) with this secret. */
   commandSecret?: string | undefined;
   /** The signing time; injectable so tests can sign in the past. */
@@ -60,7 +66,7 @@ export class KafkaBus {
     await ensureTopics(options);
     const producer = new Producer<string, string, string, string>({
       clientId: `${options.clientId}-producer`,
-      bootstrapBrokers: options.brokers,
+      ...clientConnectionOptions(options.brokers, options.security),
       acks: ProduceAcks.ALL,
       idempotent: true,
       retries: 5,
@@ -110,8 +116,8 @@ export class KafkaBus {
   }
 
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
-    const { brokers, clientId, log } = this.options;
-    const topicSubscription = new TopicSubscription({ brokers, clientId, log, topics: [...options.topics], onRecord: (record) => this.deliver(record, options) });
+    const { brokers, clientId, log, security } = this.options;
+    const topicSubscription = new TopicSubscription({ brokers, clientId, log, security, topics: [...options.topics], onRecord: (record) => this.deliver(record, options) });
     try {
       await topicSubscription.open(options.resumeFrom);
     } catch (error) {
@@ -182,18 +188,56 @@ function stringToBuffer(value: string | undefined): Buffer | undefined {
   return value === undefined ? undefined : Buffer.from(value, 'utf8');
 }
 
+/** A refused password or a failed TLS handshake: retrying cannot help, the node should stop and say why. */
+export class KafkaRefusedError extends Error {}
 
+/** The broker is down or the node was told to stop while waiting for it. */
+export class KafkaWaitAbortedError extends Error {}
 
-/** Creates any of our topics the cluster lacks, with the cluster's default partitions and replicas. */
+const FIRST_CONNECT_RETRY_MS = 500;
+const MAX_CONNECT_RETRY_MS = 5_000;
+/** While the broker is unreachable, one log line this often, not one per attempt. */
+const UNREACHABLE_LOG_EVERY_MS = 3_000;
+
+/**
+ * Waits for the cluster as long as it takes (brokers come and go), with jittered exponential backoff
+ * and a log line every few seconds, then creates any of our topics it lacks. A permanent failure
+ * (authentication, TLS) ends the wait at once with KafkaRefusedError.
+ */
 async function ensureTopics(options: BusOptions): Promise<void> {
-  const admin = new Admin({ clientId: `${options.clientId}-admin`, bootstrapBrokers: options.brokers, retries: 3 });
+  const where = options.brokers.join(',');
+  let lastLogMs = Date.now();
+  let attempts = 0;
+  await backOff(() => createMissingTopics(options), {
+    numOfAttempts: Number.MAX_SAFE_INTEGER,
+    startingDelay: FIRST_CONNECT_RETRY_MS,
+    maxDelay: MAX_CONNECT_RETRY_MS,
+    jitter: 'full',
+    retry: (error: unknown) => {
+      attempts += 1;
+      const permanent = permanentReason(error);
+      if (permanent !== undefined) throw new KafkaRefusedError(`Kafka ${permanent.broker ? `broker ${permanent.broker}` : `at ${where}`} refused ${options.clientId}: ${permanent.reason}`, { cause: error });
+      if (options.signal?.aborted) throw new KafkaWaitAbortedError(`stopped while waiting for Kafka at ${where}`, { cause: error });
+      if (Date.now() - lastLogMs >= UNREACHABLE_LOG_EVERY_MS) {
+        lastLogMs = Date.now();
+        options.log.warn({ kafka: where, attempts, reason: transientReason(error) }, `cannot reach Kafka at ${where} yet; retrying with backoff`);
+      }
+      return true;
+    },
+  });
+}
+
+/** Replication as the cluster allows: 3 copies (2 in sync to acknowledge) once it has 3 brokers, else one per broker. */
+async function createMissingTopics(options: BusOptions): Promise<void> {
+  const admin = new Admin({ clientId: `${options.clientId}-admin`, ...clientConnectionOptions(options.brokers, options.security), retries: 0 });
   try {
     const existing = new Set(await admin.listTopics());
     const missing = ALL_TOPICS.filter((topic) => !existing.has(topic));
-    if (missing.length > 0) {
-      await createTopicsTolerantly(admin, missing);
-      options.log.info({ topics: missing }, 'created Kafka topics');
-    }
+    if (missing.length === 0) return;
+    const brokerCount = (await admin.metadata({ topics: [] })).brokers.size;
+    const replicas = Math.max(1, Math.min(3, brokerCount));
+    await createTopicsTolerantly(admin, missing, replicas);
+    options.log.info({ topics: missing, replicas }, 'created Kafka topics');
   } catch (error) {
     throw new Error(`cannot reach Kafka at ${options.brokers.join(',')}: ${(error as Error).message}`, { cause: error });
   } finally {
@@ -202,9 +246,10 @@ async function ensureTopics(options: BusOptions): Promise<void> {
 }
 
 /** Another node may create the same topic at the same moment: "already exists" is success. */
-async function createTopicsTolerantly(admin: Admin, topics: string[]): Promise<void> {
+async function createTopicsTolerantly(admin: Admin, topics: string[], replicas: number): Promise<void> {
+  const configs = replicas >= 3 ? [{ name: 'min.insync.replicas', value: '2' }] : [];
   try {
-    await admin.createTopics({ topics, partitions: -1, replicas: -1 });
+    await admin.createTopics({ topics, partitions: -1, replicas, configs });
   } catch (error) {
     if (!/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error;
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Consumer, MessagesStreamModes, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../log/logger.js';
 import { KAFKA_RETRY_BACKOFF, retryWithBackoff } from './backoff.js';
+import { clientConnectionOptions, type KafkaSecurity } from './kafkaConnection.js';
 
 /** Where each partition resumes: `topic:partition` → the next offset to read. */
 export type ResumeOffsets = Map<string, bigint>;
@@ -12,6 +13,7 @@ export type TopicSubscriptionOptions = {
   brokers: string[];
   clientId: string;
   log: Logger;
+  security?: KafkaSecurity | undefined;
   topics: string[];
   onRecord: (record: RawRecord) => void;
 };
@@ -49,7 +51,7 @@ export class TopicSubscription {
     const consumer = new Consumer({
       clientId: `${this.options.clientId}-consumer`,
       groupId: `stampede-${this.options.clientId}-${randomBytes(6).toString('hex')}`,
-      bootstrapBrokers: this.options.brokers,
+      ...clientConnectionOptions(this.options.brokers, this.options.security),
       maxWaitTime: FETCH_MAX_WAIT_MS,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,

@@ -1,4 +1,4 @@
-import { KafkaBus, type Delivery, type MalformedDelivery, type Subscription } from '../bus/index.js';
+import { KafkaBus, type Delivery, type KafkaSecurity, type MalformedDelivery, type Subscription } from '../bus/index.js';
 import type { Logger } from '../log/logger.js';
 import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type RequestSpec, type TestConfigMessage } from '../protocol/index.js';
 import { MetricsStore } from '../store/metricsStore.js';
@@ -6,6 +6,7 @@ import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
 import { rejectionReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
+import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { startStatusServer, type DriverStatus, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
@@ -13,6 +14,10 @@ import { TestRun } from './testRun.js';
 export type DriverNodeOptions = {
   nodeId: string;
   brokers: string[];
+  /** TLS and SASL for a secured cluster. */
+  security?: KafkaSecurity | undefined;
+  /** Aborts the wait for an unreachable broker at start-up. */
+  signal?: AbortSignal | undefined;
   /** The orchestrator's address: required by the spec on every node, only logged (all traffic goes through Kafka). */
   orchestrator: string;
   storeFile: string;
@@ -53,6 +58,7 @@ export class DriverNode {
   private current: TestRun | undefined;
   private stopping: Promise<void> | undefined;
   private status: StatusServer | undefined;
+  private publishedAddress = '';
 
   private constructor(
     private readonly options: DriverNodeOptions,
@@ -79,7 +85,7 @@ export class DriverNode {
 
   /** Connects to Kafka first: without it there is nothing to do, and the caller reports it as unreachable. */
   static async start(options: DriverNodeOptions): Promise<DriverNode> {
-    const bus = await KafkaBus.connect({ brokers: options.brokers, clientId: options.nodeId, log: options.log });
+    const bus = await KafkaBus.connect({ brokers: options.brokers, security: options.security, signal: options.signal, clientId: options.nodeId, log: options.log });
     let store: MetricsStore | undefined;
     try {
       store = MetricsStore.open(options.storeFile);
@@ -93,9 +99,9 @@ export class DriverNode {
     }
   }
 
-  /** The node_IP published on registration: where /health and /metrics answer. */
+  /** The node_IP published on registration: where /health and /metrics answer, at an address other hosts can use. */
   get address(): string {
-    return this.status?.address ?? '';
+    return this.publishedAddress;
   }
 
   /** Aborts a running test (final report `aborted`), deregisters and closes everything. Idempotent. */
@@ -108,6 +114,7 @@ export class DriverNode {
     const { listen } = this.options;
     if (!this.guard) this.log.warn({ topics: COMMAND_TOPICS }, 'no command secret (--secret-file / STAMPEDE_SECRET): obeying unsigned commands from anyone who can write to Kafka');
     this.status = await startStatusServer(listen.host, listen.port, () => this.statusSnapshot());
+    this.publishedAddress = isWildcardHost(listen.host) ? hostAndPort(await addressOnRouteTo(this.options.brokers[0]!), this.status.port) : this.status.address;
     try {
       // Subscribing before registering: an orchestrator may configure and trigger a test as soon as it sees us.
       this.subscription = await this.bus.subscribe({
@@ -386,4 +393,8 @@ export class DriverNode {
 
 function noTargetReason(): string {
   return 'no target URL: the test config has no target_url and the driver was started without --target';
+}
+
+function hostAndPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

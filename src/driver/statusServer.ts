@@ -14,7 +14,7 @@ export type DriverStatus = {
   reportsPending: number;
 };
 
-export type StatusServer = { address: string; close(): Promise<void> };
+export type StatusServer = { address: string; port: number; close(): Promise<void> };
 
 /** A tiny HTTP server for /health and Prometheus /metrics; its address is the node_IP the driver registers. */
 export async function startStatusServer(host: string, port: number, status: () => DriverStatus): Promise<StatusServer> {
@@ -23,6 +23,7 @@ export async function startStatusServer(host: string, port: number, status: () =
   const bound = (server.address() as AddressInfo).port;
   return {
     address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
+    port: bound,
     close: () => closeServer(server),
   };
 }

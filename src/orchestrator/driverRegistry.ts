@@ -2,6 +2,14 @@ import type { DriverStatus, DriverView } from '../api/index.js';
 import type { HeartbeatMessage, RegisterMessage } from '../protocol/index.js';
 
 export const LOST_AFTER_MS = 3_000;
+/**
+ * From this many live drivers on, liveness is judged against what the orchestrator could read (see
+ * `sweep`). Below it, a few drivers falling silent together is as likely their host as the bus, and a
+ * bus this orchestrator cannot read is already covered by its outage grace.
+ */
+export const CROWD_SIZE = 10;
+/** A crowd that stays silent this many liveness windows is lost after all: the bus delivers, but nobody talks. */
+const CROWD_SILENCE_WINDOWS = 5;
 
 export type { DriverStatus };
 
@@ -12,6 +20,9 @@ type Entry = DriverRecord & { lastHeardMs: number };
 
 export type StatusChange = { node_id: string; status: DriverStatus };
 
+/** Most drivers silent at the same moment: the bus or the orchestrator is behind, not N driver failures. */
+export type CrowdSilence = { silent: number; of: number; sinceMs: number };
+
 /**
  * Who is out there: every node that registers or heartbeats, ours or any spec-speaking one.
  * A driver is lost after LOST_AFTER_MS without a heartbeat, left once it deregisters, and alive
@@ -20,6 +31,7 @@ export type StatusChange = { node_id: string; status: DriverStatus };
  */
 export class DriverRegistry {
   readonly #drivers = new Map<string, Entry>();
+  #crowdSilence: CrowdSilence | undefined;
 
   constructor(private readonly lostAfterMs = LOST_AFTER_MS) {}
 
@@ -41,16 +53,42 @@ export class DriverRegistry {
     return this.heard(entry, nowMs);
   }
 
-  /** Marks drivers silent for too long as lost; returns what changed. */
+  /**
+   * Marks drivers silent for too long as lost; returns what changed.
+   * With a crowd (CROWD_SIZE or more alive), silence is measured against the newest heartbeat this
+   * orchestrator has read from anyone, not the wall clock alone: when its consumer falls behind (a burst
+   * of reports at test start), everyone's heartbeats arrive late together and nobody is blamed. And when
+   * most of the crowd would be lost in the same sweep, that is reported as a crowd silence (`crowdSilence`)
+   * instead of N failures, until it lasts CROWD_SILENCE_WINDOWS liveness windows.
+   */
   sweep(nowMs: number): StatusChange[] {
-    const changes: StatusChange[] = [];
-    for (const entry of this.#drivers.values()) {
-      if (entry.status === 'alive' && nowMs - entry.lastHeardMs > this.lostAfterMs) {
-        entry.status = 'lost';
-        changes.push({ node_id: entry.node_id, status: 'lost' });
-      }
+    const alive = [...this.#drivers.values()].filter((entry) => entry.status === 'alive');
+    const silent = alive.filter((entry) => nowMs - entry.lastHeardMs > this.lostAfterMs);
+    if (alive.length < CROWD_SIZE) this.#crowdSilence = undefined;
+    const lost = alive.length < CROWD_SIZE ? silent : this.lostInCrowd(alive, silent, nowMs);
+    return lost.map((entry) => {
+      entry.status = 'lost';
+      return { node_id: entry.node_id, status: 'lost' as const };
+    });
+  }
+
+  /** Set while most of the alive drivers are silent at once; undefined otherwise. */
+  get crowdSilence(): CrowdSilence | undefined {
+    return this.#crowdSilence;
+  }
+
+  private lostInCrowd(alive: Entry[], silent: Entry[], nowMs: number): Entry[] {
+    const newestHeardMs = Math.max(...alive.map((entry) => entry.lastHeardMs));
+    const behindOthers = silent.filter((entry) => newestHeardMs - entry.lastHeardMs > this.lostAfterMs);
+    const silentTooLong = silent.filter((entry) => nowMs - entry.lastHeardMs > this.lostAfterMs * CROWD_SILENCE_WINDOWS);
+    const atOnce = nowMs - newestHeardMs > this.lostAfterMs || behindOthers.length * 2 > alive.length;
+    if (!atOnce) {
+      this.#crowdSilence = undefined;
+      return behindOthers;
     }
-    return changes;
+    this.#crowdSilence ??= { silent: silent.length, of: alive.length, sinceMs: nowMs };
+    this.#crowdSilence.silent = silent.length;
+    return silentTooLong;
   }
 
   /** Drivers that are alive: the ones a new test may use. */

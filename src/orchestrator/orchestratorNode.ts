@@ -1,4 +1,4 @@
-import { KafkaBus } from '../bus/index.js';
+import { KafkaBus, type KafkaSecurity } from '../bus/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsStore } from '../store/metricsStore.js';
 import { LiveUpdates } from './liveUpdates.js';
@@ -8,6 +8,10 @@ import { FiguresCalculator } from './testFigures.js';
 
 export type OrchestratorOptions = {
   brokers: string[];
+  /** TLS and SASL for a secured cluster. */
+  security?: KafkaSecurity | undefined;
+  /** Aborts the wait for an unreachable broker at start-up. */
+  signal?: AbortSignal | undefined;
   host: string;
   port: number;
   storeFile: string;
@@ -25,7 +29,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
   const store = MetricsStore.open(options.storeFile);
   let bus: KafkaBus | undefined;
   try {
-    bus = await KafkaBus.connect({ brokers: options.brokers, clientId: 'orchestrator', log, commandSecret: options.commandSecret });
+    bus = await KafkaBus.connect({ brokers: options.brokers, security: options.security, signal: options.signal, clientId: 'orchestrator', log, commandSecret: options.commandSecret });
     const controller = new RuntimeController(bus, store, log);
     await controller.start();
     const figures = new FiguresCalculator();

@@ -51,6 +51,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   readonly counters = { reports_received: 0, reports_duplicate: 0, reports_unknown_test: 0 };
   #subscriptions: Subscription[] = [];
   #sweepTimer: NodeJS.Timeout | undefined;
+  #crowdSilenceReported = false;
   #lastMessageAtMs: number | undefined;
   /** When CANCEL_TEST last went out, per ended test some driver still runs. */
   readonly #cancelSentAt = new Map<string, number>();
@@ -234,6 +235,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     // may be a silent broker: judging it would fail a test that is running fine.
     if (hearingSince === undefined || now - hearingSince <= LOST_AFTER_MS) return;
     const changes = this.drivers.sweep(now);
+    this.reportCrowdSilence();
     for (const change of changes) this.logStatusChange(change);
     if (changes.length > 0) this.emit('drivers');
     for (const test of this.tests.list()) if (test.state === 'running') this.superviseOne(test, now);
@@ -268,6 +270,17 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
       this.log.info({ test_id: testId, drivers: loading }, 'telling the drivers still running the test to stop');
       this.sendCancelInBackground(testId, reason ?? `the test is ${state}`);
     }
+  }
+
+  /** Once per episode: most drivers silent at once is the bus or this orchestrator falling behind. */
+  private reportCrowdSilence(): void {
+    const silence = this.drivers.crowdSilence;
+    if (silence && !this.#crowdSilenceReported) {
+      this.log.warn({ silent: silence.silent, of: silence.of }, `${silence.silent} of ${silence.of} drivers silent at once: Kafka or this orchestrator is behind, not ${silence.silent} driver failures; no driver is marked lost for it`);
+    } else if (!silence && this.#crowdSilenceReported) {
+      this.log.info('drivers heard from again after a crowd silence');
+    }
+    this.#crowdSilenceReported = silence !== undefined;
   }
 
   private logStatusChange(change: StatusChange): void {

@@ -18,8 +18,8 @@ function isAlive(pid: number): boolean {
 }
 
 describe("the demo's choice of broker", () => {
-  const notRunning = { running: false as const, dataDir: '.stampede/kafka' };
-  const embeddedOn = (port: number) => ({ running: true as const, pid: 42, port, address: `127.0.0.1:${port}`, dataDir: '.stampede/kafka' });
+  const notRunning = { running: false as const, dataDir: '.stampede/kafka', brokers: [] };
+  const embeddedOn = (port: number) => ({ running: true as const, pid: 42, port, address: `127.0.0.1:${port}`, dataDir: '.stampede/kafka', brokers: [], security: { tls: false }, missing: 0 });
   const freePort = async () => 45_000;
 
   it('leaves a broker it did not start alone on the default port, and starts its own on a free one', async () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startCli, stopAllChildren } from '../helpers/processes.js';
 import { freePort } from '../helpers/recordingServer.js';
+
+function retryLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.includes('cannot reach Kafka') && line.includes('retrying'));
+}
 
 function stampedeDriver(args: string[]) {
   const result = spawnSync(process.execPath, ['bin/stampede.js', 'driver', ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -36,14 +42,22 @@ describe('stampede driver (command line)', () => {
     });
   }
 
-  it('says clearly that Kafka cannot be reached and exits 1, without a stack trace', async () => {
+  it('keeps retrying an unreachable Kafka with a log line every few seconds, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const { code, stdout, stderr } = stampedeDriver(['--kafka', `127.0.0.1:${port}`, '--orchestrator', '127.0.0.1:7070']);
-    assert.equal(code, 1);
-    const lines = stderr.split('\n').filter((line) => line.startsWith('stampede'));
-    assert.equal(lines.length, 1, stderr);
-    assert.match(lines[0]!, /cannot reach Kafka at 127\.0\.0\.1:\d+/);
-    assert.doesNotMatch(stderr, /^\s+at /m);
-    assert.equal(stdout, '');
+    const driver = startCli(['driver', '--kafka', `127.0.0.1:${port}`, '--orchestrator', '127.0.0.1:7070'], { STAMPEDE_LOG_LEVEL: 'info' });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (retryLines(driver.stderr()).length < 2 && Date.now() < deadline && driver.process.exitCode === null) await sleep(250);
+      const lines = retryLines(driver.stderr());
+      assert.ok(lines.length >= 2, `expected two retry log lines, stderr:\n${driver.stderr()}`);
+      assert.match(lines[0]!, /ECONNREFUSED/);
+      const gapMs = (JSON.parse(lines[1]!) as { time: number }).time - (JSON.parse(lines[0]!) as { time: number }).time;
+      assert.ok(gapMs >= 2_500, `retry lines ${gapMs} ms apart: one every few seconds, not one per attempt`);
+      driver.process.kill('SIGTERM');
+      assert.equal(await driver.exited, 0);
+      assert.equal(driver.stdout(), '');
+    } finally {
+      await stopAllChildren();
+    }
   });
 });

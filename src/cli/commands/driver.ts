@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { commandSecrets } from '../commandSecrets.js';
 import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
+import { KAFKA_FLAGS, KAFKA_FLAGS_HELP, parseKafkaFlags } from '../kafkaFlags.js';
 import { UsageError } from '../usageError.js';
 import { DEFAULT_CONCURRENCY } from '../../driver/load/index.js';
+import { KafkaWaitAbortedError } from '../../bus/index.js';
 import { DriverNode, type DriverNodeOptions } from '../../driver/driverNode.js';
 import { createLogger } from '../../log/logger.js';
 import { newNodeId } from '../../protocol/index.js';
@@ -19,14 +21,15 @@ unpublished when the driver stops goes out when it starts again with the same st
 SIGINT/SIGTERM abort a running test, publish its final report, deregister and exit 0.
 
 Options:
-  --kafka HOST:PORT         Kafka bootstrap broker(s), comma-separated (required)
+${KAFKA_FLAGS_HELP}
   --orchestrator HOST:PORT  the orchestrator's address (required; logged, all traffic goes via Kafka)
   --id ID                   this node's unique id (default: generated, e.g. driver-1a2b3c4d5e6f7a8b)
   --store FILE              the driver's store and report outbox (default .stampede/driver-<id>.db)
   --target URL              target for tests whose config names no target_url
   --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
   --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
-                            a free one (default 127.0.0.1:0)
+                            a free one (default 127.0.0.1:0). On 0.0.0.0 (or ::) the node_IP is
+                            this host's address on the route to the first Kafka broker
   --ca-file FILE            PEM certificate(s) of a private CA to trust for https targets, besides
                             the system's (repeatable); a test's tls_insecure accepts any certificate
   --secret-file FILE        shared secret of the orchestrator (one per line; repeatable): obey only
@@ -38,7 +41,7 @@ ${logFormatHelp(28)}
 Logs: on stderr (STAMPEDE_LOG_LEVEL=debug for detail). Stdout gets one line once registered.`;
 
 const OPTIONS = {
-  kafka: { type: 'string' },
+  ...KAFKA_FLAGS,
   orchestrator: { type: 'string' },
   id: { type: 'string' },
   store: { type: 'string' },
@@ -57,13 +60,6 @@ const EXIT_AFTER_STOP_MS = 3_000;
 
 type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
 type Settings = Omit<DriverNodeOptions, 'log'> & { kafka: string };
-
-function parseBrokers(value: string): string[] {
-  return value.split(',').map((broker) => {
-    const { host, port } = parseHostPort(broker.trim(), 'kafka');
-    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  });
-}
 
 function parseNodeId(value: string | undefined): string {
   if (value === undefined) return newNodeId('driver');
@@ -93,7 +89,7 @@ function parseListen(value: string | undefined): { host: string; port: number } 
 
 function parseSettings(values: FlagValues): Settings {
   const kafka = requireString(values.kafka, 'kafka');
-  const brokers = parseBrokers(kafka);
+  const { brokers, security } = parseKafkaFlags(values);
   const orchestrator = requireString(values.orchestrator, 'orchestrator');
   parseHostPort(orchestrator, 'orchestrator');
   const nodeId = parseNodeId(values.id);
@@ -101,6 +97,7 @@ function parseSettings(values: FlagValues): Settings {
   return {
     kafka,
     brokers,
+    security,
     orchestrator,
     nodeId,
     storeFile: values.store ?? join('.stampede', `driver-${nodeId}.db`),
@@ -141,10 +138,13 @@ export async function run(argv: string[]): Promise<number> {
   const settings = parseSettings(values);
   const log = createLogger('driver', { node_id: settings.nodeId });
   const stopSignal = watchInterrupt().signaled;
+  const stopWaiting = new AbortController();
+  void stopSignal.then(() => stopWaiting.abort());
   let node: DriverNode;
   try {
-    node = await DriverNode.start({ ...settings, log });
+    node = await DriverNode.start({ ...settings, log, signal: stopWaiting.signal });
   } catch (error) {
+    if (error instanceof KafkaWaitAbortedError) return 0;
     // Startup fails on the outside world (Kafka down, port taken): one line for the user, the stack in the log.
     log.debug({ err: error }, 'driver failed to start');
     console.error(`stampede driver: ${firstLine((error as Error).message)}`);

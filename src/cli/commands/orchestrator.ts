@@ -1,14 +1,18 @@
 import { startOrchestrator } from '../../orchestrator/orchestratorNode.js';
 import { commandSecrets } from '../commandSecrets.js';
+import { KafkaRefusedError, KafkaWaitAbortedError } from '../../bus/index.js';
 import { accessToken, applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseHostPort, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
+import { KAFKA_FLAGS, KAFKA_FLAGS_HELP, parseKafkaFlags } from '../kafkaFlags.js';
 import { UnreachableError, UsageError } from '../usageError.js';
 
 const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--token TOKEN] [--secret-file FILE] [--log-format json|pretty]
 
 The orchestrator: REST API and live dashboard on --orchestrator, runtime controller on Kafka.
+It waits for Kafka as long as it takes (a log line every few seconds); a refused password or a
+failed TLS handshake ends it at once (exit 1).
 
-  --kafka HOST:PORT         Kafka bootstrap broker (comma-separated for several)
+${KAFKA_FLAGS_HELP}
   --orchestrator HOST:PORT  where the REST API and dashboard listen (e.g. 127.0.0.1:7070)
   --store FILE              SQLite metrics store and event log (default .stampede/orchestrator.db)
   --token TOKEN             require "Authorization: Bearer TOKEN" on every POST (creating, triggering
@@ -21,21 +25,26 @@ ${logFormatHelp(28)}
   -h, --help                show this help`;
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseCommandFlags(argv, { kafka: { type: 'string' }, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true }, ...LOG_FORMAT_OPTION }, HELP, 'orchestrator');
+  const values = parseCommandFlags(argv, { ...KAFKA_FLAGS, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true }, ...LOG_FORMAT_OPTION }, HELP, 'orchestrator');
   if (!values) return 0;
   applyLogFormat(values['log-format']);
-  const brokers = requireString(values.kafka, 'kafka').split(',');
-  brokers.forEach((broker) => parseHostPort(broker, 'kafka'));
+  const { brokers, security } = parseKafkaFlags(values);
   const { host, port } = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   const token = accessToken(values.token);
   const [commandSecret] = commandSecrets(values['secret-file']);
-  const orchestrator = await startOrchestrator({ brokers, host, port, token, commandSecret, storeFile: values.store ?? '.stampede/orchestrator.db' }).catch((error: Error & { code?: string }) => {
+  const interrupt = watchInterrupt();
+  const stopWaiting = new AbortController();
+  void interrupt.signaled.then(() => stopWaiting.abort());
+  const storeFile = values.store ?? '.stampede/orchestrator.db';
+  const orchestrator = await startOrchestrator({ brokers, security, signal: stopWaiting.signal, host, port, token, commandSecret, storeFile }).catch((error: Error & { code?: string }) => {
+    if (error instanceof KafkaWaitAbortedError) return undefined;
     if (error.code === 'EADDRINUSE') throw new UsageError(`--orchestrator ${host}:${port} is already in use`);
-    if (/cannot reach Kafka/.test(error.message)) throw new UnreachableError(error.message);
+    if (error instanceof KafkaRefusedError || /cannot reach Kafka/.test(error.message)) throw new UnreachableError(error.message);
     throw error;
   });
+  if (!orchestrator) return 0;
   console.log(`orchestrator listening on ${orchestrator.url} (dashboard ${orchestrator.url}/)${token ? '; changes need the token' : ''}${commandSecret ? '; commands signed' : ''}`);
-  await watchInterrupt().signaled;
+  await interrupt.signaled;
   await orchestrator.close();
   return 0;
 }

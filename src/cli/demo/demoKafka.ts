@@ -53,7 +53,7 @@ export async function ensureDemoKafka(port: number, portGiven: boolean, say: (li
   const flag = portGiven ? '--kafka-port' : 'the Kafka port';
   await requireFreePort(plan.port, flag);
   await requireFreePort(plan.port + 1, flag, 'the broker also needs port + 1 for its controller');
-  const { status } = await startKafka({ port: plan.port, dataDir: DEMO_KAFKA_DATA_DIR });
+  const { status } = await startKafka({ listen: { host: '127.0.0.1', port: plan.port }, dataDir: DEMO_KAFKA_DATA_DIR });
   return {
     brokers: status.address,
     startedByDemo: true,
