@@ -58,7 +58,7 @@ describe('flag mistakes, on every subcommand: one line, exit 2', () => {
 
   it('a negative number is judged by the flag, not called an ambiguous argument', async () => {
     const base = ['run', '--orchestrator', '127.0.0.1:1', '--target', 'http://127.0.0.1:1/', '--type', 'tsunami', '--delay-ms', '1'];
-    assertOneLine(await refused([...base, '--count', '5', '--warmup', '-1']), '--warmup must be a whole number >= 0, got "-1"');
+    assertOneLine(await refused([...base, '--count', '5', '--warmup', '-1']), '--warmup must be a count of requests (200) or a duration (10s), got "-1"');
     assertOneLine(await refused([...base, '--count', '-5']), '--count must be a positive integer, got "-5"');
     assertOneLine(await refused(['target', '--error-rate', '-0.5']), '--error-rate must be a number from 0 to 1, got "-0.5"');
     assertOneLine(await refused(['demo', '--drivers', '-2']), '--drivers must be a positive integer, got "-2"');
