@@ -109,7 +109,7 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   const errors = error.issues.flatMap((issue): FieldError[] => {
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: fieldPath([...issue.path, key]), message: 'unknown field' }));
     const field = issue.path.length > 0 ? fieldPath(issue.path) : '(body)';
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    const missing = issue.input === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code);
     return [{ field, message: missing ? 'is required' : issue.message }];
   });
   return errors.length > 0 ? errors : [{ field: '(body)', message: 'invalid' }];
