@@ -22,7 +22,8 @@ const LABEL = '[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*';
 const LAST_LABEL = '[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*';
 const HOST = `(?:${IPV4}|\\[(?:${IPV6})\\]|(?:${LABEL}\\.)*${LAST_LABEL})`;
 const PORT = '(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)';
-const PATH_CHAR = "[A-Za-z0-9._~!$&'()*+,;=:@%/-]";
+/** A character of a path or query that needs no percent-encoding (`{` and `}` are not among them). */
+export const PATH_CHAR = "[A-Za-z0-9._~!$&'()*+,;=:@%/-]";
 
 /**
  * An http(s) URL as a regular expression, so that the OpenAPI document states exactly what is accepted:
@@ -30,7 +31,18 @@ const PATH_CHAR = "[A-Za-z0-9._~!$&'()*+,;=:@%/-]";
  * and a schema-driven client can generate one. Hosts: names, IPv4, IPv6 in brackets; no user info,
  * no fragment, no characters that need percent-encoding.
  */
-export const HTTP_URL_PATTERN = new RegExp(`^https?://${HOST}(?::${PORT})?(?:/${PATH_CHAR}*)?(?:\\?(?:${PATH_CHAR}|\\?)*)?$`);
+/**
+ * A whole-string pattern that every regex engine reads alike: in Python's (which Schemathesis and
+ * Hypothesis use to generate examples) `$` also matches before a final newline; `$(?!\n)` does not.
+ */
+export function wholeString(source: string): RegExp {
+  return new RegExp(`^(?:${source})$(?!\\n)`);
+}
+
+/** Scheme, host and port, as source for larger patterns. */
+export const HTTP_ORIGIN_PATTERN = `https?://${HOST}(?::${PORT})?`;
+
+export const HTTP_URL_PATTERN = wholeString(`${HTTP_ORIGIN_PATTERN}(?:/${PATH_CHAR}*)?(?:\\?(?:${PATH_CHAR}|\\?)*)?`);
 
 export const URL_MAX_LENGTH = 2048;
 

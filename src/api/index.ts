@@ -1,4 +1,5 @@
 export * from './httpUrl.js';
+export * from './requests.js';
 export * from './testConfig.js';
 export * from './createTest.js';
 export * from './views.js';

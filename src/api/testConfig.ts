@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedWorkloadMs, requestList, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
+import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedWorkloadMs, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
 import { httpUrl } from './httpUrl.js';
+import { restRequestList } from './requests.js';
 
 /**
  * Bounds past which a number makes no sense for a test: a billion requests per driver is days of load,
@@ -56,7 +57,7 @@ export const TEST_CONFIG_FIELDS = {
     .max(LIMITS.maxDurationS.max, `must be at most ${LIMITS.maxDurationS.max} (seconds)`)
     .optional()
     .meta({ description: 'seconds from the trigger after which the test fails and every driver stops' }),
-  requests: requestList.optional().meta({ description: 'a weighted mix of requests (name, method, url, headers, body, weight, expect_status; templates such as {{seq}}); instead of target_url' }),
+  requests: restRequestList.optional().meta({ description: 'a weighted mix of requests (name, method, url, headers, body, weight, expect_status; templates such as {{seq}}); instead of target_url' }),
   tls_insecure: z.boolean({ error: 'must be true or false' }).default(false).meta({ description: 'accept self-signed TLS certificates' }),
   stages: z
     .array(

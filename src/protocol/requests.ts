@@ -53,7 +53,7 @@ function templatePart(expression: string): TemplatePart | string {
 }
 
 /** RFC 9110 token characters. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 /** The origin must be fixed (one connection pool per origin): templates may only follow it. */
 const FIXED_ORIGIN = /^https?:\/\/[^/?#{}]+([/?#]|$)/i;

@@ -9,7 +9,8 @@ import { getJson, startOrchestratorProcess, stopAllChildren } from '../helpers/p
 const SCHEMATHESIS = '.stampede/schemathesis-venv/bin/st';
 /** Its settings: examples per operation, what a bounded event stream is, the statuses that come before any schema. */
 const CONFIG = 'scripts/schemathesis.toml';
-const RUN_TIMEOUT_MS = 180_000;
+/** Generous: on a loaded machine the run takes several times its usual 30–60 s. */
+const RUN_TIMEOUT_MS = 600_000;
 
 function runSchemathesis(documentUrl: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
