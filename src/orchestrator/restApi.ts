@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { z } from 'zod';
 import { fieldErrors, openApiDocument, plannedConfig, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
+import { htmlReport, machineInfo } from '../report/index.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
 import { bearerTokenCheck } from './accessToken.js';
 import { registerDashboard } from './dashboardAssets.js';
@@ -81,6 +82,7 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.testReport, ({ params, query }, reply) => {
     const test = mustFind(controller, params.test_id);
     if (query.format === 'json') return reportView(test, figures);
+    if (query.format === 'html') return reply.type('text/html; charset=utf-8').send(htmlReport({ report: reportView(test, figures), machine: machineInfo(), generated_at: new Date().toISOString() }));
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));

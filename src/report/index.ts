@@ -1,0 +1,3 @@
+export * from './htmlReport.js';
+export * from './machine.js';
+export * from './chartSeries.js';
