@@ -127,6 +127,9 @@ describe('the HTML report in a real browser', () => {
     assert.match((await page.locator('[data-machine="Stampede"]').textContent()) ?? '', /^\d+\.\d+\.\d+/);
     assert.equal(await page.locator('[data-config="test_type"]').textContent(), 'AVALANCHE');
     await page.screenshot({ path: join(RESULTS_DIR, 'report.png'), fullPage: true });
+    const timelineCsv = await (await request(`${orchestrator.url}/api/tests/${testId}/report?format=csv&part=timeline`)).body.text();
+    const points = Object.values(report.timeline).flat().length + ((report as { overall_timeline?: unknown[] }).overall_timeline ?? []).length;
+    assert.equal(timelineCsv.trimEnd().split('\n').length, 1 + points, 'a CSV row per timeline point');
 
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)', 'prints on white');

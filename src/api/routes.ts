@@ -28,6 +28,7 @@ export type RouteSpec = {
 
 /** What GET /api/tests/{test_id}/report can answer. */
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+export const REPORT_PARTS = ['summary', 'timeline'] as const;
 
 /** A path id longer than this is answered 414, as the router answers one too long to route. */
 const pathId = (what: string) => z.string().min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).meta({ description: `the ${what}, at most ${ID_MAX_LENGTH} characters` });
@@ -106,10 +107,13 @@ export const ROUTES = {
     path: '/api/tests/{test_id}/report',
     summary: 'The full result for export: JSON with a timeline per driver, CSV with a row per driver and one overall, or one self-contained HTML page (opens without a network)',
     params: testIdParams,
-    query: z.object({ format: z.enum(REPORT_FORMATS, { error: `must be ${REPORT_FORMATS.join(', ')}` }).default('json') }),
+    query: z.object({
+      format: z.enum(REPORT_FORMATS, { error: `must be ${REPORT_FORMATS.join(', ')}` }).default('json'),
+      part: z.enum(REPORT_PARTS, { error: `must be ${REPORT_PARTS.join(' or ')}` }).default('summary').meta({ description: 'CSV only: summary (a row per driver, overall, per request) or timeline (a row per timeline point)' }),
+    }),
     responses: {
       200: { description: 'report', schema: testReportView, alternatives: { 'text/csv': z.string(), 'text/html': z.string() } },
-      400: error(`format is not one of ${REPORT_FORMATS.join(', ')}, or the path is not valid percent-encoding`),
+      400: error(`format is not one of ${REPORT_FORMATS.join(', ')}, part not one of ${REPORT_PARTS.join(', ')}, or the path is not valid percent-encoding`),
       404: notFoundTest,
       414: idTooLong,
     },

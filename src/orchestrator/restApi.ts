@@ -12,7 +12,7 @@ import type { LiveUpdates } from './liveUpdates.js';
 import { prometheusText } from './prometheus.js';
 import { ControlError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
-import { detailView, reportCsv, reportView, summaryView } from './testViews.js';
+import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
 
 export type RestApiDeps = {
   controller: RuntimeController;
@@ -83,7 +83,9 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     const test = mustFind(controller, params.test_id);
     if (query.format === 'json') return reportView(test, figures);
     if (query.format === 'html') return reply.type('text/html; charset=utf-8').send(htmlReport({ report: reportView(test, figures), machine: machineInfo(), generated_at: new Date().toISOString() }));
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
+    const timeline = query.part === 'timeline';
+    const csv = timeline ? reportTimelineCsv(reportView(test, figures)) : reportCsv(detailView(test, figures));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csvFileName(test.test_id, timeline)}"`).send(csv);
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type('text/plain; version=0.0.4').send(await prometheusText(controller, figures, deps.rejectedMessages())));
@@ -158,6 +160,11 @@ function requireTokenForChanges(app: FastifyInstance, token: string, log: Logger
       .header('www-authenticate', 'Bearer')
       .send({ error: 'Unauthorized', message: 'this orchestrator needs its token: send Authorization: Bearer <token> (stampede run --token, or the dashboard\'s Token field)' });
   });
+}
+
+/** A test id is user input: only safe characters go into the header's file name. */
+function csvFileName(testId: string, timeline: boolean): string {
+  return `${testId.replace(/[^\w.-]/g, '_')}${timeline ? '-timeline' : ''}.csv`;
 }
 
 function mustFind(controller: RuntimeController, testId: string) {
