@@ -1,6 +1,6 @@
 import type { DriverFigures, Figures, RequestFigures, TestReportView } from '../api/index.js';
 import type { ThresholdResult } from '../api/thresholds.js';
-import { lateStartWarning } from '../orchestrator/lateStartWarning.js';
+import { lateStartWarning } from '../api/lateStartWarning.js';
 import { reportCharts, type TimelineSource } from './chartSeries.js';
 import type { MachineInfo } from './machine.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './reportPage.js';

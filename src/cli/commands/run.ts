@@ -267,7 +267,7 @@ function scenarioSettings(values: FlagValues, file: string): Settings {
   const { test, issues } = scenarioTest(merged);
   if (!test) throw new UsageError(`--scenario ${file}: ${issues.map((issue) => `${describeKey(toFieldError(issue).field, values)}: ${issue.message}`).join('; ')}`);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out), json: values.json ?? false };
+  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
 /** The flags given, as scenario keys; each is checked by its own flag's rule first, so a mistake names the flag. */
