@@ -35,17 +35,16 @@ describe('stampede compare on two real runs', () => {
   before(async () => {
     const target = await startTarget();
     const orchestrator: { url: string; port: number; child: Child } = await startOrchestratorProcess();
-    const driver = await startDriverProcess(orchestrator.url);
-    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => list.some((d) => d.node_id === driver.nodeId && d.status === 'alive'), 15_000, 'the driver alive');
-    // The target's fixed delay makes the second run 5 ms slower on every request, whatever the machine's noise.
-    const runWithDelay = async (delayMs: number, file: string) => {
-      const result = await cli(['run', '--orchestrator', `127.0.0.1:${orchestrator.port}`, '--target', `${target.url}/ping?delay_ms=${delayMs}`, '--type', 'tsunami', '--delay-ms', '25', '--count', '80', '--warmup', '20', '--drivers', driver.nodeId, '--out', file]);
+    const drivers = await Promise.all([startDriverProcess(orchestrator.url), startDriverProcess(orchestrator.url)]);
+    const ids = drivers.map((d) => d.nodeId);
+    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => ids.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
+    // The target's fixed delay makes the second run 5 ms slower on every request. The two runs go at the
+    // same time, each on its own driver, so a busy machine's pauses land on both alike.
+    const runWithDelay = async (delayMs: number, driverId: string, file: string) => {
+      const result = await cli(['run', '--orchestrator', `127.0.0.1:${orchestrator.port}`, '--target', `${target.url}/ping?delay_ms=${delayMs}`, '--type', 'tsunami', '--delay-ms', '20', '--count', '300', '--warmup', '20', '--drivers', driverId, '--out', file]);
       assert.equal(result.code, 0, result.stderr);
     };
-    // A first run warms the driver, target and orchestrator (JIT, connections), so neither compared run pays for it.
-    await runWithDelay(5, join(dir, 'warm.json'));
-    await runWithDelay(5, baseFile);
-    await runWithDelay(10, slowerFile);
+    await Promise.all([runWithDelay(5, ids[0]!, baseFile), runWithDelay(10, ids[1]!, slowerFile)]);
   });
   after(() => stopAllChildren());
 
@@ -54,7 +53,7 @@ describe('stampede compare on two real runs', () => {
     assert.equal(code, 99, stderr);
     assert.match(stdout, /✗ p99<\+10%: change \+[\d.,]+ %/);
     assert.match(stdout, /✓ errors<=0%: change 0 %/);
-    assert.match(stdout, /^overall \(sent 80 \/ 80\)/m);
+    assert.match(stdout, /^overall \(sent 300 \/ 300\)/m);
     const base = JSON.parse(readFileSync(baseFile, 'utf8')) as { aggregate: { latency: { p99: number } } };
     assert.match(stdout, new RegExp(`^ {2}p99 ms +${base.aggregate.latency.p99.toLocaleString('en-US', { maximumFractionDigits: 3 }).replace('.', '\\.')} `, 'm'));
   });
