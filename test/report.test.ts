@@ -52,7 +52,7 @@ describe('the HTML report in a real browser', () => {
     await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
     // User input everywhere the report prints it: a request name and a URL with markup, and a 404 whose error sample it shows.
     const requests = [
-      { name: HOSTILE, url: `${target.url}/ping?delay_ms=2&tag='"</script><b>x</b>`, weight: 3 },
+      { name: HOSTILE, url: `${target.url}/ping?delay_ms=2&tag=${encodeURIComponent('</script><b>x</b>')}`, weight: 3 },
       { name: 'missing', url: `${target.url}/missing`, weight: 1 },
     ];
     const created = await postJson<{ test_id: string }>(`${orchestrator.url}/api/tests`, { test_type: 'AVALANCHE', message_count_per_driver: PER_DRIVER, concurrency: 4, requests, drivers: driverIds, trigger: true });
