@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
 import { LOAD_MODEL_SPECS, TEST_TYPES } from '../src/protocol/index.js';
@@ -196,6 +197,28 @@ describe('dashboard in a real browser', () => {
     const hidden = await legend('throughput-chart');
     assert.ok(hidden.filter((row) => row.driver).every((row) => row.off) && !hidden[1]!.off, JSON.stringify(hidden));
     await toggle.check();
+    await closePages(page);
+  });
+
+  it("downloads the test's report as HTML, JSON and CSV from the test panel, each what the API answers", async () => {
+    const created = await postJson<{ test_id: string }>(`${orchestrator.url}/api/tests`, { test_type: 'AVALANCHE', message_count_per_driver: 20, target_url: `${target.url}/ping`, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201);
+    const testId = created.body.test_id;
+    const page = await openPage(`#test=${encodeURIComponent(testId)}`);
+    await waitForState(page, 'completed');
+    await eventually(() => getTest(testId), (t) => t.drivers.every((d) => (d as unknown as { final: boolean }).final), 15_000, 'final reports');
+    const reportUrl = (format: string) => `${orchestrator.url}/api/tests/${encodeURIComponent(testId)}/report?format=${format}`;
+    for (const format of ['html', 'json', 'csv']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`download-${format}`).click()]);
+      assert.equal(download.suggestedFilename(), `${testId}.${format}`);
+      const saved = readFileSync((await download.path())!, 'utf8');
+      const served = await (await request(reportUrl(format))).body.text();
+      if (format === 'html') {
+        // Made at another moment: equal but for the time it names.
+        const withoutTime = (html: string) => html.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T');
+        assert.equal(withoutTime(saved), withoutTime(served));
+      } else assert.equal(saved, served, format);
+    }
     await closePages(page);
   });
 

@@ -65,6 +65,16 @@ export class TestPanel {
     setText(reason, test.reason ? `Reason: ${test.reason}` : '');
     this.find('trigger-button').disabled = test.state !== 'created';
     this.find('cancel-button').disabled = isFinished(test);
+    this.#showDownloads(test.test_id);
+  }
+
+  /** The report as it stands (a running test's so far), saved under the test's id. */
+  #showDownloads(testId) {
+    for (const link of this.find('report-downloads').querySelectorAll('a[data-format]')) {
+      const format = link.getAttribute('data-format');
+      link.setAttribute('href', `/api/tests/${encodeURIComponent(testId)}/report?format=${format}`);
+      link.setAttribute('download', `${testId}.${format}`);
+    }
   }
 
   /** Drivers that fell behind their schedule: their latencies include the wait for a late start. */

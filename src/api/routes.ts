@@ -26,6 +26,10 @@ export type RouteSpec = {
   responses: Record<number, ResponseSpec>;
 };
 
+/** What GET /api/tests/{test_id}/report can answer. */
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+export const REPORT_PARTS = ['summary', 'timeline'] as const;
+
 /** A path id longer than this is answered 414, as the router answers one too long to route. */
 const pathId = (what: string) => z.string().min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).meta({ description: `the ${what}, at most ${ID_MAX_LENGTH} characters` });
 const testIdParams = z.object({ test_id: pathId('test id') });
@@ -101,12 +105,15 @@ export const ROUTES = {
   testReport: {
     method: 'GET',
     path: '/api/tests/{test_id}/report',
-    summary: 'The full result for export: JSON with a timeline per driver, or CSV with a row per driver and one overall',
+    summary: 'The full result for export: JSON with a timeline per driver, CSV with a row per driver and one overall, or one self-contained HTML page (opens without a network)',
     params: testIdParams,
-    query: z.object({ format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).default('json') }),
+    query: z.object({
+      format: z.enum(REPORT_FORMATS, { error: `must be ${REPORT_FORMATS.join(', ')}` }).default('json'),
+      part: z.enum(REPORT_PARTS, { error: `must be ${REPORT_PARTS.join(' or ')}` }).default('summary').meta({ description: 'CSV only: summary (a row per driver, overall, per request) or timeline (a row per timeline point)' }),
+    }),
     responses: {
-      200: { description: 'report', schema: testReportView, alternatives: { 'text/csv': z.string() } },
-      400: error('format is neither json nor csv, or the path is not valid percent-encoding'),
+      200: { description: 'report', schema: testReportView, alternatives: { 'text/csv': z.string(), 'text/html': z.string() } },
+      400: error(`format is not one of ${REPORT_FORMATS.join(', ')}, part not one of ${REPORT_PARTS.join(', ')}, or the path is not valid percent-encoding`),
       404: notFoundTest,
       414: idTooLong,
     },

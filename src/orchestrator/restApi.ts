@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { z } from 'zod';
 import { fieldErrors, openApiDocument, plannedConfig, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
+import { htmlReport, machineInfo } from '../report/index.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
 import { bearerTokenCheck } from './accessToken.js';
 import { registerDashboard } from './dashboardAssets.js';
@@ -11,7 +12,7 @@ import type { LiveUpdates } from './liveUpdates.js';
 import { prometheusText } from './prometheus.js';
 import { ControlError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
-import { detailView, reportCsv, reportView, summaryView } from './testViews.js';
+import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
 
 export type RestApiDeps = {
   controller: RuntimeController;
@@ -81,7 +82,10 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.testReport, ({ params, query }, reply) => {
     const test = mustFind(controller, params.test_id);
     if (query.format === 'json') return reportView(test, figures);
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${test.test_id}.csv"`).send(reportCsv(detailView(test, figures)));
+    if (query.format === 'html') return reply.type('text/html; charset=utf-8').send(htmlReport({ report: reportView(test, figures), machine: machineInfo(), generated_at: new Date().toISOString() }));
+    const timeline = query.part === 'timeline';
+    const csv = timeline ? reportTimelineCsv(reportView(test, figures)) : reportCsv(detailView(test, figures));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csvFileName(test.test_id, timeline)}"`).send(csv);
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type('text/plain; version=0.0.4').send(await prometheusText(controller, figures, deps.rejectedMessages())));
@@ -156,6 +160,11 @@ function requireTokenForChanges(app: FastifyInstance, token: string, log: Logger
       .header('www-authenticate', 'Bearer')
       .send({ error: 'Unauthorized', message: 'this orchestrator needs its token: send Authorization: Bearer <token> (stampede run --token, or the dashboard\'s Token field)' });
   });
+}
+
+/** A test id is user input: only safe characters go into the header's file name. */
+function csvFileName(testId: string, timeline: boolean): string {
+  return `${testId.replace(/[^\w.-]/g, '_')}${timeline ? '-timeline' : ''}.csv`;
 }
 
 function mustFind(controller: RuntimeController, testId: string) {

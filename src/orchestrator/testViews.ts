@@ -27,13 +27,15 @@ export function reportView(test: TestProjection, calculator: FiguresCalculator):
   return { ...detailView(test, calculator), timeline, overall_timeline: test.overall.points(test.config, test.driver_ids.length) };
 }
 
-const CSV_COLUMNS = ['scope', 'node_id', 'request', 'method', 'sent', 'completed', 'errors', 'error_rate', 'rps', 'min_ms', 'mean_ms', 'median_ms', 'mode_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'max_ms', 'approximate'] as const;
+/** The figures first (the columns the CSV always had), then where each row's request went and which test and run it belongs to. */
+const CSV_COLUMNS = ['scope', 'node_id', 'request', 'method', 'sent', 'completed', 'errors', 'error_rate', 'rps', 'min_ms', 'mean_ms', 'median_ms', 'mode_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'max_ms', 'approximate', 'url', 'bytes_received', 'test_id', 'state', 'test_type', 'target_url', 'message_count_per_driver', 'created_at', 'triggered_at', 'finished_at', 'elapsed_ms'] as const;
 
-type CsvFigures = Pick<Figures, 'sent' | 'completed' | 'error_count' | 'rps' | 'latency'> & { approximate?: boolean };
+type CsvFigures = Pick<Figures, 'sent' | 'completed' | 'error_count' | 'rps' | 'latency' | 'bytes_received'> & { approximate?: boolean; elapsed_ms?: number };
 
-/** One row per driver and one for the whole test, then per request name: overall, then per driver. */
+/** One row per driver and one for the whole test, then per request name: overall, then per driver. Each row names its test, its config and its times. */
 export function reportCsv(view: TestDetailView): string {
-  const row = (scope: string, nodeId: string, request: { name: string; method: string } | undefined, f: CsvFigures) => [
+  const testColumns = [view.test_id, view.state, view.config.test_type, view.config.target_url ?? '', view.config.message_count_per_driver, view.created_at, view.triggered_at ?? '', view.finished_at ?? ''];
+  const row = (scope: string, nodeId: string, request: { name: string; method: string; url: string } | undefined, f: CsvFigures) => [
     scope,
     nodeId,
     request?.name ?? '',
@@ -52,6 +54,10 @@ export function reportCsv(view: TestDetailView): string {
     f.latency.p99 ?? '',
     f.latency.max ?? '',
     f.approximate ?? false,
+    request?.url ?? '',
+    f.bytes_received,
+    ...testColumns,
+    f.elapsed_ms ?? '',
   ];
   const rows = [
     ...view.drivers.map((d) => row('driver', d.node_id, undefined, d)),
@@ -59,7 +65,27 @@ export function reportCsv(view: TestDetailView): string {
     ...(view.aggregate.requests ?? []).map((r) => row('request', '', r, r)),
     ...view.drivers.flatMap((d) => (d.requests ?? []).map((r) => row('driver_request', d.node_id, r, r))),
   ];
-  return [CSV_COLUMNS.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
+  return csvText([...CSV_COLUMNS], rows);
+}
+
+type TimelineRows = { timeline: Record<string, object[]>; overall_timeline?: object[] };
+
+/**
+ * `part=timeline`: the series behind the charts, a row per point: each driver's, then the whole test's
+ * where the report has an overall series. The columns are the points' own fields, so a field the
+ * timeline gains becomes a column without a change here.
+ */
+export function reportTimelineCsv(view: Pick<TestDetailView, 'test_id'> & TimelineRows): string {
+  const rows: { scope: string; node_id: string; point: Record<string, unknown> }[] = [
+    ...Object.entries(view.timeline).flatMap(([nodeId, points]) => points.map((point) => ({ scope: 'driver', node_id: nodeId, point: point as Record<string, unknown> }))),
+    ...(view.overall_timeline ?? []).map((point) => ({ scope: 'overall', node_id: '', point: point as Record<string, unknown> })),
+  ];
+  const fields = [...new Set(['elapsed_ms', ...rows.flatMap((r) => Object.keys(r.point))])];
+  return csvText(['test_id', 'scope', 'node_id', ...fields], rows.map((r) => [view.test_id, r.scope, r.node_id, ...fields.map((f) => r.point[f] ?? '')]));
+}
+
+function csvText(columns: string[], rows: unknown[][]): string {
+  return [columns.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
 }
 
 function csvCell(value: unknown): string {

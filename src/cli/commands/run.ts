@@ -12,6 +12,8 @@ import { runTestSession } from '../run/testSession.js';
 import { scenarioTest, toFieldError, type Scenario } from '../../api/index.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
+import { htmlReport, machineInfo } from '../../report/index.js';
+import type { TestReportView } from '../../api/index.js';
 import type { Figures } from '../../orchestrator/testFigures.js';
 import { LOAD_MODEL_SPECS, MAX_PLANNED_REQUESTS, TEST_TYPES } from '../../protocol/index.js';
 
@@ -54,7 +56,9 @@ ${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}:
                               p95<200  p99<=500  median<50  mean<…  max<…  min>…  mode<…  p90<…  (ms)
                               errors<1%  (error rate)   errors<=5  (count)   rps>=900  (completed/s)
                               operators: < <= > >= ==
-  --out FILE                write the report: FILE.json (as --json prints) or FILE.csv (the REST CSV)
+  --out FILE                write the report; repeatable, one file per format:
+                              FILE.json (as --json prints), FILE.csv (the REST CSV), or
+                              FILE.html (one self-contained page: tables, charts, thresholds)
   --json                    print only the JSON result on stdout (the report plus "thresholds")
   -h, --help                show this help
 
@@ -91,7 +95,7 @@ const OPTIONS = {
   body: { type: 'string' },
   token: { type: 'string' },
   threshold: { type: 'string', multiple: true },
-  out: { type: 'string' },
+  out: { type: 'string', multiple: true },
   json: { type: 'boolean' },
 } as const;
 
@@ -129,7 +133,7 @@ export const EXIT_THRESHOLD_FAILED = 99;
 const EXIT_INTERRUPTED = 130;
 
 type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
-type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; thresholds: Threshold[]; out: string | undefined; json: boolean };
+type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; thresholds: Threshold[]; out: string[]; json: boolean };
 type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
 
 function parseTestType(value: string): CreateTestBody['test_type'] {
@@ -144,11 +148,13 @@ function parseTargetUrl(value: string, flag: string): string {
   return url.href;
 }
 
-function parseOut(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const extension = extname(value).toLowerCase();
-  if (extension !== '.json' && extension !== '.csv') throw new UsageError(`--out must name a .json or .csv file, got "${value}"`);
-  return value;
+const OUT_EXTENSIONS = ['.json', '.csv', '.html'];
+
+function parseOut(values: readonly string[]): string[] {
+  for (const value of values) {
+    if (!OUT_EXTENSIONS.includes(extname(value).toLowerCase())) throw new UsageError(`--out must name a .json, .csv or .html file, got "${value}"`);
+  }
+  return [...values];
 }
 
 function optionalPositiveInt(value: string | undefined, flag: string): number | undefined {
@@ -249,7 +255,7 @@ function parseSettings(values: FlagValues): Settings {
     ...parseWarmup(values.warmup),
     trigger: true,
   };
-  return { orchestrator, token: accessToken(values.token), body, thresholds: thresholdFlags(values.threshold ?? []), out: parseOut(values.out), json: values.json ?? false };
+  return { orchestrator, token: accessToken(values.token), body, thresholds: thresholdFlags(values.threshold ?? []), out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
 /**
@@ -261,7 +267,7 @@ function scenarioSettings(values: FlagValues, file: string): Settings {
   const { test, issues } = scenarioTest(merged);
   if (!test) throw new UsageError(`--scenario ${file}: ${issues.map((issue) => `${describeKey(toFieldError(issue).field, values)}: ${issue.message}`).join('; ')}`);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out), json: values.json ?? false };
+  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
 /** The flags given, as scenario keys; each is checked by its own flag's rule first, so a mistake names the flag. */
@@ -350,8 +356,16 @@ function red(text: string, stream: NodeJS.WriteStream): string {
   return stream.isTTY && process.env.NO_COLOR === undefined ? `\x1b[31m${text}\x1b[39m` : text;
 }
 
+async function reportText(client: OrchestratorClient, file: string, jsonResult: () => Promise<JsonResult>, testId: string): Promise<string> {
+  const extension = extname(file).toLowerCase();
+  if (extension === '.csv') return client.reportCsv(testId);
+  const result = await jsonResult();
+  if (extension === '.html') return htmlReport({ report: result as JsonResult & TestReportView, thresholds: result.thresholds, machine: machineInfo(), generated_at: new Date().toISOString() });
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
 async function writeReport(client: OrchestratorClient, file: string, jsonResult: () => Promise<JsonResult>, testId: string): Promise<void> {
-  const text = extname(file).toLowerCase() === '.csv' ? await client.reportCsv(testId) : `${JSON.stringify(await jsonResult(), null, 2)}\n`;
+  const text = await reportText(client, file, jsonResult, testId);
   await writeFile(file, text).catch((error: Error) => {
     throw new UsageError(`--out ${file}: cannot write the report: ${error.message}`);
   });
@@ -371,9 +385,9 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
   human?.(`\n${summaryTable(test)}`);
   if (results.length > 0) human?.(`\nthresholds:\n${thresholdReport(settings.thresholds, results).map((line) => `  ${line}`).join('\n')}`);
   if (settings.json) process.stdout.write(`${JSON.stringify(await jsonResult(), null, 2)}\n`);
-  if (settings.out) {
-    await writeReport(client, settings.out, jsonResult, test.test_id);
-    human?.(`report written to ${settings.out}`);
+  for (const file of settings.out) {
+    await writeReport(client, file, jsonResult, test.test_id);
+    human?.(`report written to ${file}`);
   }
   return verdict.exitCode;
 }

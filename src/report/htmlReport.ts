@@ -1,0 +1,222 @@
+import type { DriverFigures, Figures, RequestFigures, TestReportView } from '../api/index.js';
+import type { ThresholdResult } from '../api/thresholds.js';
+import { lateStartWarning } from '../api/lateStartWarning.js';
+import { reportCharts, type TimelineSource } from './chartSeries.js';
+import type { MachineInfo } from './machine.js';
+import { REPORT_CSS, REPORT_SCRIPT } from './reportPage.js';
+import { uplotAssets } from './uplotAssets.js';
+
+/**
+ * The self-contained HTML report: one file with its styles, uPlot, its drawing script and its data
+ * inline, so it opens from a mail attachment or a CI artifact with no network. Tables are rendered
+ * here (they print and read without script); the script only draws the charts. Every piece of text
+ * from the test (ids, URLs, error messages) goes through `escapeHtml`, and the embedded JSON cannot
+ * close its script element.
+ */
+export type HtmlReportInput = {
+  report: TestReportView & Pick<TimelineSource, 'overall_timeline'>;
+  /** The verdicts `stampede run --threshold` reached; undefined when none were evaluated (the REST API does not know them). */
+  thresholds?: ThresholdResult[] | undefined;
+  machine: MachineInfo;
+  generated_at: string;
+};
+
+export function htmlReport(input: HtmlReportInput): string {
+  const { report } = input;
+  const charts = reportCharts(report);
+  const uplot = uplotAssets();
+  const body = [
+    header(report),
+    thresholdsSection(input.thresholds),
+    section('Overall', 'overall', figuresTable([{ key: 'overall', label: 'all drivers', figures: report.aggregate }])),
+    section('Per driver', 'drivers', report.drivers.length === 0 ? empty('No driver reported.') : figuresTable(report.drivers.map((d) => ({ key: `driver:${d.node_id}`, label: d.node_id, figures: d, outcome: driverOutcome(d) })))),
+    requestsSection(report),
+    section('Over time', 'charts', charts.length === 0 ? empty('No timeline: no driver reported during the run.') : charts.map((c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}"><figcaption>${escapeHtml(c.title)} (${escapeHtml(c.unit)})</figcaption></figure>`).join('')),
+    errorsSection(report.aggregate),
+    statusSection(report.aggregate),
+    lateStartsSection(report),
+    configSection(report.config),
+    machineSection(input.machine, input.generated_at),
+  ].join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta name="color-scheme" content="light dark">
+<title>Stampede report: ${escapeHtml(report.test_id)}</title>
+<style>${uplot.css}</style>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+<script type="application/json" id="report-charts">${scriptSafeJson(charts)}</script>
+<script type="application/json" id="report-data">${scriptSafeJson({ report, thresholds: input.thresholds ?? null, machine: input.machine, generated_at: input.generated_at })}</script>
+<script>${uplot.script}</script>
+<script>${REPORT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** JSON inside <script>: `<` (and the two line separators old parsers choke on) as \u escapes, so no `</script>` in the data ends it. */
+function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** A figure as shown: grouped thousands, at most 3 decimals (the API's own rounding); data-value keeps the raw number. */
+export function shownNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '–';
+  return value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+
+function cell(figure: string, value: number | null | undefined, extra = ''): string {
+  const raw = value === null || value === undefined ? '' : String(value);
+  return `<td class="num${extra}" data-figure="${escapeHtml(figure)}" data-value="${escapeHtml(raw)}">${shownNumber(value)}</td>`;
+}
+
+function section(title: string, id: string, content: string): string {
+  return `<section id="${id}"><h2>${escapeHtml(title)}</h2>${content}</section>`;
+}
+
+function empty(text: string): string {
+  return `<p class="empty">${escapeHtml(text)}</p>`;
+}
+
+function header(report: TestReportView): string {
+  const facts: [string, string | null][] = [
+    ['state', report.state],
+    ['reason', report.reason],
+    ['created', report.created_at],
+    ['triggered', report.triggered_at],
+    ['finished', report.finished_at],
+    ['drivers', report.driver_ids.join(', ')],
+  ];
+  return `<header>
+<h1>Stampede report <span class="test-id" data-testid="test-id">${escapeHtml(report.test_id)}</span></h1>
+<p class="state state-${escapeHtml(report.state)}" data-testid="test-state">${escapeHtml(report.state)}</p>
+<dl class="facts">${facts
+    .filter(([, value]) => value !== null && value !== '')
+    .map(([name, value]) => `<dt>${name}</dt><dd data-testid="fact-${name}">${escapeHtml(value)}</dd>`)
+    .join('')}</dl>
+</header>`;
+}
+
+function thresholdsSection(results: ThresholdResult[] | undefined): string {
+  if (results === undefined) return section('Thresholds', 'thresholds', empty('Not evaluated here: thresholds are judged by stampede run --threshold, whose --out report.html shows them.'));
+  if (results.length === 0) return section('Thresholds', 'thresholds', empty('None given.'));
+  const passed = results.every((r) => r.ok);
+  const rows = results
+    .map((r) => `<tr data-threshold="${escapeHtml(r.expression)}"><td><code>${escapeHtml(r.expression)}</code></td>${cell(`threshold:${r.expression}/actual`, r.actual)}<td class="verdict ${r.ok ? 'pass' : 'fail'}">${r.ok ? 'pass' : 'FAIL'}</td></tr>`)
+    .join('');
+  return section(
+    'Thresholds',
+    'thresholds',
+    `<p class="verdict ${passed ? 'pass' : 'fail'}" data-testid="threshold-verdict">${passed ? 'All thresholds passed' : 'A threshold failed'}</p><table><thead><tr><th>threshold</th><th>actual</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
+}
+
+type FigureRow = { key: string; label: string; figures: Figures | DriverFigures | RequestFigures; outcome?: string };
+
+const LATENCY_COLUMNS = ['min', 'mean', 'median', 'p90', 'p95', 'p99', 'max'] as const;
+
+function errorRate(f: { completed: number; error_count: number }): number | null {
+  return f.completed > 0 ? Math.round((f.error_count / f.completed) * 1e6) / 1e4 : null;
+}
+
+function figuresTable(rows: FigureRow[]): string {
+  const withOutcome = rows.some((r) => r.outcome !== undefined);
+  const head = ['', 'sent', 'completed', 'errors', 'error %', 'req/s', ...LATENCY_COLUMNS.map((c) => `${c} ms`), 'KiB received', ...(withOutcome ? ['outcome'] : [])];
+  const body = rows
+    .map(({ key, label, figures: f, outcome }) => {
+      const cells = [
+        cell(`${key}/sent`, f.sent),
+        cell(`${key}/completed`, f.completed),
+        cell(`${key}/error_count`, f.error_count, f.error_count > 0 ? ' bad' : ''),
+        cell(`${key}/error_rate`, errorRate(f)),
+        cell(`${key}/rps`, f.rps),
+        ...LATENCY_COLUMNS.map((c) => cell(`${key}/${c}`, f.latency[c])),
+        cell(`${key}/kib_received`, Math.round(f.bytes_received / 1.024) / 1000),
+      ];
+      return `<tr><th scope="row">${escapeHtml(label)}</th>${cells.join('')}${withOutcome ? `<td>${escapeHtml(outcome ?? '')}</td>` : ''}</tr>`;
+    })
+    .join('\n');
+  return `<div class="scroll"><table class="figures"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+function driverOutcome(d: DriverFigures): string {
+  if (!d.final) return 'no final report';
+  return d.reason ? `${d.outcome ?? ''}: ${d.reason}` : (d.outcome ?? '');
+}
+
+function requestsSection(report: TestReportView): string {
+  const requests = report.aggregate.requests ?? [];
+  if (requests.length === 0) return section('Per request', 'requests', empty(`One request: ${report.config.target_url ?? ''}`));
+  const list = requests.map((r) => `<li><code>${escapeHtml(r.name)}</code>: ${escapeHtml(r.method)} <code>${escapeHtml(r.url)}</code></li>`).join('');
+  const perDriver = report.drivers
+    .filter((d) => (d.requests ?? []).length > 0)
+    .map((d) => `<h3>${escapeHtml(d.node_id)}</h3>${figuresTable((d.requests ?? []).map((r) => ({ key: `driver_request:${d.node_id}:${r.name}`, label: r.name, figures: r })))}`)
+    .join('');
+  return section(
+    'Per request',
+    'requests',
+    `<ul class="requests">${list}</ul>${figuresTable(requests.map((r) => ({ key: `request:${r.name}`, label: r.name, figures: r })))}${perDriver ? `<details><summary>Per request on each driver</summary>${perDriver}</details>` : ''}`,
+  );
+}
+
+function errorsSection(f: Figures): string {
+  const kinds = Object.entries(f.errors).filter(([, count]) => count > 0);
+  if (kinds.length === 0) return section('Errors', 'errors', empty('No errors.'));
+  const rows = kinds
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, count]) => {
+      const samples = (f.error_samples[kind] ?? []).map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('');
+      return `<tr><th scope="row">${escapeHtml(kind)}</th>${cell(`error:${kind}/count`, count)}<td>${samples ? `<ul class="samples">${samples}</ul>` : ''}</td></tr>`;
+    })
+    .join('');
+  return section('Errors', 'errors', `<table><thead><tr><th>kind</th><th>count</th><th>first messages</th></tr></thead><tbody>${rows}</tbody></table>`);
+}
+
+function statusSection(f: Figures): string {
+  const statuses = Object.entries(f.status_counts).sort(([a], [b]) => a.localeCompare(b));
+  if (statuses.length === 0) return section('HTTP status codes', 'statuses', empty('No responses.'));
+  const rows = statuses.map(([status, count]) => `<tr><th scope="row" class="status-${escapeHtml(status.charAt(0))}xx">${escapeHtml(status)}</th>${cell(`status:${status}/count`, count)}</tr>`).join('');
+  return section('HTTP status codes', 'statuses', `<table><thead><tr><th>status</th><th>responses</th></tr></thead><tbody>${rows}</tbody></table>`);
+}
+
+function lateStartsSection(report: TestReportView): string {
+  const warnings = report.drivers.map(lateStartWarning).filter((w): w is string => w !== null);
+  const rows = report.drivers.map((d) => `<tr><th scope="row">${escapeHtml(d.node_id)}</th>${cell(`driver:${d.node_id}/late_starts`, d.late_starts)}${cell(`driver:${d.node_id}/sent`, d.sent)}</tr>`).join('');
+  const note = warnings.length === 0 ? empty('Every driver kept its schedule (at most 1 % of starts late).') : `<ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`;
+  return section('Late starts', 'late-starts', `${note}${rows ? `<table><thead><tr><th>driver</th><th>late starts</th><th>sent</th></tr></thead><tbody>${rows}</tbody></table>` : ''}`);
+}
+
+function configSection(config: Record<string, unknown>): string {
+  const rows = Object.entries(config)
+    .filter(([, value]) => value !== null)
+    .map(([name, value]) => `<tr><th scope="row">${escapeHtml(name)}</th><td data-config="${escapeHtml(name)}">${typeof value === 'object' ? `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>` : escapeHtml(value)}</td></tr>`)
+    .join('');
+  return section('Configuration and plan', 'config', `<table class="config"><tbody>${rows}</tbody></table>`);
+}
+
+function machineSection(machine: MachineInfo, generatedAt: string): string {
+  const facts: [string, string][] = [
+    ['hostname', machine.hostname],
+    ['cores', String(machine.cores)],
+    ['CPU', machine.cpu_model],
+    ['OS', machine.os],
+    ['Node.js', machine.node_version],
+    ['Stampede', machine.stampede_version],
+    ['report made', generatedAt],
+  ];
+  return section('Machine', 'machine', `<p>Where this report was made.</p><dl class="facts">${facts.map(([name, value]) => `<dt>${name}</dt><dd data-machine="${name}">${escapeHtml(value)}</dd>`).join('')}</dl>`);
+}
