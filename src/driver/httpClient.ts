@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
+import type { PreparedRequest } from './requests/requestIterator.js';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 
 /** How a request failed; `http_<status>` for answers not counted as success (>= 400, or outside `expect_status`). */
@@ -34,16 +35,6 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'EPROTO']);
 const TLS_CODE_PREFIXES = ['ERR_TLS_', 'ERR_SSL_'];
 
-/** The request as HttpClient sends it: a PreparedRequest of src/driver/requests/ fits. */
-export type OutgoingRequest = {
-  readonly originIndex: number;
-  readonly path: string;
-  readonly method: string;
-  readonly headers: string[] | undefined;
-  readonly body: Buffer | string | undefined;
-  readonly expect: ReadonlySet<number> | undefined;
-};
-
 /**
  * Requests over one undici Pool per origin (keep-alive). `dispatch` with a plain handler is used instead
  * of `request`: it skips the body stream and measured about 20% more requests per second on loopback.
@@ -67,7 +58,7 @@ export class HttpClient {
   }
 
   /** Never rejects: every failure comes back as an outcome with its kind. */
-  send(request: OutgoingRequest): Promise<RequestOutcome> {
+  send(request: PreparedRequest): Promise<RequestOutcome> {
     return new Promise((resolve) => {
       const pool = this.pools[request.originIndex];
       if (!pool) throw new Error(`no connection pool for origin #${request.originIndex}`);

@@ -119,19 +119,23 @@ function requestCounts(spec: RequestSpec, stats: RequestStats | undefined, elaps
 }
 
 function sumRequestCounts(spec: RequestSpec, perDriver: readonly RequestFigures[], elapsedMs: number): Omit<RequestFigures, 'latency'> {
-  const errors: Record<string, number> = {};
-  const statusCounts: Record<string, number> = {};
-  let sent = 0;
-  let completed = 0;
-  let bytes = 0;
-  for (const r of perDriver) {
-    sent += r.sent;
-    completed += r.completed;
-    bytes += r.bytes_received;
-    addInto(errors, r.errors);
-    addInto(statusCounts, r.status_counts);
+  const totals = sumResponses(perDriver);
+  return { name: requestName(spec), method: spec.method, url: spec.url, ...totals, error_count: sumErrors(totals.errors), rps: elapsedMs > 0 ? round3((totals.completed * 1000) / elapsedMs) : null };
+}
+
+type ResponseTotals = Pick<Figures, 'sent' | 'completed' | 'errors' | 'status_counts' | 'bytes_received'>;
+
+/** Counts added over drivers (or over one request name's drivers). */
+function sumResponses(parts: readonly ResponseTotals[]): ResponseTotals {
+  const totals: ResponseTotals = { sent: 0, completed: 0, errors: {}, status_counts: {}, bytes_received: 0 };
+  for (const part of parts) {
+    totals.sent += part.sent;
+    totals.completed += part.completed;
+    totals.bytes_received += part.bytes_received;
+    addInto(totals.errors, part.errors);
+    addInto(totals.status_counts, part.status_counts);
   }
-  return { name: requestName(spec), method: spec.method, url: spec.url, sent, completed, errors, error_count: sumErrors(errors), status_counts: statusCounts, bytes_received: bytes, rps: elapsedMs > 0 ? round3((completed * 1000) / elapsedMs) : null };
+  return totals;
 }
 
 function addInto(total: Record<string, number>, counts: Record<string, number>): void {
@@ -222,36 +226,23 @@ function reportLatency(report: MetricsMessage): Latency {
 }
 
 function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate' | 'requests' | 'interval'> {
-  const errors: Record<string, number> = {};
-  const statusCounts: Record<string, number> = {};
-  let bytes = 0;
-  let sent = 0;
-  let completed = 0;
+  const totals = sumResponses(drivers);
   let inFlight = 0;
   let lateStarts = 0;
   let elapsed = 0;
   for (const d of drivers) {
-    sent += d.sent;
-    completed += d.completed;
     inFlight += d.in_flight;
     lateStarts += d.late_starts;
     elapsed = Math.max(elapsed, d.elapsed_ms);
-    bytes += d.bytes_received;
-    addInto(errors, d.errors);
-    addInto(statusCounts, d.status_counts);
   }
   return {
-    sent,
-    completed,
-    errors,
-    error_count: sumErrors(errors),
+    ...totals,
+    error_count: sumErrors(totals.errors),
     error_samples: mergeErrorSamples(drivers),
     in_flight: inFlight,
     late_starts: lateStarts,
-    rps: elapsed > 0 ? round3((completed * 1000) / elapsed) : null,
+    rps: elapsed > 0 ? round3((totals.completed * 1000) / elapsed) : null,
     elapsed_ms: elapsed,
-    status_counts: statusCounts,
-    bytes_received: bytes,
   };
 }
 
