@@ -411,6 +411,42 @@ describe('dashboard in a real browser', () => {
     await closePages(page);
   });
 
+  it('lists plans and shows a plan: each test’s state, retries, thresholds and attempts with their verdicts, each a link to its test', async () => {
+    const name = '<b>suite</b>';
+    const created = await postJson<{ plan_id: string }>(`${orchestrator.url}/api/plans`, {
+      name,
+      target: `${target.url}/ping`,
+      type: 'tsunami',
+      delay_ms: 2,
+      drivers: driverIds,
+      tests: [
+        { name: 'impossible', count: 5, thresholds: ['p99<0'], retries: 1, continue_on_failure: true },
+        { name: 'fine', count: 5 },
+      ],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const planId = created.body.plan_id;
+    const plan = await eventually(() => getJson<{ state: string; tests: { attempts: { test_id: string }[] }[] }>(`${orchestrator.url}/api/plans/${planId}`), (p) => p.state === 'finished', 60_000, 'the plan to end');
+    const page = await openPage(`#plan=${encodeURIComponent(planId)}`);
+    const entry = page.locator(`[data-plan-id="${planId}"]`);
+    await eventually(() => entry.getByTestId('plan-entry-name').textContent(), (text) => text === name, 10_000, 'the plan in the list, its name as literal text');
+    assert.equal(await page.locator('[data-testid="plans"] b').count(), 0, 'no markup from a plan name');
+    assert.equal(await entry.getByTestId('plan-entry-state').textContent(), 'threshold_failed');
+    assert.equal(await page.getByTestId('plan-state').textContent(), 'threshold_failed');
+    const first = page.getByTestId('plan-step-0');
+    assert.equal(await first.getByTestId('step-state').textContent(), 'threshold_failed');
+    assert.equal(await first.getByTestId('step-thresholds').textContent(), 'p99<0');
+    assert.deepEqual(await first.getByTestId('attempt-verdict').allTextContents(), ['threshold_failed', 'threshold_failed']);
+    assert.deepEqual(await page.getByTestId('plan-step-1').getByTestId('attempt-verdict').allTextContents(), ['passed']);
+    assert.ok(await page.getByTestId('plan-cancel-button').isHidden(), 'a finished plan offers no cancel');
+    const secondAttempt = plan.tests[0]!.attempts[1]!.test_id;
+    await first.getByTestId('attempt-link').nth(1).click();
+    await eventually(() => page.getByTestId('test-id').textContent(), (text) => text === secondAttempt, 10_000, 'the attempt’s test shown');
+    assert.ok(await page.getByTestId('plan-view').isVisible(), 'the plan stays in view beside its test');
+    await page.screenshot({ path: `${RESULTS_DIR}/dashboard-plan.png`, fullPage: true });
+    await closePages(page);
+  });
+
   it('reconnects by itself after an orchestrator restart and goes on showing live updates', async () => {
     const page = await openPage();
     await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 10_000, 'the page live');

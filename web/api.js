@@ -61,3 +61,11 @@ export function fetchReport(testId) {
 export function removeDriver(nodeId) {
   return call('DELETE', `/api/drivers/${encodeURIComponent(nodeId)}`);
 }
+
+export function fetchPlans() {
+  return call('GET', '/api/plans');
+}
+
+export function cancelPlan(planId) {
+  return call('POST', `/api/plans/${encodeURIComponent(planId)}/cancel`);
+}

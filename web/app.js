@@ -1,11 +1,12 @@
 /* global cancelAnimationFrame */
-import { cancelTest, fetchReport, removeDriver, triggerTest } from './api.js';
+import { cancelPlan, cancelTest, fetchPlans, fetchReport, removeDriver, triggerTest } from './api.js';
 import { TestCharts } from './charts.js';
 import { setupCreateForm } from './controlForm.js';
 import { byTestId, setText, titleClipped } from './dom.js';
 import { DriversPanel } from './driversPanel.js';
 import { HistoryPanel, testHash } from './historyPanel.js';
 import { LiveStream } from './live.js';
+import { planFromHash, PlansPanel } from './plansPanel.js';
 import { Staleness } from './staleness.js';
 import { isFinished, TestPanel } from './testPanel.js';
 import { Timeline } from './timeline.js';
@@ -15,6 +16,7 @@ const driversPanel = new DriversPanel(page, removeDriver);
 const staleness = new Staleness(byTestId(page, 'connection'), byTestId(page, 'stale-banner'));
 const historyPanel = new HistoryPanel(page);
 const testPanel = new TestPanel(page);
+const plansPanel = new PlansPanel(page, cancelPlan);
 const charts = new TestCharts(byTestId(page, 'throughput-chart'), byTestId(page, 'latency-chart'), byTestId(page, 'chart-drivers-toggle'));
 const timeline = new Timeline();
 const live = new LiveStream({ onConnection: (connected) => staleness.setConnected(connected), onStatus: (status) => staleness.setStatus(status), onDrivers: showDrivers, onTests: showTests, onTest: showTest });
@@ -106,7 +108,18 @@ function openTest(testId) {
   else location.hash = testHash(testId);
 }
 
+/** Plans change seldom and are small: the list is read once a second. */
+async function refreshPlans() {
+  const response = await fetchPlans();
+  if (response.ok) plansPanel.show(response.body);
+}
+
 window.addEventListener('hashchange', () => {
+  const planId = planFromHash();
+  if (planId) {
+    plansPanel.select(planId);
+    return;
+  }
   const testId = selectedFromHash();
   view.followNewest = testId === null;
   select(testId ?? view.tests[0]?.test_id ?? null);
@@ -119,7 +132,10 @@ setInterval(() => {
   const now = Date.now();
   driversPanel.tick(now);
   staleness.tick(now);
+  void refreshPlans();
 }, 1000);
+plansPanel.select(planFromHash());
+void refreshPlans();
 
 const initial = selectedFromHash();
 view.followNewest = initial === null;

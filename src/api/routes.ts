@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
 import { createTestBody, createTestRules } from './createTest.js';
+import { createPlanBody, planView } from './plan.js';
 import { driverView, errorBody, kafkaStatus, liveEvent, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
 
 export type ResponseSpec = {
@@ -34,6 +35,7 @@ export const REPORT_PARTS = ['summary', 'timeline'] as const;
 const pathId = (what: string) => z.string().min(1, 'must not be empty').max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).meta({ description: `the ${what}, at most ${ID_MAX_LENGTH} characters` });
 const testIdParams = z.object({ test_id: pathId('test id') });
 const nodeIdParams = z.object({ node_id: pathId('driver node id') });
+const planIdParams = z.object({ plan_id: pathId('plan id') });
 
 const error = (description: string): ResponseSpec => ({ description, schema: errorBody });
 const notFoundTest = error('no test with this test_id');
@@ -124,6 +126,24 @@ export const ROUTES = {
     summary: 'Server-Sent Events: status, drivers, tests, and (with ?test_id=) one test; a snapshot on connect, then changes at most every 250 ms',
     query: z.object({ test_id: z.string().max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).optional().meta({ description: 'also stream this test' }) }),
     responses: { 200: { description: 'event stream; each schema below is one event', schema: liveEvent, contentType: 'text/event-stream' }, 400: error(`test_id is longer than ${ID_MAX_LENGTH} characters`) },
+  },
+  listPlans: { method: 'GET', path: '/api/plans', summary: 'All plans, newest first', responses: { 200: { description: 'plans', schema: z.array(planView) } } },
+  createPlan: {
+    method: 'POST',
+    path: '/api/plans',
+    summary: 'Create a plan: its tests run one after another, a failed one retried up to its retries; the orchestrator evaluates each test’s thresholds',
+    changes: true,
+    body: { name: 'CreatePlan', schema: createPlanBody },
+    responses: { 201: { description: 'created; the first test starts at once', schema: planView }, ...bodyRefusals, 401: unauthorized },
+  },
+  getPlan: { method: 'GET', path: '/api/plans/{plan_id}', summary: 'A plan: each test’s state, attempts (with their test ids) and verdicts', params: planIdParams, responses: { 200: { description: 'the plan', schema: planView }, 400: badPath, 404: error('no plan with this plan_id'), 414: idTooLong } },
+  cancelPlan: {
+    method: 'POST',
+    path: '/api/plans/{plan_id}/cancel',
+    summary: 'Cancel a plan: its running test is cancelled on the drivers and the tests after it are not run',
+    changes: true,
+    params: planIdParams,
+    responses: { 202: { description: 'cancel requested; the plan ends cancelled once its running test has stopped', schema: planView }, ...bodyRefusals, 401: unauthorized, 404: error('no plan with this plan_id'), 409: error('the plan is already finished'), 414: idTooLong },
   },
   metrics: { method: 'GET', path: '/metrics', summary: 'Prometheus text', responses: { 200: { description: 'metrics', schema: z.string(), contentType: 'text/plain' } } },
   openApi: { method: 'GET', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } } },

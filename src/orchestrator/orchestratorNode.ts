@@ -2,6 +2,7 @@ import { KafkaBus, type KafkaSecurity } from '../bus/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsStore } from '../store/metricsStore.js';
 import { LiveUpdates } from './liveUpdates.js';
+import { PlanRunner } from './planRunner.js';
 import { buildRestApi } from './restApi.js';
 import { RuntimeController } from './runtimeController.js';
 import { FiguresCalculator } from './testFigures.js';
@@ -34,10 +35,12 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     await controller.start();
     const figures = new FiguresCalculator();
     const live = new LiveUpdates(controller, figures);
+    const plans = new PlanRunner(controller, figures, log);
     const connectedBus = bus;
-    const app = buildRestApi({ controller, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
+    const app = buildRestApi({ controller, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
     await app.listen({ host: options.host, port: options.port });
     live.start();
+    plans.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -46,6 +49,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
       url,
       controller,
       close: async () => {
+        plans.stop();
         live.stop();
         await app.close();
         await controller.stop();

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { fieldErrors, openApiDocument, plannedConfig, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
+import { fieldErrors, openApiDocument, plannedConfig, planSpec, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
 import { htmlReport, machineInfo } from '../report/index.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
@@ -9,6 +9,8 @@ import { bearerTokenCheck } from './accessToken.js';
 import { registerDashboard } from './dashboardAssets.js';
 import { selectDrivers } from './driverSelection.js';
 import type { LiveUpdates } from './liveUpdates.js';
+import type { PlanRunner } from './planRunner.js';
+import { planViewOf } from './planViews.js';
 import { prometheusText } from './prometheus.js';
 import { ControlError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
@@ -16,6 +18,7 @@ import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } fro
 
 export type RestApiDeps = {
   controller: RuntimeController;
+  plans: PlanRunner;
   figures: FiguresCalculator;
   live: LiveUpdates;
   log: Logger;
@@ -88,6 +91,10 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csvFileName(test.test_id, timeline)}"`).send(csv);
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
+  serve(app, ROUTES.listPlans, () => deps.plans.plans.list().map(planViewOf));
+  serve(app, ROUTES.createPlan, ({ body }, reply) => reply.code(201).send(planViewOf(deps.plans.createPlan(planSpec(body)))));
+  serve(app, ROUTES.getPlan, ({ params }) => planViewOf(deps.plans.mustGet(params.plan_id)));
+  serve(app, ROUTES.cancelPlan, ({ params }, reply) => reply.code(202).send(planViewOf(deps.plans.cancelPlan(params.plan_id))));
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type('text/plain; version=0.0.4').send(await prometheusText(controller, figures, deps.rejectedMessages())));
   const document = openApiDocument();
   serve(app, ROUTES.openApi, () => document);

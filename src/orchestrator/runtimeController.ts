@@ -5,7 +5,8 @@ import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '
 import type { MetricsStore } from '../store/metricsStore.js';
 import { DriverRegistry, LOST_AFTER_MS, type StatusChange } from './driverRegistry.js';
 import type { TestEvent } from './testEvents.js';
-import { TestLog } from './testLog.js';
+import { PlanLog } from './planLog.js';
+import { replayEventLog, TestLog } from './testLog.js';
 import { isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
 import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
@@ -47,6 +48,8 @@ export type KafkaStatus = { last_kafka_message_at: string | null; kafka_readable
 export class RuntimeController extends EventEmitter<ControllerEvents> {
   readonly drivers = new DriverRegistry();
   readonly tests: TestLog;
+  /** Plans, kept in the same event log as the tests (their runner is planRunner.ts). */
+  readonly plans: PlanLog;
   readonly startedAtMs = Date.now();
   readonly counters = { reports_received: 0, reports_duplicate: 0, reports_unknown_test: 0 };
   #subscriptions: Subscription[] = [];
@@ -63,12 +66,13 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   ) {
     super();
     this.tests = new TestLog(store);
+    this.plans = new PlanLog(store);
     this.tests.onChange((test, event) => this.emit('test', test, event));
   }
 
   async start(): Promise<void> {
-    const replayed = this.tests.replay();
-    this.log.info({ events: replayed, tests: this.tests.list().length }, 'replayed the test log');
+    const replayed = replayEventLog(this.store, [this.tests, this.plans]);
+    this.log.info({ events: replayed, tests: this.tests.list().length, plans: this.plans.list().length }, 'replayed the event log');
     this.#subscriptions = await Promise.all([
       this.bus.subscribe({ topics: [TOPICS.register, TOPICS.heartbeat], onMessage: (d) => this.onPresence(d) }),
       this.bus.subscribe({ topics: [TOPICS.metrics], onMessage: (d) => this.onMetrics(d), resumeFrom: this.savedOffsets() }),

@@ -1,6 +1,23 @@
 import type { MetricsStore } from '../store/metricsStore.js';
+import { TEST_EVENT_TYPES } from '../api/index.js';
 import type { TestEvent } from './testEvents.js';
 import { applyTestEvent, createProjection, type TestProjection } from './testProjection.js';
+
+/** A log folded from the store's events of the types it owns (tests, plans). */
+export type FoldedLog = { owns(type: string): boolean; fold(id: string, event: never): void };
+
+/**
+ * One pass over the append-only table, in order: each event goes to the log that owns its type, so
+ * tests and plans are rebuilt by the same replay. Returns how many events were replayed.
+ */
+export function replayEventLog(store: MetricsStore, logs: readonly FoldedLog[]): number {
+  const events = store.allEvents();
+  for (const stored of events) {
+    const log = logs.find((candidate) => candidate.owns(stored.type));
+    (log?.fold as ((id: string, event: unknown) => void) | undefined)?.call(log, stored.testId, stored.payload);
+  }
+  return events.length;
+}
 
 export type TestChangeListener = (test: TestProjection, event: TestEvent) => void;
 
@@ -17,9 +34,16 @@ export class TestLog {
 
   /** Rebuilds every test from the store; returns how many events were replayed. */
   replay(): number {
-    const events = this.store.allEvents();
-    for (const stored of events) this.apply(stored.testId, stored.payload as TestEvent);
-    return events.length;
+    return replayEventLog(this.store, [this]);
+  }
+
+  owns(type: string): boolean {
+    return (TEST_EVENT_TYPES as readonly string[]).includes(type);
+  }
+
+  /** Folds a stored event during the replay. */
+  fold(testId: string, event: TestEvent): void {
+    this.apply(testId, event);
   }
 
   /** Appends an event; false when its dedupe key was seen before (a redelivered report). */

@@ -13,3 +13,8 @@ export function newTestId(now: number = Date.now()): string {
 export function newReportId(): string {
   return randomUUID();
 }
+
+/** Plan ids as test ids, with their own prefix: the two share the orchestrator's event log. */
+export function newPlanId(now: number = Date.now()): string {
+  return `plan-${now.toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+}

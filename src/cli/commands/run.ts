@@ -10,6 +10,8 @@ import { summaryTable } from '../run/summaryTable.js';
 import { parseDuration, parseStage, parseWarmup } from '../run/loadShapeFlags.js';
 import { runTestSession } from '../run/testSession.js';
 import { scenarioTest, toFieldError, type Scenario } from '../../api/index.js';
+import { readPlanFile, runPlanSession } from '../run/planSession.js';
+import { planExitCode, planJson, planSummary } from '../run/planSummary.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import { htmlReport, machineInfo } from '../../report/index.js';
@@ -56,6 +58,9 @@ ${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}:
                               p95<200  p99<=500  median<50  mean<…  max<…  min>…  mode<…  p90<…  (ms)
                               errors<1%  (error rate)   errors<=5  (count)   rps>=900  (completed/s)
                               operators: < <= > >= ==
+  --plan FILE               run a plan file (YAML or JSON) instead of one test: its tests one after
+                            another, each retried up to its retries; only --orchestrator, --token
+                            and --json go with it (see the README's "Test plans")
   --out FILE                write the report; repeatable, one file per format:
                               FILE.json (as --json prints), FILE.csv (the REST CSV), or
                               FILE.html (one self-contained page: tables, charts, thresholds)
@@ -67,7 +72,7 @@ Exit codes:
   1    the test failed or was cancelled (its reason is printed); every request failed and no
        --threshold on errors accepts that; or the orchestrator could not be reached or refused the test
   2    a bad argument or file
-  99   a threshold failed
+  99   a threshold failed (with --plan: some test failed a threshold and none failed outright)
   130  interrupted: the test is cancelled, and the summary printed once the drivers' final reports
        are in (up to the request timeout + 1 s)
 
@@ -97,7 +102,11 @@ const OPTIONS = {
   threshold: { type: 'string', multiple: true },
   out: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  plan: { type: 'string' },
 } as const;
+
+/** Flags that --plan allows; every other one belongs in the plan file. */
+const PLAN_FLAGS = new Set(['orchestrator', 'token', 'json', 'plan']);
 
 /** Which flag set each request field, so the API's "field: problem" can name the flag too. */
 const FLAG_OF_FIELD: Record<string, string> = {
@@ -424,9 +433,60 @@ function refusalExitCode(error: OrchestratorError): number {
   return 1;
 }
 
+/** `--plan FILE`: posts the plan, shows each test live, prints the plan summary (or its JSON). */
+async function runPlan(values: FlagValues): Promise<number> {
+  const misplaced = Object.keys(values).filter((flag) => !PLAN_FLAGS.has(flag));
+  if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} does not go with --plan: set it in the plan file (as ${misplaced[0]!.replaceAll('-', '_')})`);
+  const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
+  const body = readPlanFile(values.plan!);
+  const json = values.json ?? false;
+  const client = new OrchestratorClient(orchestrator, accessToken(values.token));
+  const { mode, stream } = progressTarget(json);
+  const interrupt = watchInterrupt();
+  try {
+    const outcome = await runPlanSession({
+      client,
+      body,
+      progress: () => createProgressView(mode, stream),
+      say: (line) => {
+        if (mode !== 'none') stream.write(`${line}\n`);
+      },
+      interrupted: interrupt.signaled,
+    });
+    const lastTests = new Map<string, TestDetailView>();
+    for (const test of outcome.plan.tests) {
+      const testId = test.attempts.at(-1)?.test_id;
+      if (testId) lastTests.set(testId, await client.getTest(testId));
+    }
+    const human = json ? (process.stderr.isTTY ? console.error : undefined) : console.log;
+    const verdict = planExitCode(outcome.plan);
+    if (verdict.problem && !outcome.interrupted) {
+      const out = human === console.log ? process.stdout : process.stderr;
+      out.write(`\n${red(`stampede run: ${verdict.problem}`, out)}\n`);
+    }
+    human?.(`\n${planSummary(outcome.plan, lastTests)}`);
+    if (json) process.stdout.write(`${JSON.stringify(planJson(outcome.plan), null, 2)}\n`);
+    if (outcome.interrupted) {
+      console.error(`stampede run: interrupted; plan ${outcome.plan.plan_id} cancelled`);
+      return EXIT_INTERRUPTED;
+    }
+    return verdict.exitCode;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandFlags(argv, OPTIONS, USAGE, 'run');
   if (!values) return 0;
+  if (values.plan !== undefined) {
+    try {
+      return await runPlan(values);
+    } catch (error) {
+      if (error instanceof OrchestratorError) return refusalExitCode(error);
+      throw error;
+    }
+  }
   const settings = parseSettings(values);
   try {
     return await runTest(settings);

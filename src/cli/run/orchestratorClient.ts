@@ -1,9 +1,9 @@
 import { request } from 'undici';
-import type { CreateTestBody, DriverView, KafkaStatus, TestDetailView, TestReportView } from '../../api/index.js';
+import type { CreatePlanBody, CreateTestBody, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView } from '../../api/index.js';
 import { UnreachableError } from '../usageError.js';
 
 /** The REST contract's types (src/api): the body of POST /api/tests and what the orchestrator answers. */
-export type { CreateTestBody, DriverView, KafkaStatus, TestDetailView, TestReportView };
+export type { CreatePlanBody, CreateTestBody, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView };
 
 /** The orchestrator answered, but refused: `status` 400 names a `field`, 409 says why the test cannot start. */
 export class OrchestratorError extends Error {
@@ -49,6 +49,18 @@ export class OrchestratorClient {
 
   reportCsv(testId: string): Promise<string> {
     return this.text('GET', `/api/tests/${encodeURIComponent(testId)}/report?format=csv`);
+  }
+
+  createPlan(body: CreatePlanBody): Promise<PlanView> {
+    return this.json('POST', '/api/plans', body);
+  }
+
+  getPlan(planId: string): Promise<PlanView> {
+    return this.json('GET', `/api/plans/${encodeURIComponent(planId)}`);
+  }
+
+  cancelPlan(planId: string): Promise<PlanView> {
+    return this.json('POST', `/api/plans/${encodeURIComponent(planId)}/cancel`);
   }
 
   drivers(): Promise<DriverView[]> {
