@@ -15,6 +15,8 @@ export type ScheduleOptions = {
   onLateStart?: () => void;
   /** Monotonic milliseconds. */
   now?: () => number;
+  /** The run's start on the `now` clock (load workers share one); default: when `run` is called. */
+  startAtMs?: number | undefined;
 };
 
 /**
@@ -61,7 +63,7 @@ export class StartScheduler {
   run(launch: Launch): Promise<void> {
     if (this.launch) throw new Error('StartScheduler.run called twice');
     this.launch = launch;
-    this.t0 = this.now();
+    this.t0 = this.options.startAtMs ?? this.now();
     const done = new Promise<void>((resolve) => {
       this.finish = resolve;
     });
