@@ -123,6 +123,11 @@ export class WorkerLoad implements LoadEngine {
     return state.merged;
   }
 
+  /** Each lane's latest figures of a phase, by lane: what the merge sums. */
+  laneFigures(phase: TestPhase): (RecorderSnapshot | undefined)[] {
+    return [...(this.phases[phase]?.snapshots ?? [])];
+  }
+
   /** Requests on the wire across the lanes, as last posted. */
   get inFlight(): number {
     return this.lanes.reduce((sum, lane) => sum + (lane.alive ? lane.inFlight : 0), 0);
