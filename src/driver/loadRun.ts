@@ -47,10 +47,9 @@ export class LoadRun {
     return this.scheduler.started;
   }
 
-  private readonly launch = (intendedStartMs: number): Promise<void> => {
+  private readonly launch = (intendedStartMs: number, sentAt: number): Promise<void> => {
     const { client, recorder } = this.deps;
     const request = this.deps.requests.next();
-    const sentAt = this.now();
     recorder.recordSent(request.index);
     return client.send(request).then((outcome) => {
       if (outcome.errorKind !== undefined) {
