@@ -8,7 +8,7 @@ const UNUSED_ORCHESTRATOR = 'http://127.0.0.1:7070';
 
 export type LoadSettings = Pick<TestConfigMessage, 'test_type' | 'message_count_per_driver'> &
   Partial<Pick<TestConfigMessage, 'target_url'>> &
-  Partial<Pick<TestConfigMessage, 'test_message_delay' | 'throughput_per_driver' | 'concurrency' | 'requests' | 'stages' | 'start_rps'>>;
+  Partial<Pick<TestConfigMessage, 'test_message_delay' | 'throughput_per_driver' | 'concurrency' | 'requests' | 'stages' | 'start_rps' | 'duration_s'>>;
 
 export type DriverResult = { report: MetricsMessage; requestsPerSecond: number };
 
@@ -24,10 +24,11 @@ export class DriverHarness {
     readonly driver: { child: Child; nodeId: string },
   ) {}
 
-  static async start(): Promise<DriverHarness> {
-    const bus = await connectTestBus(`bench-${process.pid}`);
+  /** The driver as users start it (`--workers auto`) unless `driverArgs` say otherwise. */
+  static async start(driverArgs: string[] = ['--workers', 'auto']): Promise<DriverHarness> {
+    const bus = await connectTestBus(`bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     const { inbox, close } = await subscribeInbox(bus, [TOPICS.metrics]);
-    const driver = await startDriverProcess(UNUSED_ORCHESTRATOR);
+    const driver = await startDriverProcess(UNUSED_ORCHESTRATOR, driverArgs);
     return new DriverHarness(bus, inbox, close, driver);
   }
 

@@ -29,6 +29,8 @@ export type DriverNodeOptions = {
   caCertificates?: Buffer | undefined;
   /** Shared secrets: with any, only commands signed by one of them are obeyed; none = spec-only mode. */
   secrets: readonly string[];
+  /** Load worker threads per test (--workers); 1 (the default) sends from the driver's own event loop. */
+  workers?: number | undefined;
   log: Logger;
 };
 
@@ -279,6 +281,7 @@ export class DriverNode {
       requests,
       caCertificates: this.options.caCertificates,
       defaultConcurrency: this.options.defaultConcurrency,
+      workers: this.options.workers,
       sink: this.sink,
       log: this.log,
     });

@@ -5,7 +5,14 @@ import type { LoadPlan } from './load/loadModel.js';
 import type { RequestIterator } from './requests/requestIterator.js';
 import { StartScheduler } from './schedule.js';
 
-export type LoadDeps = { client: HttpClient; requests: RequestIterator; recorder: Recorder; now?: () => number };
+export type LoadDeps = {
+  client: HttpClient;
+  requests: RequestIterator;
+  recorder: Recorder;
+  now?: () => number;
+  /** The schedule's start on the `now` clock; default: at once. */
+  startAtMs?: number | undefined;
+};
 
 /**
  * The part every load model shares: the scheduler decides when each request starts, the client sends
@@ -22,7 +29,7 @@ export class LoadRun {
     private readonly deps: LoadDeps,
   ) {
     this.now = deps.now ?? (() => performance.now());
-    this.scheduler = new StartScheduler({ ...plan, now: this.now, onLateStart: () => deps.recorder.recordLateStart() });
+    this.scheduler = new StartScheduler({ ...plan, now: this.now, startAtMs: deps.startAtMs, onLateStart: () => deps.recorder.recordLateStart() });
     this.finished = this.scheduler.run(this.launch);
   }
 
@@ -35,10 +42,14 @@ export class LoadRun {
     return this.scheduler.inFlight;
   }
 
-  private readonly launch = (intendedStartMs: number): Promise<void> => {
+  /** Requests started so far. */
+  get started(): number {
+    return this.scheduler.started;
+  }
+
+  private readonly launch = (intendedStartMs: number, sentAt: number): Promise<void> => {
     const { client, recorder } = this.deps;
     const request = this.deps.requests.next();
-    const sentAt = this.now();
     recorder.recordSent(request.index);
     return client.send(request).then((outcome) => {
       if (outcome.errorKind !== undefined) {

@@ -1,4 +1,4 @@
-import { createLatencyHistogram, recordMicros, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import { addCounts, createLatencyHistogram, recordMicros, type BucketCounts, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 import type { ErrorKind } from './httpClient.js';
 
@@ -15,6 +15,18 @@ export type ErrorSamples = Record<string, string[]>;
 
 /** What one request name (or the whole test) has received. */
 export type ResponseCounts = { sent: number; completed: number; errors: Record<string, number>; status_counts: Record<string, number>; bytes_received: number };
+
+/** One scope's figures as plain data: what a load worker posts to the driver's main thread. */
+export type TallySnapshot = { sent: number; completed: number; bytes: number; errors: [ErrorKind, number][]; statuses: Float64Array; latency: BucketCounts };
+
+/** A recorder's figures so far, structured-clone friendly; `Recorder.add` sums several of them. */
+export type RecorderSnapshot = {
+  overall: TallySnapshot;
+  service: BucketCounts;
+  perRequest: TallySnapshot[] | undefined;
+  lateStarts: number;
+  errorSamples: [ErrorKind, string[]][];
+};
 
 /** Statuses are 100..599: an array indexed by status counts them without hashing. */
 const STATUS_SLOTS = 600;
@@ -37,6 +49,19 @@ class ResponseTally {
 
   failed(kind: ErrorKind): void {
     this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+  }
+
+  snapshot(): TallySnapshot {
+    return { sent: this.sent, completed: this.completed, bytes: this.bytes, errors: [...this.errors], statuses: this.statuses.slice(), latency: bucketsOf(this.latency) };
+  }
+
+  add(other: TallySnapshot): void {
+    this.sent += other.sent;
+    this.completed += other.completed;
+    this.bytes += other.bytes;
+    for (const [kind, count] of other.errors) this.errors.set(kind, (this.errors.get(kind) ?? 0) + count);
+    for (let status = 0; status < STATUS_SLOTS; status++) this.statuses[status]! += other.statuses[status] ?? 0;
+    addBuckets(this.latency, other.latency);
   }
 
   counts(): ResponseCounts {
@@ -116,6 +141,27 @@ export class Recorder {
     return Object.fromEntries([...this.errorSamples].map(([kind, messages]) => [kind, [...messages]]));
   }
 
+  /** The figures so far as plain data, to be summed into another recorder (`add`). */
+  snapshot(): RecorderSnapshot {
+    return {
+      overall: this.overall.snapshot(),
+      service: bucketsOf(this.service),
+      perRequest: this.perRequest?.map((tally) => tally.snapshot()),
+      lateStarts: this.lateStarts,
+      errorSamples: [...this.errorSamples].map(([kind, messages]) => [kind, [...messages]]),
+    };
+  }
+
+  /** Sums a load worker's figures into these: same request names, so the same per-request layout. */
+  add(other: RecorderSnapshot): void {
+    if (this.frozen) return;
+    this.overall.add(other.overall);
+    addBuckets(this.service, other.service);
+    other.perRequest?.forEach((tally, index) => this.perRequest?.[index]?.add(tally));
+    this.lateStarts += other.lateStarts;
+    for (const [kind, messages] of other.errorSamples) for (const message of messages) this.sampleError(kind, message);
+  }
+
   recordLateStart(): void {
     if (!this.frozen) this.lateStarts += 1;
   }
@@ -146,4 +192,23 @@ export class Recorder {
     if (!this.perRequest) return this.requestNames.map((name) => ({ name, ...this.overall.counts(), latency: this.latency }));
     return this.perRequest.map((tally, index) => ({ name: this.requestNames[index]!, ...tally.counts(), latency: tally.latency }));
   }
+}
+
+/** The non-empty buckets: a few hundred entries of a 17k-bucket histogram. */
+function bucketsOf(histogram: LatencyHistogram): BucketCounts {
+  const buckets: BucketCounts = { indexes: [], counts: [], total: histogram.totalCount };
+  for (let index = 0; index < histogram.countsArrayLength; index++) {
+    const count = histogram.getCountAtIndex(index);
+    if (count > 0) {
+      buckets.indexes.push(index);
+      buckets.counts.push(count);
+    }
+  }
+  return buckets;
+}
+
+function addBuckets(histogram: LatencyHistogram, buckets: BucketCounts): void {
+  if (buckets.total === 0) return;
+  addCounts(histogram, buckets, 1);
+  histogram.establishInternalTackingValues();
 }

@@ -40,6 +40,9 @@ export function rejectionReport(nodeId: string, testId: string, reason: string):
 /** Where a test stands beyond its recorder: in its warm-up or its measured workload. */
 export type PhaseProgress = { phase: TestPhase; warmup_completed?: number };
 
+/** The figures a report reads: one recorder, or the merge of the load workers' taken when the report is built. */
+export type FiguresSource = Recorder | (() => Recorder);
+
 /** Cumulative reports of one test: every 500 ms while it runs, then exactly one final report. */
 export class Reporter {
   private startedAt = performance.now();
@@ -49,7 +52,7 @@ export class Reporter {
   constructor(
     private readonly nodeId: string,
     private readonly testId: string,
-    private readonly recorder: Recorder,
+    private readonly figures: FiguresSource,
     private readonly sink: ReportSink,
     private readonly phase: () => PhaseProgress = () => ({ phase: 'workload' }),
   ) {}
@@ -66,7 +69,7 @@ export class Reporter {
   /** Freezes the recorder and hands over the final report; the outbox sees it delivered. */
   finish(final: FinalState): MetricsMessage {
     clearInterval(this.timer);
-    this.recorder.freeze();
+    this.recorder().freeze();
     const message = this.build(final);
     this.sink.submit(message);
     return message;
@@ -77,26 +80,31 @@ export class Reporter {
     this.sink.submit(this.build(undefined));
   }
 
+  private recorder(): Recorder {
+    return typeof this.figures === 'function' ? this.figures() : this.figures;
+  }
+
   private build(final: FinalState | undefined): MetricsMessage {
+    const recorder = this.recorder();
     this.seq += 1;
     const progress = this.phase();
     const message: MetricsMessage = {
       node_id: this.nodeId,
       test_id: this.testId,
       report_id: newReportId(),
-      metrics: latencyFields(this.recorder),
-      ...this.recorder.counts(),
-      error_samples: this.recorder.samples(),
+      metrics: latencyFields(recorder),
+      ...recorder.counts(),
+      error_samples: recorder.samples(),
       ...progress,
       seq: this.seq,
       // Time only counts once the measured requests start: a warm-up report has nothing to divide by
       // it, and a clock running back to 0 when the workload starts would break readers' timelines.
       elapsed_ms: progress.phase === 'warmup' ? 0 : Math.round(performance.now() - this.startedAt),
       timestamp: new Date().toISOString(),
-      histogram: encodeHistogram(this.recorder.latency),
-      service_histogram: encodeHistogram(this.recorder.service),
-      ...this.recorder.responses(),
-      ...requestsStats(this.recorder),
+      histogram: encodeHistogram(recorder.latency),
+      service_histogram: encodeHistogram(recorder.service),
+      ...recorder.responses(),
+      ...requestsStats(recorder),
     };
     return final ? { ...message, final: true, ...final } : message;
   }

@@ -15,13 +15,16 @@ export type ScheduleOptions = {
   onLateStart?: () => void;
   /** Monotonic milliseconds. */
   now?: () => number;
+  /** The run's start on the `now` clock (load workers share one); default: when `run` is called. */
+  startAtMs?: number | undefined;
 };
 
 /**
  * Starts one request. `intendedStartMs` is the scheduled time on the `now` clock (the actual start time
- * when unpaced), so latency can be measured from it. Must not reject.
+ * when unpaced), so latency can be measured from it; `startedAtMs` is the clock reading the scheduler
+ * took to start it (one reading serves both). Must not reject.
  */
-export type Launch = (intendedStartMs: number) => Promise<unknown>;
+export type Launch = (intendedStartMs: number, startedAtMs: number) => Promise<unknown>;
 
 export const DEFAULT_LATE_THRESHOLD_MS = 5;
 /** Starts per event-loop turn: a catch-up or an unpaced open model must not starve timers and I/O. */
@@ -61,7 +64,7 @@ export class StartScheduler {
   run(launch: Launch): Promise<void> {
     if (this.launch) throw new Error('StartScheduler.run called twice');
     this.launch = launch;
-    this.t0 = this.now();
+    this.t0 = this.options.startAtMs ?? this.now();
     const done = new Promise<void>((resolve) => {
       this.finish = resolve;
     });
@@ -99,11 +102,15 @@ export class StartScheduler {
     this.pump();
   };
 
+  /**
+   * One clock reading per start: it decides whether the start is due and is handed to the launch as its
+   * send time (performance.now() was a third of the scheduler's own cost per request, docs/decisions.md).
+   */
   private pump(): void {
     const { maxInFlight } = this.options;
     const launch = this.launch;
     if (this.stopped || !launch) return;
-    for (let startsThisTurn = 0; !this.allStarted() && this.inFlight < maxInFlight; startsThisTurn++) {
+    for (let startsThisTurn = 0; this.inFlight < maxInFlight; startsThisTurn++) {
       if (startsThisTurn === MAX_STARTS_PER_TURN) {
         this.continueNextTurn();
         return;
@@ -117,7 +124,7 @@ export class StartScheduler {
       }
       if (now - intended > this.lateThresholdMs) this.countLateStart();
       this.started += 1;
-      launch(intended).then(this.onSettled, this.onSettled);
+      launch(intended, now).then(this.onSettled, this.onSettled);
     }
     this.resolveIfDone();
   }
@@ -147,9 +154,14 @@ export class StartScheduler {
     return intended;
   }
 
-  /** Every planned start made: the count is reached, the pacer has no next start, or the start window has closed. */
+  /**
+   * Every planned start made: the count is reached, the pacer has no next start, or the start window has
+   * closed. Only an unpaced plan with a window needs the clock for that.
+   */
   private allStarted(): boolean {
-    return this.nextIntended(this.now()) === undefined;
+    if (this.started >= this.options.count) return true;
+    const needsClock = !this.paced && this.options.startWindowMs !== undefined;
+    return this.nextIntended(needsClock ? this.now() : this.t0) === undefined;
   }
 
   private resolveIfDone(): boolean {

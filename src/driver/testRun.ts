@@ -2,12 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 import { requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
-import { DEFAULT_TIMEOUT_MS, HttpClient } from './httpClient.js';
+import { DEFAULT_TIMEOUT_MS } from './httpClient.js';
+import { InThreadLoad, type LoadSetup } from './inThreadLoad.js';
 import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
-import { LoadRun } from './loadRun.js';
-import { Recorder } from './recorder.js';
+import type { LoadEngine, PhaseLoad } from './loadEngine.js';
+import type { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
-import { RequestIterator, RequestSequence } from './requests/requestIterator.js';
+import { WorkerLoad } from './workers/workerLoad.js';
 
 export type TestRunOptions = {
   nodeId: string;
@@ -20,6 +21,10 @@ export type TestRunOptions = {
   defaultConcurrency: number;
   sink: ReportSink;
   log: Logger;
+  /** Load worker threads (--workers); 1 keeps the load on the driver's own event loop. Default 1. */
+  workers?: number | undefined;
+  /** The load worker's script; tests swap in one that fails. */
+  workerScript?: URL | undefined;
 };
 
 /** Stopping: how long requests already in flight may still finish before they are cut off. */
@@ -38,19 +43,15 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1;
  */
 export class TestRun {
   readonly testId: string;
-  readonly recorder: Recorder;
   private readonly config: TestConfigMessage;
   private readonly requests: RequestSpec[];
-  /** `{{seq}}` counts on through the warm-up into the workload. */
-  private readonly sequence = new RequestSequence();
-  private readonly nodeId: string;
   readonly timeoutMs: number;
   readonly done: Promise<MetricsMessage>;
-  private readonly client: HttpClient;
+  private readonly engine: LoadEngine;
   private readonly concurrency: number;
   /** The warm-up's load, then the workload's. */
-  private load: LoadRun;
-  private readonly warmup: { plan: LoadPlan; recorder: Recorder } | undefined;
+  private load: PhaseLoad;
+  private readonly warmup: LoadPlan | undefined;
   private phase: TestPhase;
   private readonly reporter: Reporter;
   private readonly log: Logger;
@@ -65,25 +66,23 @@ export class TestRun {
     this.timeoutMs = config.timeout_ms ?? DEFAULT_TIMEOUT_MS;
     this.log = options.log.child({ test_id: this.testId });
     this.concurrency = config.concurrency ?? options.defaultConcurrency;
-    this.nodeId = options.nodeId;
     this.requests = options.requests;
-    // Only a test that names its requests gets figures per name: a plain target_url test is its own one name.
-    const names = config.requests ? this.requests.map(requestName) : [];
-    this.recorder = new Recorder(names);
-    const tls = { insecure: config.tls_insecure ?? false, ca: options.caCertificates };
-    this.client = new HttpClient(this.requestIterator().origins, { connections: this.concurrency, timeoutMs: this.timeoutMs, tls });
-    const warmupPlan = warmupPlanFor(config, this.concurrency);
-    this.warmup = warmupPlan ? { plan: warmupPlan, recorder: new Recorder(names) } : undefined;
+    this.engine = this.loadEngine(options);
+    this.warmup = warmupPlanFor(config, this.concurrency);
     this.phase = this.warmup ? 'warmup' : 'workload';
-    this.reporter = new Reporter(options.nodeId, this.testId, this.recorder, options.sink, () => this.phaseProgress());
+    this.reporter = new Reporter(options.nodeId, this.testId, () => this.recorder, options.sink, () => this.phaseProgress());
     // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
-    this.load = this.warmup
-      ? new LoadRun(this.warmup.plan, { client: this.client, requests: this.requestIterator(), recorder: this.warmup.recorder })
-      : this.startWorkload();
-    const warmup = this.warmup ? describePlan(this.warmup.plan) : 'none';
-    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)), warmup, timeout_ms: this.timeoutMs }, 'test started');
+    this.load = this.warmup ? this.engine.start('warmup') : this.startWorkload();
+    const warmup = this.warmup ? describePlan(this.warmup) : 'none';
+    const workers = this.engine instanceof WorkerLoad ? this.engine.workerCount : 0;
+    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)), warmup, timeout_ms: this.timeoutMs, load_workers: workers }, 'test started');
     this.done = this.execute();
     if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
+  }
+
+  /** The measured workload's figures so far. */
+  get recorder(): Recorder {
+    return this.engine.recorder('workload');
   }
 
   /** Whether a cancel, an abort or the time limit has already stopped this run. */
@@ -137,11 +136,10 @@ export class TestRun {
     if (this.stopRequest) {
       await this.waitForInFlight(this.stopRequest.graceMs);
       // Requests cut off by the pool's destruction are ours to abandon: not the target's errors, nor warm-up progress.
-      this.recorder.freeze();
-      this.warmup?.recorder.freeze();
+      this.engine.freeze();
     }
     clearTimeout(this.deadlineTimer);
-    await this.client.destroy().catch((error: unknown) => this.log.debug({ err: error }, 'closing the HTTP pool failed'));
+    await this.engine.close().catch((error: unknown) => this.log.debug({ err: error }, 'closing the load failed'));
     const final = this.stopRequest ? { outcome: this.stopRequest.outcome, reason: this.stopRequest.reason } : { outcome: 'completed' as const };
     const report = this.reporter.finish(final);
     this.log.info({ ...final, sent: report.sent, completed: report.completed, errors: report.errors, elapsed_ms: Math.round(performance.now() - startedAt) }, 'test finished');
@@ -149,22 +147,40 @@ export class TestRun {
   }
 
   /** Starts the measured requests; after a warm-up, every warm-up request has settled by then. */
-  private startWorkload(): LoadRun {
+  private startWorkload(): PhaseLoad {
     if (this.phase === 'warmup') {
-      this.log.info({ warmup_completed: this.warmup?.recorder.counts().completed }, 'warm-up done; workload started');
+      this.log.info({ warmup_completed: this.engine.recorder('warmup').counts().completed }, 'warm-up done; workload started');
       this.reporter.restartClock();
     }
     this.phase = 'workload';
-    return new LoadRun(loadPlanFor(this.config, this.concurrency), { client: this.client, requests: this.requestIterator(), recorder: this.recorder });
+    return this.engine.start('workload');
   }
 
-  /** Each phase draws its own weighted mix, so the workload's counts are exactly its shares. */
-  private requestIterator(): RequestIterator {
-    return new RequestIterator(this.requests, { driverId: this.nodeId, testId: this.testId, sequence: this.sequence });
+  /** One worker: today's path on this event loop. More: worker threads, and a dead one stops the test with its reason. */
+  private loadEngine(options: TestRunOptions): LoadEngine {
+    const { config } = options;
+    const setup: LoadSetup = {
+      nodeId: options.nodeId,
+      config,
+      requests: options.requests,
+      // Only a test that names its requests gets figures per name: a plain target_url test is its own one name.
+      names: config.requests ? options.requests.map(requestName) : [],
+      concurrency: this.concurrency,
+      timeoutMs: this.timeoutMs,
+      tls: { insecure: config.tls_insecure ?? false, ca: options.caCertificates },
+    };
+    const workers = options.workers ?? 1;
+    if (workers <= 1) return new InThreadLoad(setup);
+    return new WorkerLoad({ ...setup, workers, script: options.workerScript, onFailure: (reason) => this.onLoadFailure(reason) });
+  }
+
+  private onLoadFailure(reason: string): void {
+    this.log.error({ reason }, 'load worker died; stopping the test');
+    this.stop({ outcome: 'aborted', reason, graceMs: Math.min(ABORT_GRACE_MS, this.timeoutMs) });
   }
 
   private phaseProgress(): PhaseProgress {
-    return this.warmup ? { phase: this.phase, warmup_completed: this.warmup.recorder.counts().completed } : { phase: this.phase };
+    return this.warmup ? { phase: this.phase, warmup_completed: this.engine.recorder('warmup').counts().completed } : { phase: this.phase };
   }
 
   private async waitForInFlight(graceMs: number): Promise<void> {

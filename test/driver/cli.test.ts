@@ -22,6 +22,7 @@ describe('stampede driver (command line)', () => {
     assert.equal(code, 0);
     assert.match(stdout, /--kafka HOST:PORT/);
     assert.match(stdout, /--concurrency N/);
+    assert.match(stdout, /--workers N\|auto/);
   });
 
   for (const [args, flag] of [
@@ -29,6 +30,8 @@ describe('stampede driver (command line)', () => {
     [['--kafka', '127.0.0.1:9092'], '--orchestrator'],
     [['--kafka', 'localhost', '--orchestrator', '127.0.0.1:7070'], '--kafka'],
     [[...REQUIRED, '--concurrency', '0'], '--concurrency'],
+    [[...REQUIRED, '--workers', '0'], '--workers'],
+    [[...REQUIRED, '--workers', 'all'], '--workers'],
     [[...REQUIRED, '--target', 'ftp://example.com'], '--target'],
     [[...REQUIRED, '--listen', 'nowhere'], '--listen'],
     [[...REQUIRED, '--id', 'has space'], '--id'],

@@ -113,7 +113,9 @@ export async function startOrchestratorProcess(storeFile = join(tempDir(), 'orch
 
 export async function startDriverProcess(orchestratorUrl: string, extraArgs: string[] = []): Promise<{ child: Child; nodeId: string }> {
   const orchestrator = orchestratorUrl.replace(/^http:\/\//, '');
-  const child = startCli(['driver', '--kafka', testBrokers().join(','), '--orchestrator', orchestrator, '--store', join(tempDir(), 'driver.db'), ...extraArgs]);
+  // One worker unless the test asks: see driverProcess.ts.
+  const workers = extraArgs.includes('--workers') ? [] : ['--workers', '1'];
+  const child = startCli(['driver', '--kafka', testBrokers().join(','), '--orchestrator', orchestrator, '--store', join(tempDir(), 'driver.db'), ...workers, ...extraArgs]);
   const match = await child.waitForLine(/driver (\S+) registered/);
   return { child, nodeId: match[1]! };
 }

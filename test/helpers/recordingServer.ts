@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 export type RecordingServer = {
   url: string;
   arrivals: number[];
+  /** The request target (path and query) of each arrival, same order. */
+  paths: string[];
   maxInFlight: () => number;
   close: () => Promise<void>;
 };
@@ -15,11 +17,13 @@ export type ResponseDelay = number | ((sinceFirstArrivalMs: number) => number);
 
 export async function startRecordingServer(responseDelay: ResponseDelay = 0): Promise<RecordingServer> {
   const arrivals: number[] = [];
+  const paths: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const server: Server = createServer((_req, res) => {
+  const server: Server = createServer((req, res) => {
     const now = performance.now();
     arrivals.push(now);
+    paths.push(req.url ?? '');
     inFlight += 1;
     const responseDelayMs = typeof responseDelay === 'number' ? responseDelay : responseDelay(now - arrivals[0]!);
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -35,6 +39,7 @@ export async function startRecordingServer(responseDelay: ResponseDelay = 0): Pr
   return {
     url: `http://127.0.0.1:${port}/ping`,
     arrivals,
+    paths,
     maxInFlight: () => maxInFlight,
     close: () =>
       new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { commandSecrets } from '../commandSecrets.js';
 import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
@@ -27,6 +28,9 @@ ${KAFKA_FLAGS_HELP}
   --store FILE              the driver's store and report outbox (default .stampede/driver-<id>.db)
   --target URL              target for tests whose config names no target_url
   --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
+  --workers N|auto          worker threads that send the load, each with its own connections and
+                            its share of the schedule; the main thread keeps Kafka, reports and
+                            the store (default auto: the cores this process may use; 1: no worker)
   --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
                             a free one (default 127.0.0.1:0). On 0.0.0.0 (or ::) the node_IP is
                             this host's address on the route to the first Kafka broker
@@ -47,6 +51,7 @@ const OPTIONS = {
   store: { type: 'string' },
   target: { type: 'string' },
   concurrency: { type: 'string' },
+  workers: { type: 'string' },
   listen: { type: 'string' },
   'secret-file': { type: 'string', multiple: true },
   'ca-file': { type: 'string', multiple: true },
@@ -79,6 +84,14 @@ function parseTarget(value: string | undefined): string | undefined {
   return url.href;
 }
 
+/** `auto` (the default): every core this process may use. */
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined || value === 'auto') return availableParallelism();
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers <= 0) throw new UsageError(`--workers must be a positive integer or auto, got "${value}"`);
+  return workers;
+}
+
 /** Like HOST:PORT elsewhere, but port 0 (any free port) is allowed. */
 function parseListen(value: string | undefined): { host: string; port: number } {
   if (value === undefined) return { host: '127.0.0.1', port: 0 };
@@ -103,6 +116,7 @@ function parseSettings(values: FlagValues): Settings {
     storeFile: values.store ?? join('.stampede', `driver-${nodeId}.db`),
     defaultTarget: parseTarget(values.target),
     defaultConcurrency: parsePositiveInt(values.concurrency, 'concurrency', DEFAULT_CONCURRENCY),
+    workers: parseWorkers(values.workers),
     listen: parseListen(values.listen),
     secrets: commandSecrets(values['secret-file']),
     caCertificates: readCaFiles(values['ca-file']),

@@ -19,17 +19,33 @@ export type PreparedRequest = {
   readonly expect: ReadonlySet<number> | undefined;
 };
 
-/** The request number on this driver, from 1, shared by the warm-up and the workload so `{{seq}}` never repeats. */
+/**
+ * The request number on this driver, from 1, shared by the warm-up and the workload so `{{seq}}` never repeats.
+ * A load worker counts its own lane of it: `first`, `first + step`, …
+ */
 export class RequestSequence {
-  private value = 0;
+  private value: number;
+
+  constructor(
+    first = 1,
+    private readonly step = 1,
+  ) {
+    this.value = first - step;
+  }
 
   next(): number {
-    this.value += 1;
+    this.value += this.step;
     return this.value;
   }
 }
 
-export type RequestSource = { driverId: string; testId: string; sequence: RequestSequence };
+/**
+ * Which requests of the plan this iterator yields: request i goes to lane i mod `count`. One lane of
+ * one is the whole plan.
+ */
+export type Lane = { index: number; count: number };
+
+export type RequestSource = { driverId: string; testId: string; sequence: RequestSequence; lane?: Lane };
 
 /**
  * Yields the test's requests in their weighted mix (autocannon's requestIterator, vegeta's Targeter):
@@ -40,6 +56,9 @@ export class RequestIterator {
   readonly origins: string[];
   private readonly templates: RequestTemplate[];
   private readonly mix: WeightedMix | undefined;
+  /** Picks of the mix that belong to other lanes, skipped before the next own pick. */
+  private skip: number;
+  private readonly laneCount: number;
 
   constructor(
     specs: readonly RequestSpec[],
@@ -49,12 +68,22 @@ export class RequestIterator {
     this.origins = [...new Set(specs.map((s) => new URL(fillTemplates(s.url)).origin))];
     this.templates = specs.map((spec, index) => new RequestTemplate(spec, index, this.origins.indexOf(new URL(fillTemplates(spec.url)).origin)));
     this.mix = specs.length > 1 ? new WeightedMix(specs.map((s) => s.weight)) : undefined;
+    this.skip = source.lane?.index ?? 0;
+    this.laneCount = source.lane?.count ?? 1;
   }
 
+  /** Request i of a lane is request `lane.index + i · lane.count` of the whole plan: the same choice, the same seq. */
   next(): PreparedRequest {
-    const template = this.templates[this.mix ? this.mix.next() : 0]!;
+    const template = this.templates[this.mix ? this.nextPick(this.mix) : 0]!;
     const seq = this.source.sequence.next();
     return template.fixed ?? template.render({ seq, driverId: this.source.driverId, testId: this.source.testId });
+  }
+
+
+  private nextPick(mix: WeightedMix): number {
+    for (let skipped = 0; skipped < this.skip; skipped++) mix.next();
+    this.skip = this.laneCount - 1;
+    return mix.next();
   }
 }
 

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTarget, stopAllChildren } from '../test/helpers/processes.js';
+import { percentile, startArrivalServer, type ArrivalServer } from './support/arrivalServer.js';
+import { DriverHarness } from './support/driverHarness.js';
+import { startNginx } from './support/nginx.js';
+import { runCommand, vegeta } from './support/peers.js';
+import { CpuMeter } from './support/procStats.js';
+import { fixed, markdownTable, printSection } from './support/table.js';
+
+/** Issue 14's goals: each peer beside the driver in one run, same target, same connections. */
+const CONNECTIONS = 64;
+/** STAMPEDE_BENCH_SECONDS shortens a smoke run of the bench code itself. */
+const SECONDS = Number(process.env.STAMPEDE_BENCH_SECONDS ?? 10);
+const GAP_MS = 10;
+const GAP_REQUESTS = 500;
+const FIXED_RATES = [1_000, 5_000, 20_000];
+const IDLE_SECONDS = 5;
+
+type Throughput = { tool: string; requests: number; cpuSeconds: number; wallSeconds: number };
+
+/** bash's `times` prints the children's user and system CPU exactly, whatever the peer does with threads. */
+async function peerCpu(tool: string, command: string, args: string[], readTotal: (out: string) => number): Promise<Throughput> {
+  const started = performance.now();
+  const out = await runCommand('bash', ['-c', '"$@"; times', '--', command, ...args]);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const times = [...out.matchAll(/(\d+)m([\d.]+)s/g)].slice(-2).map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { tool, requests: readTotal(out), cpuSeconds: times.reduce((a, b) => a + b, 0), wallSeconds };
+}
+
+async function stampedeThroughput(url: string, workers: string): Promise<Throughput> {
+  const harness = await DriverHarness.start(['--workers', workers, '--concurrency', String(CONNECTIONS)]);
+  try {
+    const meter = new CpuMeter(harness.pid);
+    const { report } = await harness.run({ test_type: 'AVALANCHE', message_count_per_driver: 50_000_000, duration_s: SECONDS, target_url: url });
+    const use = meter.read();
+    return { tool: `stampede --workers ${workers}`, requests: report.completed ?? 0, cpuSeconds: use.cpuSeconds, wallSeconds: use.wallSeconds };
+  } finally {
+    await harness.close();
+  }
+}
+
+async function throughputRows(targetName: string, url: string): Promise<{ rows: string[][]; auto: Throughput }> {
+  const one = await stampedeThroughput(url, '1');
+  const auto = await stampedeThroughput(url, 'auto');
+  const autocannon = await peerCpu('autocannon -c64', 'node_modules/.bin/autocannon', ['-c', String(CONNECTIONS), '-d', String(SECONDS), '-j', url], (out) => (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { requests: { total: number } }).requests.total);
+  const autocannonW = await peerCpu('autocannon -c64 -w2', 'node_modules/.bin/autocannon', ['-c', String(CONNECTIONS), '-w', '2', '-d', String(SECONDS), '-j', url], (out) => (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { requests: { total: number } }).requests.total);
+  const wrk = await peerCpu('wrk -t1 -c64', 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url], (out) => Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN));
+  const perCpu = (t: Throughput): number => t.requests / t.cpuSeconds;
+  const rows = [one, auto, autocannon, autocannonW, wrk].map((t) => [
+    targetName,
+    t.tool,
+    String(t.requests),
+    fixed(t.cpuSeconds, 2),
+    fixed(t.cpuSeconds / t.wallSeconds, 2),
+    fixed(perCpu(t)),
+    fixed(perCpu(t) / perCpu(autocannon), 2),
+    fixed(perCpu(t) / perCpu(wrk), 2),
+  ]);
+  return { rows, auto };
+}
+
+function gapP99(arrivalsMs: number[]): number {
+  const deviations = arrivalsMs.slice(1).map((t, i) => Math.abs(t - arrivalsMs[i]! - GAP_MS)).sort((a, b) => a - b);
+  return percentile(deviations, 99);
+}
+
+/** The worst whole 1-s window after the first arrival, as % off the rate. */
+function worstWindowError(arrivalsMs: number[], rate: number): number {
+  const windows = new Map<number, number>();
+  for (const t of arrivalsMs) windows.set(Math.floor(t / 1000), (windows.get(Math.floor(t / 1000)) ?? 0) + 1);
+  const whole = [...windows].filter(([second]) => second < Math.floor((arrivalsMs.at(-1) ?? 0) / 1000));
+  return Math.max(...whole.map(([, count]) => (100 * Math.abs(count - rate)) / rate));
+}
+
+function rssMiB(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+async function timingRows(server: ArrivalServer): Promise<string[][]> {
+  const harness = await DriverHarness.start(['--workers', 'auto']);
+  try {
+    await sleep(IDLE_SECONDS * 1000);
+    const idleRss = rssMiB(harness.pid);
+    server.reset();
+    await harness.run({ test_type: 'TSUNAMI', test_message_delay: GAP_MS, message_count_per_driver: GAP_REQUESTS, target_url: server.url });
+    const ourGap = gapP99(server.arrivalsMs());
+    server.reset();
+    await vegeta(server.url, 1000 / GAP_MS, (GAP_REQUESTS * GAP_MS) / 1000);
+    const vegetaGap = gapP99(server.arrivalsMs());
+    const rows = [['TSUNAMI 10 ms gap: p99 of abs(gap − 10 ms), ms', fixed(ourGap, 3), `vegeta ${fixed(vegetaGap, 3)}`, '< 0.5']];
+    for (const rate of FIXED_RATES) {
+      server.reset();
+      let peakRss = 0;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(harness.pid))), 200);
+      await harness.run({ test_type: 'AVALANCHE', message_count_per_driver: rate * SECONDS, throughput_per_driver: rate, concurrency: CONNECTIONS, target_url: server.url });
+      clearInterval(sampler);
+      rows.push([`fixed rate ${rate} req/s: worst 1-s window error, %`, fixed(worstWindowError(server.arrivalsMs(), rate), 3), '', '≤ 0.2']);
+      if (rate === 5_000) rows.push(['RSS at 5k req/s (peak sampled), MiB', fixed(peakRss, 1), '', '< 150']);
+    }
+    rows.push(['idle RSS (registered, heartbeating), MiB', fixed(idleRss, 1), '', '< 80']);
+    return rows;
+  } finally {
+    await harness.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const nginx = await startNginx();
+  const server = await startArrivalServer();
+  try {
+    const target = await startTarget();
+    const onNginx = await throughputRows('nginx (1 worker)', nginx.url);
+    const onTarget = await throughputRows('stampede target', `${target.url}/ping`);
+    printSection(
+      `Generator cost: ${CONNECTIONS} connections, ${SECONDS} s each, one after another`,
+      markdownTable(['target', 'generator', 'requests', 'CPU s', 'CPU s per wall s', 'requests per CPU s', '÷ autocannon', '÷ wrk'], [...onNginx.rows, ...onTarget.rows]),
+      ['CPU of the generator process only (driver: /proc/<pid>/stat from trigger to final report, so it includes Kafka and reporting; peers: bash `times`).'],
+    );
+    const timing = await timingRows(server);
+    printSection('Timing and memory (driver with --workers auto)', markdownTable(['figure', 'stampede', 'peer', 'goal'], timing));
+  } finally {
+    await server.close();
+    await nginx.stop();
+    await stopAllChildren();
+  }
+}
+
+await main();
+process.exit(0);

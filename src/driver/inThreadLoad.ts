@@ -1,0 +1,56 @@
+import type { RequestSpec, TestConfigMessage, TestPhase } from '../protocol/index.js';
+import { HttpClient, type TlsOptions } from './httpClient.js';
+import { loadPlanFor, warmupPlanFor } from './load/index.js';
+import type { LoadEngine, PhaseLoad } from './loadEngine.js';
+import { LoadRun } from './loadRun.js';
+import { Recorder } from './recorder.js';
+import { RequestIterator, RequestSequence } from './requests/requestIterator.js';
+
+export type LoadSetup = {
+  nodeId: string;
+  config: TestConfigMessage;
+  requests: RequestSpec[];
+  /** Request names for per-name figures; empty when the test named no requests. */
+  names: string[];
+  concurrency: number;
+  timeoutMs: number;
+  tls: TlsOptions;
+};
+
+/** The load on the driver's own event loop: one connection pool, one recorder per phase. */
+export class InThreadLoad implements LoadEngine {
+  private readonly client: HttpClient;
+  /** `{{seq}}` counts on through the warm-up into the workload. */
+  private readonly sequence = new RequestSequence();
+  private readonly recorders: Record<TestPhase, Recorder>;
+
+  constructor(private readonly setup: LoadSetup) {
+    this.recorders = { warmup: new Recorder(setup.names), workload: new Recorder(setup.names) };
+    this.client = new HttpClient(this.requestIterator().origins, { connections: setup.concurrency, timeoutMs: setup.timeoutMs, tls: setup.tls });
+  }
+
+  start(phase: TestPhase): PhaseLoad {
+    const { config, concurrency } = this.setup;
+    const plan = phase === 'warmup' ? warmupPlanFor(config, concurrency) : loadPlanFor(config, concurrency);
+    if (!plan) throw new Error('InThreadLoad.start: the test has no warm-up');
+    return new LoadRun(plan, { client: this.client, requests: this.requestIterator(), recorder: this.recorders[phase] });
+  }
+
+  recorder(phase: TestPhase): Recorder {
+    return this.recorders[phase];
+  }
+
+  freeze(): void {
+    this.recorders.warmup.freeze();
+    this.recorders.workload.freeze();
+  }
+
+  close(): Promise<void> {
+    return this.client.destroy();
+  }
+
+  /** Each phase draws its own weighted mix, so the workload's counts are exactly its shares. */
+  private requestIterator(): RequestIterator {
+    return new RequestIterator(this.setup.requests, { driverId: this.setup.nodeId, testId: this.setup.config.test_id, sequence: this.sequence });
+  }
+}
