@@ -267,8 +267,8 @@ describe('dashboard in a real browser', () => {
     const other = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 5, target_url: `${target.url}/ping`, drivers: [idleId] });
     const page = await openPage(`#test=${encodeURIComponent(other.body.test_id)}`);
     await waitForState(page, 'created');
-    // One connection and 20 ms answers against a start every 5 ms: the driver falls behind for real.
-    const slow = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 5, message_count_per_driver: 100, concurrency: 1, target_url: `${target.url}/ping?delay_ms=20`, drivers: [busyId], trigger: true });
+    // A start every 5 ms, but one request in flight at a time and 20 ms answers: every start after the first waits, late.
+    const slow = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'AVALANCHE', throughput_per_driver: 200, message_count_per_driver: 100, concurrency: 1, target_url: `${target.url}/ping?delay_ms=20`, drivers: [busyId], trigger: true });
     assert.equal(slow.status, 201, JSON.stringify(slow.body));
     const currentTest = (nodeId: string) => registryRow(page, nodeId).getByTestId('current-test').getAttribute('data-value');
     await eventually(() => currentTest(busyId), (id) => id === slow.body.test_id, 10_000, 'the busy driver showing its own test while another is selected');
