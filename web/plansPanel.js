@@ -1,3 +1,4 @@
+import { createLinkEntry, fillLinkEntry } from './linkEntry.js';
 import { byTestId, el, setText, syncRows } from './dom.js';
 import { formatWhen } from './format.js';
 import { testHash } from './historyPanel.js';
@@ -65,33 +66,23 @@ export class PlansPanel {
   }
 }
 
+const ENTRY_IDS = { name: 'plan-entry-name', meta: 'plan-entry-meta', state: 'plan-entry-state' };
+
 function createEntry() {
-  return el(
-    'li',
-    {},
-    el(
-      'a',
-      { className: 'history-link' },
-      el('span', { className: 'history-id', 'data-testid': 'plan-entry-name' }),
-      el('span', { className: 'history-meta', 'data-testid': 'plan-entry-meta' }),
-      el('span', { className: 'state', 'data-testid': 'plan-entry-state' }),
-    ),
-  );
+  return createLinkEntry(ENTRY_IDS);
 }
 
 function fillEntry(entry, plan, index, selectedId) {
   entry.setAttribute('data-testid', `plan-row-${index}`);
   entry.setAttribute('data-plan-id', plan.plan_id);
-  const link = entry.firstElementChild;
-  link.setAttribute('href', planHash(plan.plan_id));
-  if (plan.plan_id === selectedId) link.setAttribute('aria-current', 'true');
-  else link.removeAttribute('aria-current');
-  setText(byTestId(entry, 'plan-entry-name'), plan.name);
-  const state = byTestId(entry, 'plan-entry-state');
-  setText(state, planState(plan));
-  state.setAttribute('data-state', planState(plan));
   const done = plan.tests.filter((t) => t.state !== 'pending' && t.state !== 'running' && t.state !== 'not_run').length;
-  setText(byTestId(entry, 'plan-entry-meta'), `${done}/${plan.tests.length} tests · ${formatWhen(plan.created_at, Date.now())}`);
+  fillLinkEntry(entry, ENTRY_IDS, {
+    href: planHash(plan.plan_id),
+    current: plan.plan_id === selectedId,
+    name: plan.name,
+    meta: `${done}/${plan.tests.length} tests · ${formatWhen(plan.created_at, Date.now())}`,
+    state: planState(plan),
+  });
 }
 
 function createStep() {
