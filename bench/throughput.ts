@@ -12,6 +12,8 @@ type Measured = { tool: string; requestsPerSecond: number; errors: number };
 
 /** Rounds of the request-shape comparison, taken in turn so drift on a shared machine hits each alike. */
 const MIX_ROUNDS = 3;
+/** The driver's rate on this machine's target is about this; only the run length depends on it. */
+const SHAPES_ONLY_RATE = 15_000;
 
 /** The same load, three ways to say what to send: what templates and a mix cost per request. */
 function requestShapes(url: string): { shape: string; settings: Partial<LoadSettings> }[] {
@@ -72,15 +74,26 @@ function rowsFor(targetName: string, measured: Measured[]): string[][] {
   return measured.map((m) => [targetName, m.tool, fixed(m.requestsPerSecond), String(m.errors), ratio(stampede, m.requestsPerSecond)]);
 }
 
+/** Sized to about 5 s per run at the rate measured beside the peers (or a fixed guess when only shapes run). */
+async function printShapes(url: string, harness: DriverHarness, requestsPerSecond: number): Promise<void> {
+  const shapes = await measureShapes(url, harness, Math.round(requestsPerSecond * 5));
+  printSection(`Request shapes: AVALANCHE, ${CONNECTIONS} connections, stampede target, median of ${MIX_ROUNDS} rounds taken in turn`, markdownTable(['requests', 'req/s (median)', 'each round', '÷ one GET'], shapes), [
+    'The mix: GET ×2, POST with a JSON body holding {{uuid}}, {{seq}} and {{now_ms}} ×1, GET with {{random_int:1:1000}} in the query ×1 (weights 2:1:1); per-request figures are recorded for each name.',
+  ]);
+}
+
+/** `node dist/bench/throughput.js shapes` runs only the request-shape rounds. */
 async function main(): Promise<void> {
+  const onlyShapes = process.argv.includes('shapes');
   const harness = await DriverHarness.start();
   try {
     const target = await startTarget();
+    if (onlyShapes) {
+      await printShapes(`${target.url}/ping`, harness, SHAPES_ONLY_RATE);
+      return;
+    }
     const ours = await measureAgainst(`${target.url}/ping`, harness);
-    const shapes = await measureShapes(`${target.url}/ping`, harness, Math.round((ours[0]?.requestsPerSecond ?? 20_000) * 5));
-    printSection(`Request shapes: AVALANCHE, ${CONNECTIONS} connections, stampede target, median of ${MIX_ROUNDS} rounds taken in turn`, markdownTable(['requests', 'req/s (median)', 'each round', '÷ one GET'], shapes), [
-      'The mix: GET ×2, POST with a JSON body holding {{uuid}}, {{seq}} and {{now_ms}} ×1, GET with {{random_int:1:1000}} in the query ×1 (weights 2:1:1); per-request figures are recorded for each name.',
-    ]);
+    await printShapes(`${target.url}/ping`, harness, ours[0]?.requestsPerSecond ?? SHAPES_ONLY_RATE);
     const nginx = await startNginx();
     const theirs = await measureAgainst(nginx.url, harness).finally(() => nginx.stop());
     const table = markdownTable(['target', 'tool', 'req/s', 'errors', 'stampede ÷ tool'], [...rowsFor('stampede target (1 worker)', ours), ...rowsFor('nginx (1 worker, static file)', theirs)]);
