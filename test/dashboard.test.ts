@@ -65,6 +65,16 @@ describe('dashboard in a real browser', () => {
   const getTest = (id: string) => getJson<TestView>(`${orchestrator.url}/api/tests/${id}`);
   const shown = (value: number | null) => (value === null ? '' : String(value));
 
+  /**
+   * Clicks Create & trigger and waits until the page shows the test it created: the page may first show
+   * the newest earlier test, whose state says nothing about the new one.
+   */
+  async function createFromForm(page: Page): Promise<string> {
+    const earlier = new Set((await getJson<{ test_id: string }[]>(`${orchestrator.url}/api/tests`)).map((t) => t.test_id));
+    await page.getByTestId('create-trigger-button').click();
+    return eventually(() => textOf(page, 'test-id'), (id) => id !== '' && !earlier.has(id), 10_000, 'the created test shown');
+  }
+
   async function waitForState(page: Page, state: string, timeoutMs = 30_000): Promise<void> {
     await eventually(() => textOf(page, 'test-state'), (text) => text === state, timeoutMs, `the page to show the test ${state}`);
   }
@@ -105,9 +115,8 @@ describe('dashboard in a real browser', () => {
       await page.getByTestId('field-method').selectOption('POST');
       await page.getByTestId('field-headers').fill('content-type: application/json\nx-run: {{test_id}}');
       await page.getByTestId('field-body').fill('{"n":{{seq}}}');
-      await page.getByTestId('create-trigger-button').click();
+      const testId = await createFromForm(page);
       await waitForState(page, 'completed');
-      const testId = await textOf(page, 'test-id');
       const logins = server.requests.filter((r) => r.url === '/login');
       assert.equal(logins.length, 4);
       assert.ok(logins.every((r) => r.method === 'POST' && r.headers['content-type'] === 'application/json' && r.headers['x-run'] === testId && /^\{"n":\d\}$/.test(r.body)), JSON.stringify(logins));
@@ -121,8 +130,7 @@ describe('dashboard in a real browser', () => {
       await page.getByTestId('requests-details').locator('summary').click();
       await page.getByTestId('field-message_count_per_driver').fill('4');
       await page.getByTestId('field-requests').fill(JSON.stringify([{ name: 'a', url: `${server.origin}/a`, weight: 1 }, { name: 'b', url: `${server.origin}/b`, weight: 3 }]));
-      await page.getByTestId('create-trigger-button').click();
-      await eventually(() => textOf(page, 'test-id'), (id) => id !== testId, 5_000, 'the new test shown');
+      await createFromForm(page);
       await waitForState(page, 'completed');
       // Each driver's 4 requests follow the 1:3 weights exactly.
       assert.deepEqual([server.requests.filter((r) => r.url === '/a').length, server.requests.filter((r) => r.url === '/b').length], [2, 6]);
@@ -141,10 +149,9 @@ describe('dashboard in a real browser', () => {
     // Named drivers: other drivers may share the test broker and must not take part.
     await page.getByTestId('field-drivers').fill(driverIds.join(', '));
     await page.getByTestId('field-warmup_count_per_driver').fill('10');
-    await page.getByTestId('create-trigger-button').click();
+    const testId = await createFromForm(page);
     await waitForState(page, 'completed');
 
-    const testId = await textOf(page, 'test-id');
     assert.equal(page.url().endsWith(`#test=${encodeURIComponent(testId)}`), true, 'the URL names the shown test');
     const test = await getTest(testId);
     assert.equal(test.aggregate.sent, 80, 'the warm-up requests are not counted');
