@@ -282,7 +282,7 @@ function writeServerProperties(dir: string, layout: BrokerLayout, config: Cluste
     // until its session expires: 9 s by default, 3 s here. The broker heartbeats its own controller in
     // the same JVM, so a short session costs nothing; see docs/decisions.md. In a cluster the session
     // is shorter still: a killed broker is fenced (its partitions get new leaders) after 1.5 s.
-    ...(count > 1 ? ['broker.session.timeout.ms=1500', 'broker.heartbeat.interval.ms=250'] : ['broker.session.timeout.ms=3000', 'broker.heartbeat.interval.ms=500']),
+    ...(count > 1 ? ['broker.session.timeout.ms=1500', 'broker.heartbeat.interval.ms=250', 'controller.quorum.fetch.timeout.ms=1000', 'controller.quorum.election.timeout.ms=500'] : ['broker.session.timeout.ms=3000', 'broker.heartbeat.interval.ms=500']),
     'auto.create.topics.enable=true',
     'message.max.bytes=4194304',
     // A load tester's own traffic is disposable: keep the disk small.

@@ -1,8 +1,9 @@
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from '../log/logger.js';
-import { ALL_TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
-import { clientConnectionOptions, permanentReason, transientReason, type KafkaSecurity } from './kafkaConnection.js';
+import { ALL_TOPICS, TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
+import { retryWithBackoff, type BackoffPolicy } from './backoff.js';
+import { CLIENT_RETRIES, CLIENT_RETRY_DELAY_MS, clientConnectionOptions, permanentReason, transientReason, type KafkaSecurity } from './kafkaConnection.js';
 import { TopicSubscription, type ResumeOffsets } from './topicSubscription.js';
 
 export type BusOptions = {
@@ -45,34 +46,100 @@ export type BusCounters = { rejected: Record<string, number>; handlerErrors: num
 
 type PendingMessage = { message: { topic: string; value: string; key?: string }; resolve: () => void; reject: (error: Error) => void };
 
+/** How long one batch keeps being retried (re-reading where each partition's leader is) before its callers are told it failed. */
+const SEND_RETRY_WINDOW_MS = 6_000;
+const SEND_RETRY_BACKOFF: BackoffPolicy = { firstDelayMs: 100, maxDelayMs: 1_000 };
+
+/**
+ * One producer and the messages waiting for it. Messages published while a send is in flight go out
+ * together in the next one: the idempotent producer rejects overlapping sends
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER), and batching keeps callers that do not await from queueing one round
+ * trip each. A failed send is retried with fresh metadata: the client itself retries a batch against
+ * the leader it first looked up, which after a broker's death is the dead one until its cached metadata
+ * ages out, so a partition leader's failover would otherwise cost seconds more than the cluster's own.
+ */
+class SendLane {
+  readonly #pending: PendingMessage[] = [];
+  #sending = false;
+
+  constructor(
+    readonly producer: Producer<string, string, string, string>,
+    private readonly describe: (topics: string) => string,
+    private readonly log: Logger,
+  ) {}
+
+  enqueue(message: PendingMessage['message']): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ message, resolve, reject });
+      if (!this.#sending) void this.sendPending();
+    });
+  }
+
+  private async sendPending(): Promise<void> {
+    this.#sending = true;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#pending.length);
+      try {
+        await this.sendWithFreshLeaders(batch.map((entry) => entry.message));
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        const topics = [...new Set(batch.map((entry) => entry.message.topic))].join(', ');
+        const failure = new Error(`${this.describe(topics)} failed: ${(error as Error).message}`, { cause: error });
+        for (const entry of batch) entry.reject(failure);
+      }
+    }
+    this.#sending = false;
+  }
+
+  private async sendWithFreshLeaders(messages: PendingMessage['message'][]): Promise<void> {
+    const deadline = Date.now() + SEND_RETRY_WINDOW_MS;
+    let lastError: unknown;
+    const sent = await retryWithBackoff(
+      async () => {
+        await this.producer.send({ messages });
+        return true;
+      },
+      {
+        ...SEND_RETRY_BACKOFF,
+        stopped: () => Date.now() >= deadline,
+        onFailure: (error, failures) => {
+          lastError = error;
+          this.log.debug({ err: error, failures, producer: this.producer.clientId }, 'Kafka send failed; retrying with fresh metadata');
+          this.producer.clearMetadata();
+        },
+      },
+    );
+    if (sent === undefined) throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  }
+}
+
 /**
  * The only module that talks to Kafka. Every subscriber sees every message (one consumer group
  * per subscription, offsets chosen by us), so a driver and an orchestrator each get the whole
  * stream. A subscription is live when `subscribe` resolves: it starts at the log end offsets read
  * before it joined, so nothing published after that is missed.
+ * Heartbeats go out through a producer of their own, so a report batch retried while its partition
+ * changes leader never holds a driver's heartbeat back long enough to have it judged lost.
  */
 export class KafkaBus {
   readonly counters: BusCounters = { rejected: {}, handlerErrors: 0 };
   readonly #subscriptions = new Set<Subscription>();
-  readonly #pending: PendingMessage[] = [];
-  #sending = false;
 
   private constructor(
     private readonly options: BusOptions,
-    private readonly producer: Producer<string, string, string, string>,
+    private readonly reports: SendLane,
+    private readonly heartbeats: SendLane,
   ) {}
 
   static async connect(options: BusOptions): Promise<KafkaBus> {
     await ensureTopics(options);
-    const producer = new Producer<string, string, string, string>({
-      clientId: `${options.clientId}-producer`,
-      ...clientConnectionOptions(options.brokers, options.security),
-      acks: ProduceAcks.ALL,
-      idempotent: true,
-      retries: 5,
-      serializers: { key: stringToBuffer, value: stringToBuffer, headerKey: stringToBuffer, headerValue: stringToBuffer },
-    });
-    return new KafkaBus(options, producer);
+    const serializers = { key: stringToBuffer, value: stringToBuffer, headerKey: stringToBuffer, headerValue: stringToBuffer };
+    const connection = { ...clientConnectionOptions(options.brokers, options.security), retries: CLIENT_RETRIES, retryDelay: CLIENT_RETRY_DELAY_MS };
+    const describe = (topics: string) => `publishing to Kafka topic "${topics}" at ${options.brokers.join(',')}`;
+    const reports = new Producer<string, string, string, string>({ clientId: `${options.clientId}-producer`, ...connection, acks: ProduceAcks.ALL, idempotent: true, serializers });
+    // A heartbeat only says "alive now": a copy on the leader is enough, and a duplicate harms nobody.
+    const heartbeats = new Producer<string, string, string, string>({ clientId: `${options.clientId}-heartbeats`, ...connection, acks: ProduceAcks.LEADER, serializers });
+    return new KafkaBus(options, new SendLane(reports, describe, options.log), new SendLane(heartbeats, describe, options.log));
   }
 
   async publish<T extends TopicName>(topic: T, message: TopicMessages[T], key?: string): Promise<void> {
@@ -86,33 +153,10 @@ export class KafkaBus {
     return JSON.stringify(signMessage(topic, wire, secret, (this.options.now ?? Date.now)()));
   }
 
-  /**
-   * Sends bytes as they are: for our own messages through `publish`, and for tests of bad input.
-   * Messages published while a send is in flight go out together in the next one: the idempotent
-   * producer rejects overlapping sends (OUT_OF_ORDER_SEQUENCE_NUMBER), and batching keeps callers
-   * that do not await (heartbeats beside reports) from queueing one round trip each.
-   */
+  /** Sends bytes as they are: for our own messages through `publish`, and for tests of bad input. */
   publishRaw(topic: string, value: string, key?: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ message: { topic, value, ...(key === undefined ? {} : { key }) }, resolve, reject });
-      if (!this.#sending) void this.sendPending();
-    });
-  }
-
-  private async sendPending(): Promise<void> {
-    this.#sending = true;
-    while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, this.#pending.length);
-      try {
-        await this.producer.send({ messages: batch.map((entry) => entry.message) });
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        const topics = [...new Set(batch.map((entry) => entry.message.topic))].join(', ');
-        const failure = new Error(`publishing to Kafka topic "${topics}" at ${this.options.brokers.join(',')} failed: ${(error as Error).message}`, { cause: error });
-        for (const entry of batch) entry.reject(failure);
-      }
-    }
-    this.#sending = false;
+    const lane = topic === TOPICS.heartbeat ? this.heartbeats : this.reports;
+    return lane.enqueue({ topic, value, ...(key === undefined ? {} : { key }) });
   }
 
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
@@ -180,7 +224,7 @@ export class KafkaBus {
 
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
-    await this.producer.close().catch((error: Error) => this.options.log.debug({ err: error }, 'closing the Kafka producer failed'));
+    for (const lane of [this.reports, this.heartbeats]) await lane.producer.close().catch((error: Error) => this.options.log.debug({ err: error }, 'closing a Kafka producer failed'));
   }
 }
 

@@ -10,6 +10,14 @@ export type KafkaSecurity = {
   sasl?: { mechanism: SaslMechanism; username: string; password: string } | undefined;
 };
 
+/**
+ * The client's own retries repeat a request against the broker it first chose, so they only help
+ * against a hiccup of a live broker. Few and short: after a broker's death our callers retry with fresh
+ * metadata (a consumer restarts, a producer batch is sent again), which finds the partition's new leader.
+ */
+export const CLIENT_RETRIES = 2;
+export const CLIENT_RETRY_DELAY_MS = 200;
+
 /** The options every @platformatic/kafka client (Admin, Producer, Consumer) takes for where and how to connect. */
 export function clientConnectionOptions(brokers: string[], security: KafkaSecurity | undefined) {
   const tls: TlsOptions | undefined = security?.tls ? (security.tls.ca === undefined ? {} : { ca: security.tls.ca }) : undefined;

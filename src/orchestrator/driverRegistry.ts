@@ -3,12 +3,12 @@ import type { HeartbeatMessage, RegisterMessage } from '../protocol/index.js';
 
 export const LOST_AFTER_MS = 3_000;
 /**
- * From this many live drivers on, liveness is judged against what the orchestrator could read (see
- * `sweep`). Below it, a few drivers falling silent together is as likely their host as the bus, and a
- * bus this orchestrator cannot read is already covered by its outage grace.
+ * From this many live drivers on, each is judged against the newest heartbeat read from anyone, and
+ * most of them falling behind in one sweep is a crowd silence (see `sweep`). Below it, a few drivers
+ * falling silent while others are still heard is as likely their host as the bus.
  */
 export const CROWD_SIZE = 10;
-/** A crowd that stays silent this many liveness windows is lost after all: the bus delivers, but nobody talks. */
+/** A silence of everyone that lasts this many liveness windows is lost after all: the bus delivers, but nobody talks. */
 const CROWD_SILENCE_WINDOWS = 5;
 
 export type { DriverStatus };
@@ -55,18 +55,17 @@ export class DriverRegistry {
 
   /**
    * Marks drivers silent for too long as lost; returns what changed.
-   * With a crowd (CROWD_SIZE or more alive), silence is measured against the newest heartbeat this
-   * orchestrator has read from anyone, not the wall clock alone: when its consumer falls behind (a burst
-   * of reports at test start), everyone's heartbeats arrive late together and nobody is blamed. And when
-   * most of the crowd would be lost in the same sweep, that is reported as a crowd silence (`crowdSilence`)
-   * instead of N failures, until it lasts CROWD_SILENCE_WINDOWS liveness windows.
+   * When two or more drivers are alive and nothing has been read from any of them for a liveness window,
+   * that is a crowd silence (`crowdSilence`): a broker failing over, or this orchestrator's consumer
+   * behind, not N driver failures; nobody is lost for it until it lasts CROWD_SILENCE_WINDOWS windows.
+   * With a crowd (CROWD_SIZE or more alive), silence is also measured against the newest heartbeat read
+   * from anyone rather than the wall clock, and most of the crowd falling behind in one sweep is a crowd
+   * silence too.
    */
   sweep(nowMs: number): StatusChange[] {
     const alive = [...this.#drivers.values()].filter((entry) => entry.status === 'alive');
     const silent = alive.filter((entry) => nowMs - entry.lastHeardMs > this.lostAfterMs);
-    if (alive.length < CROWD_SIZE) this.#crowdSilence = undefined;
-    const lost = alive.length < CROWD_SIZE ? silent : this.lostInCrowd(alive, silent, nowMs);
-    return lost.map((entry) => {
+    return this.judge(alive, silent, nowMs).map((entry) => {
       entry.status = 'lost';
       return { node_id: entry.node_id, status: 'lost' as const };
     });
@@ -77,18 +76,23 @@ export class DriverRegistry {
     return this.#crowdSilence;
   }
 
-  private lostInCrowd(alive: Entry[], silent: Entry[], nowMs: number): Entry[] {
-    const newestHeardMs = Math.max(...alive.map((entry) => entry.lastHeardMs));
-    const behindOthers = silent.filter((entry) => newestHeardMs - entry.lastHeardMs > this.lostAfterMs);
-    const silentTooLong = silent.filter((entry) => nowMs - entry.lastHeardMs > this.lostAfterMs * CROWD_SILENCE_WINDOWS);
-    const atOnce = nowMs - newestHeardMs > this.lostAfterMs || behindOthers.length * 2 > alive.length;
-    if (!atOnce) {
+  private judge(alive: Entry[], silent: Entry[], nowMs: number): Entry[] {
+    if (alive.length < 2 || silent.length === 0) {
       this.#crowdSilence = undefined;
-      return behindOthers;
+      return silent;
+    }
+    const newestHeardMs = Math.max(...alive.map((entry) => entry.lastHeardMs));
+    const isCrowd = alive.length >= CROWD_SIZE;
+    const behindOthers = silent.filter((entry) => newestHeardMs - entry.lastHeardMs > this.lostAfterMs);
+    const everyoneSilent = nowMs - newestHeardMs > this.lostAfterMs;
+    const mostBehind = isCrowd && behindOthers.length * 2 > alive.length;
+    if (!everyoneSilent && !mostBehind) {
+      this.#crowdSilence = undefined;
+      return isCrowd ? behindOthers : silent;
     }
     this.#crowdSilence ??= { silent: silent.length, of: alive.length, sinceMs: nowMs };
     this.#crowdSilence.silent = silent.length;
-    return silentTooLong;
+    return silent.filter((entry) => nowMs - entry.lastHeardMs > this.lostAfterMs * CROWD_SILENCE_WINDOWS);
   }
 
   /** Drivers that are alive: the ones a new test may use. */

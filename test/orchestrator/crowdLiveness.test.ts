@@ -49,4 +49,46 @@ describe('liveness of a crowd of drivers, judged against what the orchestrator c
     assert.deepEqual(registry.sweep(T0 + 8_100), []);
     assert.deepEqual(registry.crowdSilence, { silent: 60, of: 100, sinceMs: T0 + 8_100 });
   });
+
+  describe('with two drivers', () => {
+    const pair = (untilMs: number, silentFromMs: { a?: number; b?: number } = {}) => {
+      const registry = new DriverRegistry();
+      for (let t = T0; t <= untilMs; t += 1_000) {
+        if (t < (silentFromMs.a ?? Infinity)) heartbeat(registry, 'a', t);
+        if (t < (silentFromMs.b ?? Infinity)) heartbeat(registry, 'b', t);
+      }
+      return registry;
+    };
+
+    it('blames neither when both fall silent at the same moment (a broker failing over), and says so', () => {
+      const registry = pair(T0 + 4_000);
+      assert.deepEqual(registry.sweep(T0 + 9_000), []);
+      assert.deepEqual(registry.crowdSilence, { silent: 2, of: 2, sinceMs: T0 + 9_000 });
+      heartbeat(registry, 'a', T0 + 9_500);
+      heartbeat(registry, 'b', T0 + 9_600);
+      assert.deepEqual(registry.sweep(T0 + 9_700), []);
+      assert.equal(registry.crowdSilence, undefined);
+    });
+
+    it('loses the one that fell silent while the other is heard, after 3 s', () => {
+      const registry = pair(T0 + 8_000, { b: T0 + 4_500 });
+      assert.deepEqual(registry.sweep(T0 + 6_900), []);
+      assert.deepEqual(registry.sweep(T0 + 7_100), [{ node_id: 'b', status: 'lost' }]);
+      assert.equal(registry.crowdSilence, undefined);
+    });
+
+    it('loses both once their silence lasts five liveness windows', () => {
+      const registry = pair(T0 + 4_000);
+      assert.deepEqual(registry.sweep(T0 + 18_900), []);
+      assert.deepEqual(registry.sweep(T0 + 19_100).map((change) => change.node_id), ['a', 'b']);
+    });
+  });
+
+  it('loses a lone driver after 3 s of silence: nobody else could say whether the bus delivers', () => {
+    const registry = new DriverRegistry();
+    heartbeat(registry, 'solo', T0);
+    assert.deepEqual(registry.sweep(T0 + 2_900), []);
+    assert.deepEqual(registry.sweep(T0 + 3_100), [{ node_id: 'solo', status: 'lost' }]);
+    assert.equal(registry.crowdSilence, undefined);
+  });
 });

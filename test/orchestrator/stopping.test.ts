@@ -68,6 +68,8 @@ describe('stopping the drivers of an ended test', () => {
     assert.deepEqual([...loaded()], [['ended', ['a', 'b']]], 'a running test is not stopped, nor a test this orchestrator does not know');
     applyTestEvent(ended, { type: 'report_received', at: iso(T0 + 2100), report: finalReport('a', 'ended') });
     assert.deepEqual([...loaded()], [['ended', ['b']]], 'a final report is the acknowledgement, even before the idle heartbeat');
+    heartbeat(registry, 'c', T0 + 3500, { state: 'running', test_id: 'live' });
+    heartbeat(registry, 'd', T0 + 3500, { state: 'running', test_id: 'unknown-to-us' });
     registry.sweep(T0 + 4000);
     assert.deepEqual([...loaded()], [], 'a lost driver is not waited for');
   });

@@ -123,12 +123,13 @@ describe('supervision', () => {
     assert.deepEqual(registry.list().map((d) => d.node_id), ['b']);
   });
 
-  it('marks silent drivers lost after 3 s and alive again when heartbeats return', () => {
+  it('marks a driver silent for 3 s while another is heard lost, and alive again when heartbeats return', () => {
     const registry = registryWith(T0);
+    registry.onHeartbeat({ node_id: 'b', heartbeat: 'YES', timestamp: iso(T0 + 2_500) }, T0 + 2_500);
     assert.deepEqual(registry.sweep(T0 + 2_999), []);
-    assert.deepEqual(registry.sweep(T0 + 3_001).map((c) => c.status), ['lost', 'lost']);
+    assert.deepEqual(registry.sweep(T0 + 3_001), [{ node_id: 'a', status: 'lost' }]);
     const back = registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 4000) }, T0 + 4000);
     assert.deepEqual(back, { node_id: 'a', status: 'alive' });
-    assert.deepEqual(registry.available().map((d) => d.node_id), ['a']);
+    assert.deepEqual(registry.available().map((d) => d.node_id), ['a', 'b']);
   });
 });
