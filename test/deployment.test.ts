@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 
@@ -67,6 +67,38 @@ describe('deployment files (validated statically: no container engine or cluster
     const runEntrypoint = services.run!.entrypoint!;
     assert.deepEqual(runEntrypoint.slice(0, 2), ['node', 'bin/stampede.js']);
     assertStampedeCommand(runEntrypoint.slice(2), 'compose service run');
+  });
+
+  it('compose.yaml: Prometheus scrapes every node and Grafana is provisioned with the Stampede dashboard, from files that exist', () => {
+    const composeFile = join(INFRA, 'compose.yaml');
+    const [compose] = yamlDocuments(composeFile);
+    type Service = { image?: string; volumes?: string[] };
+    const services = compose!.services as Record<string, Service>;
+    assert.match(services.prometheus!.image!, /^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    assert.match(services.grafana!.image!, /^grafana\/grafana:\d+\.\d+\.\d+$/);
+    // Bind mounts are relative to the compose file; named volumes have no slash.
+    const mounts = Object.values(services).flatMap((service) => (service.volumes ?? []).filter((v) => v.startsWith('.')).map((v) => v.split(':') as [string, string]));
+    for (const [source] of mounts) assert.ok(existsSync(resolve(dirname(composeFile), source)), `mounted ${source} exists`);
+    const mountOf = (file: string) => mounts.find(([source]) => resolve(dirname(composeFile), source) === resolve(file))?.[1];
+
+    const prometheusConfig = join(INFRA, 'prometheus', 'prometheus.yml');
+    assert.equal(mountOf(prometheusConfig), '/etc/prometheus/prometheus.yml');
+    const scrapes = yamlDocuments(prometheusConfig)[0]!.scrape_configs as { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; type: string; port: number }[] }[];
+    const job = (name: string) => scrapes.find((s) => s.job_name === name)!;
+    assert.deepEqual(job('orchestrator').static_configs![0]!.targets, ['orchestrator:7070']);
+    assert.deepEqual(job('target').static_configs![0]!.targets, ['target:8080']);
+    assert.deepEqual(job('driver').dns_sd_configs![0], { names: ['driver'], type: 'A', port: 9100, refresh_interval: '10s' });
+
+    const provisioning = join(INFRA, 'grafana', 'provisioning');
+    const datasource = (yamlDocuments(join(provisioning, 'datasources', 'prometheus.yaml'))[0]!.datasources as { uid: string; type: string; url: string }[])[0]!;
+    assert.deepEqual([datasource.uid, datasource.type, datasource.url], ['prometheus', 'prometheus', 'http://prometheus:9090']);
+    assert.equal(mountOf(join(provisioning, 'datasources')), '/etc/grafana/provisioning/datasources');
+    assert.equal(mountOf(join(provisioning, 'dashboards')), '/etc/grafana/provisioning/dashboards');
+    const provider = (yamlDocuments(join(provisioning, 'dashboards', 'stampede.yaml'))[0]!.providers as { type: string; options: { path: string } }[])[0]!;
+    const dashboardFile = join(INFRA, 'grafana', 'stampede.json');
+    assert.equal(dirname(mountOf(dashboardFile) ?? ''), provider.options.path, 'the provider reads the directory the dashboard is mounted in');
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { schemaVersion: number; panels: unknown[] };
+    assert.ok(dashboard.schemaVersion >= 39 && dashboard.panels.length > 0);
   });
 
   it('infra/k8s: every object validates against its Kubernetes schema, kustomize lists them all, and the containers run real stampede commands', async () => {

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { Float64Histogram, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { cumulativeBuckets, HTTP_LATENCY_BOUNDS_SECONDS } from '../src/stats/cumulativeBuckets.js';
 import {
+  bucketsOf,
   createLatencyHistogram,
   decodeHistogram,
   encodeHistogram,
@@ -188,6 +190,23 @@ describe('latency histogram', () => {
     const b = histogramOf(range(20_000, 90_000, 11));
     const viaWire = mergeHistograms([decodeHistogram(encodeHistogram(a)), decodeHistogram(encodeHistogram(b))]);
     assert.deepEqual(summarize(viaWire), summarize(mergeHistograms([a, b])));
+  });
+});
+
+describe('Prometheus buckets of a latency histogram', () => {
+  it('count the values at or under each bound, cumulatively, and two parts count as their merge', () => {
+    const a = createLatencyHistogram();
+    const b = createLatencyHistogram();
+    for (const micros of [500, 1_000, 1_001, 2_000, 4_999, 10_000, 9_000_000]) recordMicros(a, micros);
+    for (const micros of [20_000_000, 300, 750_000]) recordMicros(b, micros);
+    const buckets = cumulativeBuckets([bucketsOf(a), bucketsOf(b)]);
+    assert.deepEqual(buckets.bounds, HTTP_LATENCY_BOUNDS_SECONDS);
+    //                       1ms 2ms 5ms 10ms 25ms 50ms 100ms 250ms 500ms 1s 2.5s 5s 10s
+    assert.deepEqual(buckets.counts, [3, 5, 6, 7, 7, 7, 7, 7, 7, 8, 8, 8, 9]);
+    assert.equal(buckets.count, 10, 'the 20 s value is only in +Inf');
+    const merged = mergeHistograms([a, b]);
+    assert.deepEqual(cumulativeBuckets([bucketsOf(merged)]), buckets);
+    assert.equal(Math.round((buckets.sumSeconds / buckets.count) * 1e6) / 1e3, summarize(merged).mean, '_sum / _count is the summary mean (ms)');
   });
 });
 

@@ -7,9 +7,12 @@ import { Heartbeat, type DriverActivity } from './heartbeat.js';
 import { rejectionReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
-import { startStatusServer, type DriverStatus, type StatusServer } from './statusServer.js';
+import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
+import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
+import { cumulativeBuckets } from '../stats/cumulativeBuckets.js';
+import { bucketsOf } from '../stats/latencyHistogram.js';
 
 export type DriverNodeOptions = {
   nodeId: string;
@@ -42,8 +45,6 @@ const TRIGGER_WAITS_FOR_CONFIG_MS = 2_000;
 /** A stopping driver gives its outbox this long to empty; what is left is published on its next start. */
 const OUTBOX_FLUSH_ON_STOP_MS = 5_000;
 
-type Totals = { sent: number; completed: number; errors: Record<string, number> };
-
 /** A driver node: registers, heartbeats, runs one test at a time when triggered, reports, leaves cleanly. */
 export class DriverNode {
   readonly nodeId: string;
@@ -53,7 +54,9 @@ export class DriverNode {
   private readonly reports: ReportPublisher;
   private readonly heartbeat: Heartbeat;
   private readonly pendingTriggers = new Map<string, NodeJS.Timeout>();
-  private readonly totals: Totals = { sent: 0, completed: 0, errors: {} };
+  /** Figures of the tests run since this process started, kept for /metrics (a few hundred bytes each). */
+  private readonly finishedTests: DriverTestFigures[] = [];
+  private readonly metrics: DriverMetrics;
   private readonly guard: CommandGuard | undefined;
   private readonly commandsRefused: Partial<Record<CommandRefusal, number>> = {};
   private subscription: Subscription | undefined;
@@ -83,6 +86,7 @@ export class DriverNode {
       activity: () => this.activity(),
       log: this.log,
     });
+    this.metrics = new DriverMetrics(this.nodeId, () => this.metricsSnapshot());
   }
 
   /** Connects to Kafka first: without it there is nothing to do, and the caller reports it as unreachable. */
@@ -115,7 +119,7 @@ export class DriverNode {
   private async open(): Promise<void> {
     const { listen } = this.options;
     if (!this.guard) this.log.warn({ topics: COMMAND_TOPICS }, 'no command secret (--secret-file / STAMPEDE_SECRET): obeying unsigned commands from anyone who can write to Kafka');
-    this.status = await startStatusServer(listen.host, listen.port, () => this.statusSnapshot());
+    this.status = await startStatusServer(listen.host, listen.port, { health: () => this.health(), metrics: this.metrics });
     this.publishedAddress = isWildcardHost(listen.host) ? hostAndPort(await addressOnRouteTo(this.options.brokers[0]!), this.status.port) : this.status.address;
     try {
       // Subscribing before registering: an orchestrator may configure and trigger a test as soon as it sees us.
@@ -298,10 +302,7 @@ export class DriverNode {
 
   private onRunDone(test: KnownTest, run: TestRun, report: MetricsMessage | undefined): void {
     test.state = report?.outcome === 'cancelled' ? 'cancelled' : 'finished';
-    const counts = run.recorder.counts();
-    this.totals.sent += counts.sent;
-    this.totals.completed += counts.completed;
-    for (const [kind, count] of Object.entries(counts.errors)) this.totals.errors[kind] = (this.totals.errors[kind] ?? 0) + count;
+    this.finishedTests.push(testFigures(run));
     if (this.current === run) this.current = undefined;
     this.heartbeat.now();
   }
@@ -368,19 +369,13 @@ export class DriverNode {
     return this.current ? { state: 'running', testId: this.current.testId } : { state: 'idle', testId: null };
   }
 
-  private statusSnapshot(): DriverStatus {
-    const running = this.current?.recorder.counts();
-    const errors = { ...this.totals.errors };
-    for (const [kind, count] of Object.entries(running?.errors ?? {})) errors[kind] = (errors[kind] ?? 0) + count;
-    return {
-      nodeId: this.nodeId,
-      ...this.activity(),
-      sent: this.totals.sent + (running?.sent ?? 0),
-      completed: this.totals.completed + (running?.completed ?? 0),
-      errors,
-      commandsRefused: { ...this.commandsRefused },
-      reportsPending: this.reports.pendingCount(),
-    };
+  private health(): DriverHealth {
+    return { nodeId: this.nodeId, ...this.activity(), reportsPending: this.reports.pendingCount() };
+  }
+
+  private metricsSnapshot(): DriverMetricsSnapshot {
+    const tests = this.current ? [...this.finishedTests, testFigures(this.current)] : this.finishedTests;
+    return { running: this.current !== undefined, reportsPending: this.reports.pendingCount(), commandsRefused: { ...this.commandsRefused }, tests };
   }
 
   /** False only when the store already holds an event with this key; a store failure is logged, not fatal. */
@@ -392,6 +387,13 @@ export class DriverNode {
       return true;
     }
   }
+}
+
+/** A run's cumulative figures (merged over its load workers), its latency bucketed for Prometheus. */
+function testFigures(run: TestRun): DriverTestFigures {
+  const { recorder } = run;
+  const { sent, completed, errors } = recorder.counts();
+  return { testId: run.testId, sent, completed, errors, latency: cumulativeBuckets([bucketsOf(recorder.latency)]) };
 }
 
 function noTargetReason(): string {

@@ -1,4 +1,4 @@
-import { addCounts, createLatencyHistogram, recordMicros, type BucketCounts, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import { addCounts, bucketsOf, createLatencyHistogram, recordMicros, type BucketCounts, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 import type { ErrorKind } from './httpClient.js';
 
@@ -192,19 +192,6 @@ export class Recorder {
     if (!this.perRequest) return this.requestNames.map((name) => ({ name, ...this.overall.counts(), latency: this.latency }));
     return this.perRequest.map((tally, index) => ({ name: this.requestNames[index]!, ...tally.counts(), latency: tally.latency }));
   }
-}
-
-/** The non-empty buckets: a few hundred entries of a 17k-bucket histogram. */
-function bucketsOf(histogram: LatencyHistogram): BucketCounts {
-  const buckets: BucketCounts = { indexes: [], counts: [], total: histogram.totalCount };
-  for (let index = 0; index < histogram.countsArrayLength; index++) {
-    const count = histogram.getCountAtIndex(index);
-    if (count > 0) {
-      buckets.indexes.push(index);
-      buckets.counts.push(count);
-    }
-  }
-  return buckets;
 }
 
 function addBuckets(histogram: LatencyHistogram, buckets: BucketCounts): void {

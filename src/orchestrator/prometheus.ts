@@ -1,31 +1,106 @@
-import { Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { HistogramFromCounts, type HistogramSeries } from '../metrics/histogramFromCounts.js';
+import type { BucketCounts } from '../stats/latencyHistogram.js';
+import { cumulativeBuckets, type CumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import type { RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
 import type { TestProjection } from './testProjection.js';
 import { TEST_STATES } from './testEvents.js';
 
-type Sample = { labels?: Record<string, string>; value: number };
+export type OrchestratorMetricsSources = {
+  controller: Pick<RuntimeController, 'drivers' | 'tests' | 'counters'>;
+  figures: FiguresCalculator;
+  /** Malformed Kafka messages skipped so far, by topic. */
+  rejectedMessages: () => Record<string, number>;
+};
 
-/** The orchestrator's own figures in Prometheus text format 0.0.4. */
-export async function prometheusText(controller: RuntimeController, figures: FiguresCalculator, rejected: Record<string, number>): Promise<string> {
-  const drivers = controller.drivers.list();
-  const tests = controller.tests.list();
-  const running = tests.filter((t) => t.state === 'running');
-  const lines: string[] = [];
-  metric(lines, 'stampede_drivers', 'gauge', 'Registered drivers by liveness.', [
-    { labels: { status: 'alive' }, value: drivers.filter((d) => d.status === 'alive').length },
-    { labels: { status: 'lost' }, value: drivers.filter((d) => d.status === 'lost').length },
-    { labels: { status: 'left' }, value: drivers.filter((d) => d.status === 'left').length },
-  ]);
-  metric(lines, 'stampede_tests', 'gauge', 'Tests by state.', TEST_STATES.map((state) => ({ labels: { state }, value: tests.filter((t) => t.state === state).length })));
-  const all = tests.map((t) => figures.figuresFor(t).aggregate);
-  metric(lines, 'stampede_requests_sent_total', 'counter', 'Requests sent by drivers, over all tests.', [{ value: sum(all.map((f) => f.sent)) }]);
-  metric(lines, 'stampede_requests_completed_total', 'counter', 'Requests completed (response or error), over all tests.', [{ value: sum(all.map((f) => f.completed)) }]);
-  metric(lines, 'stampede_request_errors_total', 'counter', 'Failed requests, over all tests.', [{ value: sum(all.map((f) => f.error_count)) }]);
-  metric(lines, 'stampede_kafka_messages_rejected_total', 'counter', 'Malformed Kafka messages logged and skipped, by topic.', Object.entries(rejected).map(([topic, value]) => ({ labels: { topic }, value })));
-  metric(lines, 'stampede_reports_received_total', 'counter', 'Metrics reports consumed.', [{ value: controller.counters.reports_received }]);
-  metric(lines, 'stampede_reports_duplicate_total', 'counter', 'Metrics reports seen before (same report_id), counted once.', [{ value: controller.counters.reports_duplicate }]);
-  return lines.join('\n') + '\n' + (await intervalMetrics(running));
+const DRIVER_STATUSES = ['alive', 'lost', 'left'] as const;
+
+/**
+ * The orchestrator's /metrics: one prom-client registry per node (tests run several nodes in one process,
+ * so never the global one), with Node's process metrics. Every figure is read from the projections at
+ * scrape time, so nothing here is updated on the paths that handle reports.
+ */
+export class OrchestratorMetrics {
+  readonly registry = new Registry();
+
+  constructor(private readonly sources: OrchestratorMetricsSources) {
+    collectDefaultMetrics({ register: this.registry });
+    this.defineNodeGauges();
+    this.defineRequestCounters();
+    this.defineKafkaCounters();
+    defineIntervalGauges(this.registry, () => sources.controller.tests.list().filter((t) => t.state === 'running'));
+    defineLatencyHistogram(this.registry, () => sources.controller.tests.list());
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private defineNodeGauges(): void {
+    const { controller } = this.sources;
+    const drivers = new Gauge({
+      name: 'stampede_drivers',
+      help: 'Registered drivers by liveness.',
+      labelNames: ['status'],
+      registers: [this.registry],
+      collect: () => {
+        const list = controller.drivers.list();
+        for (const status of DRIVER_STATUSES) drivers.set({ status }, list.filter((d) => d.status === status).length);
+      },
+    });
+    const tests = new Gauge({
+      name: 'stampede_tests',
+      help: 'Tests by state.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect: () => {
+        const list = controller.tests.list();
+        for (const state of TEST_STATES) tests.set({ state }, list.filter((t) => t.state === state).length);
+      },
+    });
+  }
+
+  /** Per test from its drivers' latest cumulative reports: `sum without (test_id)` is the total over all tests. */
+  private defineRequestCounters(): void {
+    const { controller, figures } = this.sources;
+    const aggregates = () => controller.tests.list().map((test) => ({ test_id: test.test_id, aggregate: figures.figuresFor(test).aggregate }));
+    totalsCounter(this.registry, 'stampede_requests_sent_total', 'Requests sent by drivers, by test.', ['test_id'], () =>
+      aggregates().map(({ test_id, aggregate }) => [{ test_id }, aggregate.sent]),
+    );
+    totalsCounter(this.registry, 'stampede_requests_completed_total', 'Requests completed (response or error), by test.', ['test_id'], () =>
+      aggregates().map(({ test_id, aggregate }) => [{ test_id }, aggregate.completed]),
+    );
+    totalsCounter(this.registry, 'stampede_request_errors_total', 'Failed requests, by test and error kind.', ['test_id', 'kind'], () =>
+      aggregates().flatMap(({ test_id, aggregate }) => Object.entries(aggregate.errors).map(([kind, count]) => [{ test_id, kind }, count] as const)),
+    );
+  }
+
+  private defineKafkaCounters(): void {
+    const { controller, rejectedMessages } = this.sources;
+    totalsCounter(this.registry, 'stampede_kafka_messages_rejected_total', 'Malformed Kafka messages logged and skipped, by topic.', ['topic'], () =>
+      Object.entries(rejectedMessages()).map(([topic, count]) => [{ topic }, count]),
+    );
+    totalsCounter(this.registry, 'stampede_reports_received_total', 'Metrics reports consumed.', [], () => [[{}, controller.counters.reports_received]]);
+    totalsCounter(this.registry, 'stampede_reports_duplicate_total', 'Metrics reports seen before (same report_id), counted once.', [], () => [[{}, controller.counters.reports_duplicate]]);
+  }
+}
+
+type LabelledTotal<L extends string> = readonly [Partial<Record<L, string>>, number];
+
+/** A counter whose source keeps the running totals: each scrape copies them in. */
+function totalsCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], totals: () => LabelledTotal<L>[]): Counter<L> {
+  const counter: Counter<L> = new Counter<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect: (): void => {
+      counter.reset();
+      for (const [labels, value] of totals()) counter.inc(labels, value);
+    },
+  });
+  return counter;
 }
 
 const QUANTILES = [
@@ -38,34 +113,61 @@ const QUANTILES = [
  * Running tests over their last whole second (merged over drivers from the difference of cumulative
  * histograms): a scrape shows the latency now, not since the start, so a slow phase shows while it lasts.
  */
-async function intervalMetrics(running: readonly TestProjection[]): Promise<string> {
-  const registry = new Registry();
-  const latency = new Gauge({ name: 'stampede_running_test_interval_latency_seconds', help: 'Latency of running tests over their last whole second, merged across drivers.', labelNames: ['test_id', 'quantile'], registers: [registry] });
-  const rate = new Gauge({ name: 'stampede_running_test_interval_rate', help: 'Requests started per second by running tests over their last whole second: achieved, and planned by the test.', labelNames: ['test_id', 'kind'], registers: [registry] });
-  for (const test of running) {
+function defineIntervalGauges(registry: Registry, running: () => TestProjection[]): void {
+  // Only running tests have a last second: the series of a test that stopped go away with it.
+  const lastSeconds = () => running().flatMap((test) => {
     const point = test.overall.settled(test.config, test.driver_ids.length);
-    if (!point) continue;
-    for (const [quantile, key] of QUANTILES) {
-      const ms = point[key];
-      // Whole microseconds over 1e6 print without float noise.
-      if (ms !== null) latency.set({ test_id: test.test_id, quantile }, Math.round(ms * 1000) / 1e6);
-    }
-    if (point.sent_rps !== null) rate.set({ test_id: test.test_id, kind: 'achieved' }, point.sent_rps);
-    if (point.planned_rps !== null) rate.set({ test_id: test.test_id, kind: 'planned' }, point.planned_rps);
-  }
-  return registry.metrics();
+    return point ? [{ test_id: test.test_id, point }] : [];
+  });
+  const latency: Gauge<'test_id' | 'quantile'> = new Gauge({
+    name: 'stampede_running_test_interval_latency_seconds',
+    help: 'Latency of running tests over their last whole second, merged across drivers.',
+    labelNames: ['test_id', 'quantile'],
+    registers: [registry],
+    collect: (): void => {
+      latency.reset();
+      for (const { test_id, point } of lastSeconds()) {
+        for (const [quantile, key] of QUANTILES) {
+          const ms = point[key];
+          // Whole microseconds over 1e6 print without float noise.
+          if (ms !== null) latency.set({ test_id, quantile }, Math.round(ms * 1000) / 1e6);
+        }
+      }
+    },
+  });
+  const rate: Gauge<'test_id' | 'kind'> = new Gauge({
+    name: 'stampede_running_test_interval_rate',
+    help: 'Requests started per second by running tests over their last whole second: achieved, and planned by the test.',
+    labelNames: ['test_id', 'kind'],
+    registers: [registry],
+    collect: (): void => {
+      rate.reset();
+      for (const { test_id, point } of lastSeconds()) {
+        if (point.sent_rps !== null) rate.set({ test_id, kind: 'achieved' }, point.sent_rps);
+        if (point.planned_rps !== null) rate.set({ test_id, kind: 'planned' }, point.planned_rps);
+      }
+    },
+  });
 }
 
-function metric(lines: string[], name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]): void {
-  lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  for (const s of samples) lines.push(`${name}${labelText(s.labels)} ${s.value}`);
-}
-
-function labelText(labels: Record<string, string> | undefined): string {
-  if (!labels) return '';
-  return `{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
+/**
+ * Per test, the merge of its drivers' latest cumulative histograms (their bucket counts add up), bucketed
+ * at HTTP bounds. A test's buckets change only with its version, so a scrape rebuckets only tests that moved.
+ */
+function defineLatencyHistogram(registry: Registry, tests: () => TestProjection[]): void {
+  const cache = new Map<string, { version: number; buckets: CumulativeBuckets }>();
+  const bucketsOf = (test: TestProjection): CumulativeBuckets => {
+    const cached = cache.get(test.test_id);
+    if (cached?.version === test.version) return cached.buckets;
+    const parts = [...test.drivers.values()].map((d) => d.latest_buckets).filter((b): b is BucketCounts => b !== undefined);
+    const buckets = cumulativeBuckets(parts);
+    cache.set(test.test_id, { version: test.version, buckets });
+    return buckets;
+  };
+  new HistogramFromCounts<'test_id'>({
+    name: 'stampede_request_duration_seconds',
+    help: 'Latency of successful requests from their intended start, by test: the merge of the drivers\' cumulative HDR histograms.',
+    registry,
+    series: (): HistogramSeries<'test_id'>[] => tests().map((test) => ({ labels: { test_id: test.test_id }, buckets: bucketsOf(test) })),
+  });
 }

@@ -11,7 +11,7 @@ import { selectDrivers } from './driverSelection.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import type { PlanRunner } from './planRunner.js';
 import { planViewOf } from './planViews.js';
-import { prometheusText } from './prometheus.js';
+import { OrchestratorMetrics } from './prometheus.js';
 import { ControlError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
@@ -95,7 +95,8 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.createPlan, ({ body }, reply) => reply.code(201).send(planViewOf(deps.plans.createPlan(planSpec(body)))));
   serve(app, ROUTES.getPlan, ({ params }) => planViewOf(deps.plans.mustGet(params.plan_id)));
   serve(app, ROUTES.cancelPlan, ({ params }, reply) => reply.code(202).send(planViewOf(deps.plans.cancelPlan(params.plan_id))));
-  serve(app, ROUTES.metrics, async (_input, reply) => reply.type('text/plain; version=0.0.4').send(await prometheusText(controller, figures, deps.rejectedMessages())));
+  const metrics = new OrchestratorMetrics({ controller, figures, rejectedMessages: deps.rejectedMessages });
+  serve(app, ROUTES.metrics, async (_input, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()));
   const document = openApiDocument();
   serve(app, ROUTES.openApi, () => document);
 }

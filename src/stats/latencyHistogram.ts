@@ -84,6 +84,19 @@ export function addCounts(histogram: LatencyHistogram, buckets: BucketCounts, si
   histogram.setTotalCount(histogram.totalCount + sign * buckets.total);
 }
 
+/** The non-empty buckets: a few hundred entries of a 17k-bucket histogram. */
+export function bucketsOf(histogram: LatencyHistogram): BucketCounts {
+  const buckets: BucketCounts = { indexes: [], counts: [], total: histogram.totalCount };
+  for (let index = 0; index < histogram.countsArrayLength; index++) {
+    const count = histogram.getCountAtIndex(index);
+    if (count > 0) {
+      buckets.indexes.push(index);
+      buckets.counts.push(count);
+    }
+  }
+  return buckets;
+}
+
 export function mergeHistograms(list: readonly LatencyHistogram[]): LatencyHistogram {
   const merged = createLatencyHistogram();
   for (const h of list) merged.add(h);

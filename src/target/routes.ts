@@ -10,7 +10,7 @@ import {
   resolveFaults,
   type FaultSettings,
 } from './faults.js';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, wantsJson } from './metricsFormat.js';
+import { TargetMetrics, wantsJson } from './metricsFormat.js';
 
 /** Totals for /metrics: this process's counters, or in a cluster worker the sum the primary collects. */
 export type ReadTotals = () => CounterSnapshot | Promise<CounterSnapshot>;
@@ -39,13 +39,14 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 export function createRequestHandler(deps: RouteDependencies): RequestListener {
   const defaultsAreFaultFree = !hasFaults(deps.faults);
+  const metrics = new TargetMetrics();
   return (req, res) => {
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
     const query = (): URLSearchParams => new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
     if (path === '/metrics') {
-      void serveMetrics(req, res, query(), deps);
+      void serveMetrics(req, res, query(), deps, metrics);
       return;
     }
     deps.counters.track(res);
@@ -81,7 +82,7 @@ function answerFaultyPing(res: ServerResponse, faults: FaultSettings): void {
   else sendPrepared(res, 200, PONG);
 }
 
-async function serveMetrics(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, deps: RouteDependencies) {
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, deps: RouteDependencies, metrics: TargetMetrics) {
   let totals: CounterSnapshot;
   try {
     totals = await deps.readTotals();
@@ -94,7 +95,7 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, query: UR
     sendJson(res, 200, totals);
     return;
   }
-  const body = Buffer.from(renderPrometheus(totals));
-  res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': String(body.length) });
+  const body = Buffer.from(await metrics.render(totals));
+  res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': String(body.length) });
   res.end(body);
 }

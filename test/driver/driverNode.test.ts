@@ -50,6 +50,11 @@ describe('driver node (child process, real Kafka, real target)', () => {
   const trigger = (testId: string) => bus.publish('trigger', { test_id: testId, trigger: 'YES' });
   /** What the target itself says it answered, as an operator would read it. */
   const responsesSent = async () => (await getJson<{ responses_sent: number }>(`${target.url}/metrics?format=json`)).responses_sent;
+  /** The driver's own /metrics, at the node_IP it registered. */
+  const driverMetrics = async (): Promise<string> => {
+    const registered = await inbox.waitFor((d) => d.topic === 'register' && mine(d.message), 10_000, 'the register message');
+    return registered.topic === 'register' ? (await fetch(`http://${registered.message.node_IP}/metrics`)).text() : '';
+  };
 
   before(async () => {
     testBrokers();
@@ -89,8 +94,9 @@ describe('driver node (child process, real Kafka, real target)', () => {
     assert.equal(body.node_id, nodeId);
     assert.equal(body.reports_pending, 0, 'an empty outbox');
     const metrics = await (await fetch(`http://${registered.message.node_IP}/metrics`)).text();
-    assert.match(metrics, /stampede_driver_requests_sent_total\{node_id="[^"]+"\} \d+/);
-    assert.match(metrics, /stampede_driver_reports_pending\{node_id="[^"]+"\} 0/);
+    assert.match(metrics, /^stampede_driver_running\{node_id="[^"]+"\} 0$/m);
+    assert.match(metrics, /^stampede_driver_reports_pending\{node_id="[^"]+"\} 0$/m);
+    assert.match(metrics, /^process_cpu_seconds_total \d/m, "prom-client's default process metrics");
   });
 
   it('heartbeats about once a second while idle', async () => {
@@ -121,6 +127,11 @@ describe('driver node (child process, real Kafka, real target)', () => {
     assert.ok(final.metrics.median_latency <= final.metrics.max_latency);
     assert.equal(decodeHistogram(final.histogram ?? '').totalCount, 60);
     assert.equal(decodeHistogram(final.service_histogram ?? '').totalCount, 60);
+    const metrics = await driverMetrics();
+    const series = `{node_id="${nodeId}",test_id="${testId}"}`;
+    for (const name of ['stampede_driver_requests_sent_total', 'stampede_driver_requests_completed_total', 'stampede_driver_request_duration_seconds_count']) {
+      assert.ok(metrics.split('\n').includes(`${name}${series} 60`), `${name}${series} 60 on the driver's /metrics`);
+    }
 
     const reports = reportsFor(testId);
     assert.ok(reports.length >= 3, `${reports.length} reports for a ~1.5 s test`);
