@@ -15,6 +15,7 @@ import {
   type LatencyHistogram,
 } from '../src/stats/latencyHistogram.js';
 import { MODE_RESOLUTION_MS, summarize, summarizeMany } from '../src/stats/summary.js';
+import { CountsAccumulator } from '../src/stats/intervalCounts.js';
 
 const HDR_RELATIVE_PRECISION = 0.001;
 
@@ -239,5 +240,16 @@ describe('decodeHistogram on bad input', { timeout: 10_000 }, () => {
 
   it('rejects a value that is not a string', () => {
     assert.throws(() => decodeHistogram(42 as unknown as string), /expected a string, got number/);
+  });
+});
+
+describe('CountsAccumulator (the running merge of interval histograms)', () => {
+  it('sums sparse bucket lists as they arrive, sorted by index, whatever their order', () => {
+    const merged = new CountsAccumulator();
+    merged.add({ indexes: [3, 10, 40], counts: [1, 2, 3], total: 6 });
+    merged.add({ indexes: [1, 10], counts: [5, 7], total: 12 });
+    assert.deepEqual(merged.counts(), { indexes: [1, 3, 10, 40], counts: [5, 1, 9, 3], total: 18 });
+    merged.add({ indexes: [], counts: [], total: 0 });
+    assert.equal(merged.counts().total, 18);
   });
 });

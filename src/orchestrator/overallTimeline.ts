@@ -1,5 +1,5 @@
 import { plannedRateBetween, type TestConfigMessage } from '../protocol/index.js';
-import { addAllCounts, intervalPercentiles, type IntervalPercentiles } from '../stats/intervalCounts.js';
+import { CountsAccumulator, intervalPercentiles, type IntervalPercentiles } from '../stats/intervalCounts.js';
 import type { BucketCounts } from '../stats/latencyHistogram.js';
 import type { IntervalPoint } from './testProjection.js';
 
@@ -14,9 +14,10 @@ type Bin = {
   end_ms: number;
   errors: number;
   byDriver: Map<string, DriverShare>;
-  intervals: BucketCounts[];
-  /** set once the bin is closed; a late interval then adds to its counts only */
-  closed: IntervalPercentiles | undefined;
+  /** The drivers' intervals merged as they arrive; dropped when the bin is closed, so a late interval then adds to its counts only. */
+  merged: CountsAccumulator | undefined;
+  /** The percentiles of `merged` as last computed; cleared when an interval is added. */
+  percentiles: IntervalPercentiles | undefined;
 };
 
 /**
@@ -32,11 +33,14 @@ export class OverallTimeline {
   add(nodeId: string, point: IntervalPoint, interval: BucketCounts | undefined): void {
     const key = Math.max(1, Math.ceil(point.elapsed_ms / OVERALL_BIN_MS));
     let bin = this.#bins.get(key);
-    if (!bin) this.#bins.set(key, (bin = { end_ms: key * OVERALL_BIN_MS, errors: 0, byDriver: new Map(), intervals: [], closed: undefined }));
+    if (!bin) this.#bins.set(key, (bin = { end_ms: key * OVERALL_BIN_MS, errors: 0, byDriver: new Map(), merged: new CountsAccumulator(), percentiles: undefined }));
     const share = bin.byDriver.get(nodeId) ?? { sent: 0, completed: 0, ms: 0 };
     bin.byDriver.set(nodeId, { sent: share.sent + point.interval_sent, completed: share.completed + point.interval_completed, ms: share.ms + point.interval_ms });
     bin.errors += point.errors;
-    if (interval && interval.total > 0 && !bin.closed) bin.intervals.push(interval);
+    if (interval && interval.total > 0 && bin.merged) {
+      bin.merged.add(interval);
+      bin.percentiles = undefined;
+    }
     if (key > this.#newest) {
       this.#newest = key;
       this.closeOldBins();
@@ -82,7 +86,7 @@ export class OverallTimeline {
       rps: round3(rps),
       sent_rps: round3(sentRps),
       errors: bin.errors,
-      ...(bin.closed ?? intervalPercentiles(addAllCounts(bin.intervals))),
+      ...percentilesOf(bin),
       planned_rps: planned === null ? null : round3(planned * drivers),
     };
   }
@@ -91,12 +95,17 @@ export class OverallTimeline {
     for (; this.#closedUpTo <= this.#newest - OPEN_BINS; this.#closedUpTo++) {
       const bin = this.#bins.get(this.#closedUpTo);
       if (!bin) continue;
-      bin.closed = intervalPercentiles(addAllCounts(bin.intervals));
-      bin.intervals = [];
+      percentilesOf(bin);
+      bin.merged = undefined;
     }
   }
 }
 
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+function percentilesOf(bin: Bin): IntervalPercentiles {
+  bin.percentiles ??= bin.merged ? intervalPercentiles(bin.merged.counts()) : { p50: null, p95: null, p99: null };
+  return bin.percentiles;
 }

@@ -11,8 +11,14 @@ export type Child = { process: ChildProcess; stdout: () => string; stderr: () =>
 
 const running = new Set<ChildProcess>();
 
+/** STAMPEDE_CPU_PROFILE_DIR: every stampede process a test or benchmark starts writes a V8 CPU profile there (Node refuses --cpu-prof in NODE_OPTIONS). */
+function profileArgs(): string[] {
+  const dir = process.env.STAMPEDE_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function startCli(args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['bin/stampede.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profileArgs(), 'bin/stampede.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
   let err = '';
