@@ -39,26 +39,8 @@ export class OrchestratorMetrics {
 
   private defineNodeGauges(): void {
     const { controller } = this.sources;
-    const drivers = new Gauge({
-      name: 'stampede_drivers',
-      help: 'Registered drivers by liveness.',
-      labelNames: ['status'],
-      registers: [this.registry],
-      collect: () => {
-        const list = controller.drivers.list();
-        for (const status of DRIVER_STATUSES) drivers.set({ status }, list.filter((d) => d.status === status).length);
-      },
-    });
-    const tests = new Gauge({
-      name: 'stampede_tests',
-      help: 'Tests by state.',
-      labelNames: ['state'],
-      registers: [this.registry],
-      collect: () => {
-        const list = controller.tests.list();
-        for (const state of TEST_STATES) tests.set({ state }, list.filter((t) => t.state === state).length);
-      },
-    });
+    countByGauge(this.registry, 'stampede_drivers', 'Registered drivers by liveness.', 'status', DRIVER_STATUSES, () => controller.drivers.list().map((d) => d.status));
+    countByGauge(this.registry, 'stampede_tests', 'Tests by state.', 'state', TEST_STATES, () => controller.tests.list().map((t) => t.state));
   }
 
   /** Per test from its drivers' latest cumulative reports: `sum without (test_id)` is the total over all tests. */
@@ -84,6 +66,20 @@ export class OrchestratorMetrics {
     totalsCounter(this.registry, 'stampede_reports_received_total', 'Metrics reports consumed.', [], () => [[{}, controller.counters.reports_received]]);
     totalsCounter(this.registry, 'stampede_reports_duplicate_total', 'Metrics reports seen before (same report_id), counted once.', [], () => [[{}, controller.counters.reports_duplicate]]);
   }
+}
+
+/** How many of the things `current()` lists are in each of `values`, a zero where none is. */
+function countByGauge(registry: Registry, name: string, help: string, label: string, values: readonly string[], current: () => string[]): void {
+  const gauge: Gauge = new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect: () => {
+      const list = current();
+      for (const value of values) gauge.set({ [label]: value }, list.filter((item) => item === value).length);
+    },
+  });
 }
 
 type LabelledTotal<L extends string> = readonly [Partial<Record<L, string>>, number];
