@@ -19,13 +19,37 @@ const IDLE_SECONDS = 5;
 
 type Throughput = { tool: string; requests: number; cpuSeconds: number; wallSeconds: number };
 
-/** bash's `times` prints the children's user and system CPU exactly, whatever the peer does with threads. */
+/**
+ * bash's `times` prints the children's user and system CPU exactly, whatever the peer does with threads
+ * or processes (every child is waited for). The peer's exit status is kept, so a failed run is an error.
+ */
 async function peerCpu(tool: string, command: string, args: string[], readTotal: (out: string) => number): Promise<Throughput> {
   const started = performance.now();
-  const out = await runCommand('bash', ['-c', '"$@"; times', '--', command, ...args]);
+  const out = await runCommand('bash', ['-c', '"$@"; status=$?; times; exit $status', '--', command, ...args]).catch((error: unknown) => {
+    throw new Error(`${tool} failed: ${error instanceof Error ? error.message : String(error)}`);
+  });
   const wallSeconds = (performance.now() - started) / 1000;
   const times = [...out.matchAll(/(\d+)m([\d.]+)s/g)].slice(-2).map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return { tool, requests: readTotal(out), cpuSeconds: times.reduce((a, b) => a + b, 0), wallSeconds };
+  let requests: number;
+  try {
+    requests = readTotal(out);
+  } catch (error) {
+    throw new Error(`${tool}: cannot read its request total (${error instanceof Error ? error.message : String(error)}); its output ends:\n${out.slice(-2000)}`);
+  }
+  if (!Number.isInteger(requests) || requests <= 0) throw new Error(`${tool}: read ${requests} requests from its output, which ends:\n${out.slice(-2000)}`);
+  return { tool, requests, cpuSeconds: times.reduce((a, b) => a + b, 0), wallSeconds };
+}
+
+/** hey keeps the first million results only; its status code distribution counts those. */
+const HEY_MAX_RESULTS = 1_000_000;
+
+/** hey's summary ends with `Status code distribution:` and one `  [200]\tN responses` line per status. */
+function heyTotal(out: string): number {
+  const counts = [...out.matchAll(/^\s+\[(\d{3})\]\t(\d+) responses$/gm)].map((m) => Number(m[2]));
+  if (!out.includes('Status code distribution:') || counts.length === 0) throw new Error('no status code distribution');
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total >= HEY_MAX_RESULTS) throw new Error(`its distribution stops at ${HEY_MAX_RESULTS} results, so ${total} may be short`);
+  return total;
 }
 
 async function stampedeThroughput(url: string, workers: string): Promise<Throughput> {
@@ -46,8 +70,9 @@ async function throughputRows(targetName: string, url: string): Promise<{ rows: 
   const autocannon = await peerCpu('autocannon -c64', 'node_modules/.bin/autocannon', ['-c', String(CONNECTIONS), '-d', String(SECONDS), '-j', url], (out) => (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { requests: { total: number } }).requests.total);
   const autocannonW = await peerCpu('autocannon -c64 -w2', 'node_modules/.bin/autocannon', ['-c', String(CONNECTIONS), '-w', '2', '-d', String(SECONDS), '-j', url], (out) => (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { requests: { total: number } }).requests.total);
   const wrk = await peerCpu('wrk -t1 -c64', 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url], (out) => Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN));
+  const hey = await peerCpu('hey -c64', 'hey', ['-z', `${SECONDS}s`, '-c', String(CONNECTIONS), url], heyTotal);
   const perCpu = (t: Throughput): number => t.requests / t.cpuSeconds;
-  const rows = [one, auto, autocannon, autocannonW, wrk].map((t) => [
+  const rows = [one, auto, autocannon, autocannonW, wrk, hey].map((t) => [
     targetName,
     t.tool,
     String(t.requests),

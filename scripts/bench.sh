@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds, makes sure the peers (wrk, nginx, autocannon, vegeta) and a Kafka broker are there, then runs
+# Builds, makes sure the peers (wrk, nginx, autocannon, vegeta, hey) and a Kafka broker are there, then runs
 # the benchmarks one at a time (load generator and target share the machine's cores). Each prints a
 # markdown table. Usage: scripts/bench.sh [benchmark ...]   (default: all, in the order below)
 set -euo pipefail
@@ -20,6 +20,18 @@ if ! command -v vegeta >/dev/null 2>&1; then
     go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" >/dev/null 2>&1
   else
     echo "error: vegeta is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
+    exit 1
+  fi
+fi
+
+# hey is a closed-loop peer beside wrk and autocannon (driverSpeed); Go builds it the same way.
+HEY_VERSION="v0.1.5"
+if ! command -v hey >/dev/null 2>&1; then
+  if command -v go >/dev/null 2>&1; then
+    echo "installing hey $HEY_VERSION (go install)"
+    go install "github.com/rakyll/hey@$HEY_VERSION" >/dev/null 2>&1
+  else
+    echo "error: hey is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
     exit 1
   fi
 fi
