@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTarget, stopAllChildren } from '../test/helpers/processes.js';
+import { startTarget, stopAllChildren, tempDir } from '../test/helpers/processes.js';
 import { percentile, startArrivalServer, type ArrivalServer } from './support/arrivalServer.js';
 import { DriverHarness } from './support/driverHarness.js';
 import { startNginx } from './support/nginx.js';
@@ -52,6 +53,29 @@ function heyTotal(out: string): number {
   return total;
 }
 
+/** Installed by scripts/bench.sh into its own virtualenv; the locustfile takes the target's path as --path. */
+const LOCUST = '.stampede/locust-venv/bin/locust';
+const LOCUSTFILE = 'bench/support/locustfile.py';
+
+/** Locust's --json-file: one entry per request name, each counting its requests (failures included). */
+function locustTotal(jsonFile: string): number {
+  const entries = JSON.parse(readFileSync(jsonFile, 'utf8')) as unknown;
+  if (!Array.isArray(entries) || entries.length === 0) throw new Error(`no request stats in ${jsonFile}`);
+  return (entries as { num_requests: number }[]).reduce((sum, e) => sum + e.num_requests, 0);
+}
+
+/** Locust's options for a headless run of CONNECTIONS users for SECONDS; it exits 1 when any request failed, which peerCpu reports. */
+function locustRunArgs(url: string, jsonFile: string): string[] {
+  const { origin, pathname } = new URL(url);
+  return ['--headless', '-u', String(CONNECTIONS), '-r', String(CONNECTIONS), '-t', `${SECONDS}s`, '--host', origin, '--path', pathname, '--only-summary', '--json-file', jsonFile, '--loglevel', 'WARNING'];
+}
+
+/** One Locust process (gevent, one core at most): its FastHttpUser is its fastest client. */
+async function locustSingle(url: string): Promise<Throughput> {
+  const jsonFile = join(tempDir('stampede-bench-locust-'), 'stats.json');
+  return peerCpu('locust FastHttpUser -u64', LOCUST, ['-f', LOCUSTFILE, ...locustRunArgs(url, jsonFile)], () => locustTotal(jsonFile));
+}
+
 async function stampedeThroughput(url: string, workers: string): Promise<Throughput> {
   const harness = await DriverHarness.start(['--workers', workers, '--concurrency', String(CONNECTIONS)]);
   try {
@@ -71,8 +95,9 @@ async function throughputRows(targetName: string, url: string): Promise<{ rows: 
   const autocannonW = await peerCpu('autocannon -c64 -w2', 'node_modules/.bin/autocannon', ['-c', String(CONNECTIONS), '-w', '2', '-d', String(SECONDS), '-j', url], (out) => (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { requests: { total: number } }).requests.total);
   const wrk = await peerCpu('wrk -t1 -c64', 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url], (out) => Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN));
   const hey = await peerCpu('hey -c64', 'hey', ['-z', `${SECONDS}s`, '-c', String(CONNECTIONS), url], heyTotal);
+  const locust = await locustSingle(url);
   const perCpu = (t: Throughput): number => t.requests / t.cpuSeconds;
-  const rows = [one, auto, autocannon, autocannonW, wrk, hey].map((t) => [
+  const rows = [one, auto, autocannon, autocannonW, wrk, hey, locust].map((t) => [
     targetName,
     t.tool,
     String(t.requests),
