@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTarget, stopAllChildren, tempDir } from '../test/helpers/processes.js';
+import { freePort, startTarget, stopAllChildren, tempDir } from '../test/helpers/processes.js';
 import { percentile, startArrivalServer, type ArrivalServer } from './support/arrivalServer.js';
 import { DriverHarness } from './support/driverHarness.js';
 import { startNginx } from './support/nginx.js';
@@ -110,6 +110,62 @@ async function throughputRows(targetName: string, url: string): Promise<{ rows: 
   return { rows, auto };
 }
 
+/** Issue 14's distributed comparison: two load processes of each tool on the machine's cores. */
+const DISTRIBUTED_PROCESSES = 2;
+/** How long the Locust master waits for its workers to connect before it gives up (they start with it). */
+const LOCUST_WORKERS_WAIT_S = 30;
+
+/**
+ * Locust's master with its workers, all children of one bash so `times` counts them all. Should the
+ * master fail, the workers, which would keep retrying their connection, are killed so the run ends.
+ */
+const LOCUST_DISTRIBUTED = `
+locust=$1 file=$2 port=$3 path=$4 workers=$5; shift 5
+for ((i = 0; i < workers; i++)); do
+  "$locust" -f "$file" --worker --master-host 127.0.0.1 --master-port "$port" --path "$path" --loglevel WARNING &
+done
+"$locust" -f "$file" --master --master-bind-host 127.0.0.1 --master-bind-port "$port" --expect-workers "$workers" "$@"
+status=$?
+if [ "$status" -ne 0 ]; then kill $(jobs -p) 2>/dev/null; fi
+wait
+exit "$status"`;
+
+async function locustDistributed(url: string): Promise<Throughput> {
+  const jsonFile = join(tempDir('stampede-bench-locust-'), 'stats.json');
+  const port = await freePort();
+  const args = ['-c', LOCUST_DISTRIBUTED, '--', LOCUST, LOCUSTFILE, String(port), new URL(url).pathname, String(DISTRIBUTED_PROCESSES), '--expect-workers-max-wait', String(LOCUST_WORKERS_WAIT_S), ...locustRunArgs(url, jsonFile)];
+  return peerCpu(`locust FastHttpUser -u${CONNECTIONS}, 1 master + ${DISTRIBUTED_PROCESSES} workers`, 'bash', args, () => locustTotal(jsonFile));
+}
+
+/** Stampede drivers of one connection pool each (--workers 1), triggered together, sharing CONNECTIONS. */
+async function stampedeDistributed(url: string): Promise<Throughput> {
+  const connections = CONNECTIONS / DISTRIBUTED_PROCESSES;
+  const harnesses: DriverHarness[] = [];
+  try {
+    for (let i = 0; i < DISTRIBUTED_PROCESSES; i++) harnesses.push(await DriverHarness.start(['--workers', '1', '--concurrency', String(connections)]));
+    const meters = harnesses.map((h) => new CpuMeter(h.pid));
+    const settings = { test_type: 'AVALANCHE', message_count_per_driver: 50_000_000, duration_s: SECONDS, target_url: url } as const;
+    const testIds = await Promise.all(harnesses.map((h) => h.publishTest(settings)));
+    const results = await Promise.all(harnesses.map((h, i) => h.finalReport(testIds[i]!)));
+    const uses = meters.map((m) => m.read());
+    return {
+      tool: `stampede: ${DISTRIBUTED_PROCESSES} drivers × ${connections} connections (--workers 1)`,
+      requests: results.reduce((sum, r) => sum + (r.report.completed ?? 0), 0),
+      cpuSeconds: uses.reduce((sum, u) => sum + u.cpuSeconds, 0),
+      wallSeconds: Math.max(...uses.map((u) => u.wallSeconds)),
+    };
+  } finally {
+    await Promise.all(harnesses.map((h) => h.close()));
+  }
+}
+
+async function distributedRows(url: string): Promise<string[][]> {
+  const stampede = await stampedeDistributed(url);
+  const locust = await locustDistributed(url);
+  const perCpu = (t: Throughput): number => t.requests / t.cpuSeconds;
+  return [stampede, locust].map((t) => [t.tool, String(t.requests), fixed(t.cpuSeconds, 2), fixed(t.cpuSeconds / t.wallSeconds, 2), fixed(perCpu(t)), fixed(perCpu(t) / perCpu(locust), 2)]);
+}
+
 function gapP99(arrivalsMs: number[]): number {
   const deviations = arrivalsMs.slice(1).map((t, i) => Math.abs(t - arrivalsMs[i]! - GAP_MS)).sort((a, b) => a - b);
   return percentile(deviations, 99);
@@ -166,6 +222,11 @@ async function main(): Promise<void> {
       `Generator cost: ${CONNECTIONS} connections, ${SECONDS} s each, one after another`,
       markdownTable(['target', 'generator', 'requests', 'CPU s', 'CPU s per wall s', 'requests per CPU s', '÷ autocannon', '÷ wrk'], [...onNginx.rows, ...onTarget.rows]),
       ['CPU of the generator process only (driver: /proc/<pid>/stat from trigger to final report, so it includes Kafka and reporting; peers: bash `times`).'],
+    );
+    printSection(
+      `Two load processes per tool on the same ${DISTRIBUTED_PROCESSES} cores: nginx (1 worker), ${CONNECTIONS} connections in all, ${SECONDS} s each, one after another`,
+      markdownTable(['generator', 'requests', 'CPU s (all its processes)', 'CPU s per wall s', 'requests per CPU s', '÷ Locust'], await distributedRows(nginx.url)),
+      ['Stampede: each driver process from trigger to its final report (/proc/<pid>/stat), the two summed. Locust: master and workers, bash `times` over all of them.'],
     );
     const timing = await timingRows(server);
     printSection('Timing and memory (driver with --workers auto)', markdownTable(['figure', 'stampede', 'peer', 'goal'], timing));
