@@ -57,23 +57,23 @@ function heyTotal(out: string): number {
 const LOCUST = '.stampede/locust-venv/bin/locust';
 const LOCUSTFILE = 'bench/support/locustfile.py';
 
-/** Locust's --json-file: one entry per request name, each counting its requests (failures included). */
-function locustTotal(jsonFile: string): number {
-  const entries = JSON.parse(readFileSync(jsonFile, 'utf8')) as unknown;
-  if (!Array.isArray(entries) || entries.length === 0) throw new Error(`no request stats in ${jsonFile}`);
+/** Locust writes `--json-file PREFIX` to PREFIX.json: one entry per request name, each counting its requests (failures included). */
+function locustTotal(jsonPrefix: string): number {
+  const entries = JSON.parse(readFileSync(`${jsonPrefix}.json`, 'utf8')) as unknown;
+  if (!Array.isArray(entries) || entries.length === 0) throw new Error(`no request stats in ${jsonPrefix}.json`);
   return (entries as { num_requests: number }[]).reduce((sum, e) => sum + e.num_requests, 0);
 }
 
 /** Locust's options for a headless run of CONNECTIONS users for SECONDS; it exits 1 when any request failed, which peerCpu reports. */
-function locustRunArgs(url: string, jsonFile: string): string[] {
+function locustRunArgs(url: string, jsonPrefix: string): string[] {
   const { origin, pathname } = new URL(url);
-  return ['--headless', '-u', String(CONNECTIONS), '-r', String(CONNECTIONS), '-t', `${SECONDS}s`, '--host', origin, '--path', pathname, '--only-summary', '--json-file', jsonFile, '--loglevel', 'WARNING'];
+  return ['--headless', '-u', String(CONNECTIONS), '-r', String(CONNECTIONS), '-t', `${SECONDS}s`, '--host', origin, '--path', pathname, '--only-summary', '--json-file', jsonPrefix, '--loglevel', 'WARNING'];
 }
 
 /** One Locust process (gevent, one core at most): its FastHttpUser is its fastest client. */
 async function locustSingle(url: string): Promise<Throughput> {
-  const jsonFile = join(tempDir('stampede-bench-locust-'), 'stats.json');
-  return peerCpu('locust FastHttpUser -u64', LOCUST, ['-f', LOCUSTFILE, ...locustRunArgs(url, jsonFile)], () => locustTotal(jsonFile));
+  const jsonPrefix = join(tempDir('stampede-bench-locust-'), 'stats');
+  return peerCpu('locust FastHttpUser -u64', LOCUST, ['-f', LOCUSTFILE, ...locustRunArgs(url, jsonPrefix)], () => locustTotal(jsonPrefix));
 }
 
 async function stampedeThroughput(url: string, workers: string): Promise<Throughput> {
@@ -131,10 +131,10 @@ wait
 exit "$status"`;
 
 async function locustDistributed(url: string): Promise<Throughput> {
-  const jsonFile = join(tempDir('stampede-bench-locust-'), 'stats.json');
+  const jsonPrefix = join(tempDir('stampede-bench-locust-'), 'stats');
   const port = await freePort();
-  const args = ['-c', LOCUST_DISTRIBUTED, '--', LOCUST, LOCUSTFILE, String(port), new URL(url).pathname, String(DISTRIBUTED_PROCESSES), '--expect-workers-max-wait', String(LOCUST_WORKERS_WAIT_S), ...locustRunArgs(url, jsonFile)];
-  return peerCpu(`locust FastHttpUser -u${CONNECTIONS}, 1 master + ${DISTRIBUTED_PROCESSES} workers`, 'bash', args, () => locustTotal(jsonFile));
+  const args = ['-c', LOCUST_DISTRIBUTED, '--', LOCUST, LOCUSTFILE, String(port), new URL(url).pathname, String(DISTRIBUTED_PROCESSES), '--expect-workers-max-wait', String(LOCUST_WORKERS_WAIT_S), ...locustRunArgs(url, jsonPrefix)];
+  return peerCpu(`locust FastHttpUser -u${CONNECTIONS}, 1 master + ${DISTRIBUTED_PROCESSES} workers`, 'bash', args, () => locustTotal(jsonPrefix));
 }
 
 /** Stampede drivers of one connection pool each (--workers 1), triggered together, sharing CONNECTIONS. */
