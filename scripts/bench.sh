@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds, makes sure the peers (wrk, nginx, autocannon, vegeta) and a Kafka broker are there, then runs
+# Builds, makes sure the peers (wrk, nginx, autocannon, vegeta, hey, Locust) and a Kafka broker are there, then runs
 # the benchmarks one at a time (load generator and target share the machine's cores). Each prints a
 # markdown table. Usage: scripts/bench.sh [benchmark ...]   (default: all, in the order below)
 set -euo pipefail
@@ -22,6 +22,37 @@ if ! command -v vegeta >/dev/null 2>&1; then
     echo "error: vegeta is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
     exit 1
   fi
+fi
+
+# hey is a closed-loop peer beside wrk and autocannon (driverSpeed); Go builds it the same way.
+HEY_VERSION="v0.1.5"
+if ! command -v hey >/dev/null 2>&1; then
+  if command -v go >/dev/null 2>&1; then
+    echo "installing hey $HEY_VERSION (go install)"
+    go install "github.com/rakyll/hey@$HEY_VERSION" >/dev/null 2>&1
+  else
+    echo "error: hey is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
+    exit 1
+  fi
+fi
+
+# Locust is the Python peer (driverSpeed); pinned, in its own virtualenv so it never meets Schemathesis's.
+LOCUST_VERSION=2.47.0
+LOCUST_VENV=.stampede/locust-venv
+if [ "$("$LOCUST_VENV/bin/locust" --version 2>/dev/null | cut -d' ' -f1-2)" != "locust $LOCUST_VERSION" ]; then
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "error: python3 is missing; the Locust peer needs it" >&2
+    exit 1
+  fi
+  echo "installing Locust $LOCUST_VERSION (PyPI) into $LOCUST_VENV"
+  locust_log="$(mktemp)"
+  if ! { python3 -m venv "$LOCUST_VENV" && "$LOCUST_VENV/bin/pip" install -q --disable-pip-version-check "locust==$LOCUST_VERSION"; } >"$locust_log" 2>&1; then
+    echo "error: installing Locust failed:" >&2
+    tail -n 20 "$locust_log" >&2
+    rm -f "$locust_log"
+    exit 1
+  fi
+  rm -f "$locust_log"
 fi
 
 # The staged-rate peer: vegeta's attacker with a staged pacer (its CLI has only a constant -rate).
