@@ -11,30 +11,21 @@ benchmarks=("${@:-${all_benchmarks[@]}}")
 bash scripts/ensure-system-packages.sh
 npx tsc -p tsconfig.json
 
-# vegeta is the fixed-rate peer; Go builds it once into GOPATH/bin.
-VEGETA_VERSION="v12.13.0"
+# Go peers, built once into GOPATH/bin: vegeta (the fixed-rate peer) and hey (a closed-loop peer beside
+# wrk and autocannon in driverSpeed).
 if command -v go >/dev/null 2>&1; then export PATH="$PATH:$(go env GOPATH)/bin"; fi
-if ! command -v vegeta >/dev/null 2>&1; then
-  if command -v go >/dev/null 2>&1; then
-    echo "installing vegeta $VEGETA_VERSION (go install)"
-    go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" >/dev/null 2>&1
-  else
-    echo "error: vegeta is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
+go_peer() {
+  local command="$1" module="$2" version="$3"
+  if command -v "$command" >/dev/null 2>&1; then return; fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "error: $command is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
     exit 1
   fi
-fi
-
-# hey is a closed-loop peer beside wrk and autocannon (driverSpeed); Go builds it the same way.
-HEY_VERSION="v0.1.5"
-if ! command -v hey >/dev/null 2>&1; then
-  if command -v go >/dev/null 2>&1; then
-    echo "installing hey $HEY_VERSION (go install)"
-    go install "github.com/rakyll/hey@$HEY_VERSION" >/dev/null 2>&1
-  else
-    echo "error: hey is missing and Go is not installed to build it (https://go.dev/dl/)" >&2
-    exit 1
-  fi
-fi
+  echo "installing $command $version (go install)"
+  go install "$module@$version" >/dev/null 2>&1
+}
+go_peer vegeta github.com/tsenart/vegeta/v12 v12.13.0
+go_peer hey github.com/rakyll/hey v0.1.5
 
 # Locust is the Python peer (driverSpeed); pinned, in its own virtualenv so it never meets Schemathesis's.
 LOCUST_VERSION=2.47.0

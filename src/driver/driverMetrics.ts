@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { HistogramFromCounts } from '../metrics/histogramFromCounts.js';
+import { scrapedMetric, type LabelledValue } from '../metrics/scrapedMetric.js';
 import type { CumulativeBuckets } from '../stats/cumulativeBuckets.js';
 
 /** One test's cumulative figures on this driver; `latency` holds successful requests only. */
@@ -15,8 +16,6 @@ export type DriverMetricsSnapshot = {
   tests: DriverTestFigures[];
 };
 
-type NodeLabels<L extends string> = Partial<Record<'node_id' | L, string>>;
-type LabelledValue<L extends string> = readonly [NodeLabels<L>, number];
 
 /**
  * The driver's /metrics: one prom-client registry per node (tests run several drivers in one process, so
@@ -32,14 +31,14 @@ export class DriverMetrics {
     private readonly snapshot: () => DriverMetricsSnapshot,
   ) {
     collectDefaultMetrics({ register: this.registry });
-    const perTest = (value: (t: DriverTestFigures) => number) => () => this.latest.tests.map((t): LabelledValue<'test_id'> => [{ node_id, test_id: t.testId }, value(t)]);
+    const perTest = (value: (t: DriverTestFigures) => number) => () => this.latest.tests.map((t): LabelledValue<'node_id' | 'test_id'> => [{ node_id, test_id: t.testId }, value(t)]);
     this.metric(Counter, 'stampede_driver_requests_sent_total', 'Requests sent to the target, by test.', ['test_id'], perTest((t) => t.sent));
     this.metric(Counter, 'stampede_driver_requests_completed_total', 'Requests with a response or a recorded error, by test.', ['test_id'], perTest((t) => t.completed));
     this.metric(Counter, 'stampede_driver_request_errors_total', 'Failed requests, by test and error kind.', ['test_id', 'kind'], () =>
-      this.latest.tests.flatMap((t) => Object.entries(t.errors).map(([kind, count]): LabelledValue<'test_id' | 'kind'> => [{ node_id, test_id: t.testId, kind }, count])),
+      this.latest.tests.flatMap((t) => Object.entries(t.errors).map(([kind, count]): LabelledValue<'node_id' | 'test_id' | 'kind'> => [{ node_id, test_id: t.testId, kind }, count])),
     );
     this.metric(Counter, 'stampede_driver_commands_refused_total', 'Commands (test_config, trigger, control) refused for a missing, wrong, stale or replayed signature.', ['reason'], () =>
-      Object.entries(this.latest.commandsRefused).map(([reason, count]): LabelledValue<'reason'> => [{ node_id, reason }, count]),
+      Object.entries(this.latest.commandsRefused).map(([reason, count]): LabelledValue<'node_id' | 'reason'> => [{ node_id, reason }, count]),
     );
     this.metric(Gauge, 'stampede_driver_running', '1 while a test runs.', [], () => [[{ node_id }, this.latest.running ? 1 : 0]]);
     this.metric(Gauge, 'stampede_driver_reports_pending', 'Metrics reports in the outbox not yet acknowledged by Kafka.', [], () => [[{ node_id }, this.latest.reportsPending]]);
@@ -57,20 +56,8 @@ export class DriverMetrics {
     return this.registry.metrics();
   }
 
-  /** A metric filled at scrape time; counters copy totals the driver keeps. */
-  private metric<L extends string>(kind: typeof Counter | typeof Gauge, name: string, help: string, labelNames: readonly L[], values: () => LabelledValue<L>[]): void {
-    const metric: Counter<'node_id' | L> | Gauge<'node_id' | L> = new kind<'node_id' | L>({
-      name,
-      help,
-      labelNames: ['node_id', ...labelNames],
-      registers: [this.registry],
-      collect: (): void => {
-        metric.reset();
-        for (const [labels, value] of values()) {
-          if (metric instanceof Counter) metric.inc(labels, value);
-          else metric.set(labels, value);
-        }
-      },
-    });
+  /** A metric filled at scrape time; counters copy totals the driver keeps. Every series carries node_id. */
+  private metric<L extends string>(kind: typeof Counter | typeof Gauge, name: string, help: string, labelNames: readonly L[], values: () => LabelledValue<'node_id' | L>[]): void {
+    scrapedMetric(kind, { registry: this.registry, name, help, labelNames: ['node_id', ...labelNames], values });
   }
 }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { HistogramFromCounts, type HistogramSeries } from '../metrics/histogramFromCounts.js';
+import { scrapedMetric, type LabelledValue } from '../metrics/scrapedMetric.js';
 import type { BucketCounts } from '../stats/latencyHistogram.js';
 import { cumulativeBuckets, type CumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import type { RuntimeController } from './runtimeController.js';
@@ -70,33 +71,21 @@ export class OrchestratorMetrics {
 
 /** How many of the things `current()` lists are in each of `values`, a zero where none is. */
 function countByGauge(registry: Registry, name: string, help: string, label: string, values: readonly string[], current: () => string[]): void {
-  const gauge: Gauge = new Gauge({
+  scrapedMetric(Gauge, {
+    registry,
     name,
     help,
     labelNames: [label],
-    registers: [registry],
-    collect: () => {
+    values: () => {
       const list = current();
-      for (const value of values) gauge.set({ [label]: value }, list.filter((item) => item === value).length);
+      return values.map((value): LabelledValue<string> => [{ [label]: value }, list.filter((item) => item === value).length]);
     },
   });
 }
 
-type LabelledTotal<L extends string> = readonly [Partial<Record<L, string>>, number];
-
 /** A counter whose source keeps the running totals: each scrape copies them in. */
-function totalsCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], totals: () => LabelledTotal<L>[]): Counter<L> {
-  const counter: Counter<L> = new Counter<L>({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect: (): void => {
-      counter.reset();
-      for (const [labels, value] of totals()) counter.inc(labels, value);
-    },
-  });
-  return counter;
+function totalsCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], totals: () => LabelledValue<L>[]): void {
+  scrapedMetric(Counter, { registry, name, help, labelNames, values: totals });
 }
 
 const QUANTILES = [
@@ -115,34 +104,32 @@ function defineIntervalGauges(registry: Registry, running: () => TestProjection[
     const point = test.overall.settled(test.config, test.driver_ids.length);
     return point ? [{ test_id: test.test_id, point }] : [];
   });
-  const latency: Gauge<'test_id' | 'quantile'> = new Gauge({
+  scrapedMetric(Gauge, {
+    registry,
     name: 'stampede_running_test_interval_latency_seconds',
     help: 'Latency of running tests over their last whole second, merged across drivers.',
     labelNames: ['test_id', 'quantile'],
-    registers: [registry],
-    collect: (): void => {
-      latency.reset();
-      for (const { test_id, point } of lastSeconds()) {
-        for (const [quantile, key] of QUANTILES) {
+    values: () =>
+      lastSeconds().flatMap(({ test_id, point }) =>
+        QUANTILES.flatMap(([quantile, key]): LabelledValue<'test_id' | 'quantile'>[] => {
           const ms = point[key];
           // Whole microseconds over 1e6 print without float noise.
-          if (ms !== null) latency.set({ test_id, quantile }, Math.round(ms * 1000) / 1e6);
-        }
-      }
-    },
+          return ms === null ? [] : [[{ test_id, quantile }, Math.round(ms * 1000) / 1e6]];
+        }),
+      ),
   });
-  const rate: Gauge<'test_id' | 'kind'> = new Gauge({
+  scrapedMetric(Gauge, {
+    registry,
     name: 'stampede_running_test_interval_rate',
     help: 'Requests started per second by running tests over their last whole second: achieved, and planned by the test.',
     labelNames: ['test_id', 'kind'],
-    registers: [registry],
-    collect: (): void => {
-      rate.reset();
-      for (const { test_id, point } of lastSeconds()) {
-        if (point.sent_rps !== null) rate.set({ test_id, kind: 'achieved' }, point.sent_rps);
-        if (point.planned_rps !== null) rate.set({ test_id, kind: 'planned' }, point.planned_rps);
-      }
-    },
+    values: () =>
+      lastSeconds().flatMap(({ test_id, point }) => {
+        const rates: LabelledValue<'test_id' | 'kind'>[] = [];
+        if (point.sent_rps !== null) rates.push([{ test_id, kind: 'achieved' }, point.sent_rps]);
+        if (point.planned_rps !== null) rates.push([{ test_id, kind: 'planned' }, point.planned_rps]);
+        return rates;
+      }),
   });
 }
 
