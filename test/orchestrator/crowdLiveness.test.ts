@@ -9,10 +9,10 @@ function heartbeat(registry: DriverRegistry, nodeId: string, nowMs: number): voi
   registry.onHeartbeat({ node_id: nodeId, heartbeat: 'YES', timestamp: new Date(nowMs).toISOString() }, nowMs);
 }
 
-/** Every driver heartbeats once a second from T0 to `untilMs`, as the orchestrator reads them. */
-function crowd(untilMs: number, silentFrom: Record<string, number> = {}): DriverRegistry {
+/** Every driver heartbeats once a second from T0 to `untilMs` (or until its `silentFrom`), as the orchestrator reads them. */
+function crowd(untilMs: number, silentFrom: Record<string, number> = {}, nodeIds: readonly string[] = ids): DriverRegistry {
   const registry = new DriverRegistry();
-  for (let t = T0; t <= untilMs; t += 1_000) for (const id of ids) if (t < (silentFrom[id] ?? Infinity)) heartbeat(registry, id, t);
+  for (let t = T0; t <= untilMs; t += 1_000) for (const id of nodeIds) if (t < (silentFrom[id] ?? Infinity)) heartbeat(registry, id, t);
   return registry;
 }
 
@@ -51,14 +51,7 @@ describe('liveness of a crowd of drivers, judged against what the orchestrator c
   });
 
   describe('with two drivers', () => {
-    const pair = (untilMs: number, silentFromMs: { a?: number; b?: number } = {}) => {
-      const registry = new DriverRegistry();
-      for (let t = T0; t <= untilMs; t += 1_000) {
-        if (t < (silentFromMs.a ?? Infinity)) heartbeat(registry, 'a', t);
-        if (t < (silentFromMs.b ?? Infinity)) heartbeat(registry, 'b', t);
-      }
-      return registry;
-    };
+    const pair = (untilMs: number, silentFrom: Record<string, number> = {}) => crowd(untilMs, silentFrom, ['a', 'b']);
 
     it('blames neither when both fall silent at the same moment (a broker failing over), and says so', () => {
       const registry = pair(T0 + 4_000);
