@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { scrapedMetric } from '../metrics/scrapedMetric.js';
 import type { CounterSnapshot } from './counters.js';
 
 /**
@@ -8,22 +9,20 @@ import type { CounterSnapshot } from './counters.js';
  */
 export class TargetMetrics {
   readonly registry = new Registry();
-  private readonly received = new Counter({ name: 'requests_received_total', help: 'Requests received, excluding requests to /metrics.', registers: [this.registry] });
-  private readonly sent = new Counter({ name: 'responses_sent_total', help: 'Responses whose body was fully written, excluding /metrics.', registers: [this.registry] });
-  private readonly inFlight = new Gauge({ name: 'in_flight', help: 'Requests received whose response is not finished yet.', registers: [this.registry] });
+  #totals: CounterSnapshot = { requests_received: 0, responses_sent: 0, in_flight: 0 };
 
-  /** The totals are read (maybe from the cluster's primary) before the call, so copying them in and serializing happen in one turn. */
+  constructor() {
+    const registry = this.registry;
+    scrapedMetric(Counter, { registry, name: 'requests_received_total', help: 'Requests received, excluding requests to /metrics.', labelNames: [], values: () => [[{}, this.#totals.requests_received]] });
+    scrapedMetric(Counter, { registry, name: 'responses_sent_total', help: 'Responses whose body was fully written, excluding /metrics.', labelNames: [], values: () => [[{}, this.#totals.responses_sent]] });
+    scrapedMetric(Gauge, { registry, name: 'in_flight', help: 'Requests received whose response is not finished yet.', labelNames: [], values: () => [[{}, this.#totals.in_flight]] });
+  }
+
+  /** The totals are read (maybe from the cluster's primary) before the call, so taking them and serializing happen in one turn. */
   render(totals: CounterSnapshot): Promise<string> {
-    copyTotal(this.received, totals.requests_received);
-    copyTotal(this.sent, totals.responses_sent);
-    this.inFlight.set(totals.in_flight);
+    this.#totals = totals;
     return this.registry.metrics();
   }
-}
-
-function copyTotal(counter: Counter, total: number): void {
-  counter.reset();
-  counter.inc(total);
 }
 
 /** ?format=json wins; otherwise an Accept header naming application/json asks for JSON. */
