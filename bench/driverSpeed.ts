@@ -20,6 +20,10 @@ const IDLE_SECONDS = 5;
 
 type Throughput = { tool: string; requests: number; cpuSeconds: number; wallSeconds: number };
 
+function requestsPerCpuSecond(t: Throughput): number {
+  return t.requests / t.cpuSeconds;
+}
+
 /**
  * bash's `times` prints the children's user and system CPU exactly, whatever the peer does with threads
  * or processes (every child is waited for). The peer's exit status is kept, so a failed run is an error.
@@ -96,16 +100,15 @@ async function throughputRows(targetName: string, url: string): Promise<{ rows: 
   const wrk = await peerCpu('wrk -t1 -c64', 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url], (out) => Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN));
   const hey = await peerCpu('hey -c64', 'hey', ['-z', `${SECONDS}s`, '-c', String(CONNECTIONS), url], heyTotal);
   const locust = await locustSingle(url);
-  const perCpu = (t: Throughput): number => t.requests / t.cpuSeconds;
   const rows = [one, auto, autocannon, autocannonW, wrk, hey, locust].map((t) => [
     targetName,
     t.tool,
     String(t.requests),
     fixed(t.cpuSeconds, 2),
     fixed(t.cpuSeconds / t.wallSeconds, 2),
-    fixed(perCpu(t)),
-    fixed(perCpu(t) / perCpu(autocannon), 2),
-    fixed(perCpu(t) / perCpu(wrk), 2),
+    fixed(requestsPerCpuSecond(t)),
+    fixed(requestsPerCpuSecond(t) / requestsPerCpuSecond(autocannon), 2),
+    fixed(requestsPerCpuSecond(t) / requestsPerCpuSecond(wrk), 2),
   ]);
   return { rows, auto };
 }
@@ -162,8 +165,7 @@ async function stampedeDistributed(url: string): Promise<Throughput> {
 async function distributedRows(url: string): Promise<string[][]> {
   const stampede = await stampedeDistributed(url);
   const locust = await locustDistributed(url);
-  const perCpu = (t: Throughput): number => t.requests / t.cpuSeconds;
-  return [stampede, locust].map((t) => [t.tool, String(t.requests), fixed(t.cpuSeconds, 2), fixed(t.cpuSeconds / t.wallSeconds, 2), fixed(perCpu(t)), fixed(perCpu(t) / perCpu(locust), 2)]);
+  return [stampede, locust].map((t) => [t.tool, String(t.requests), fixed(t.cpuSeconds, 2), fixed(t.cpuSeconds / t.wallSeconds, 2), fixed(requestsPerCpuSecond(t)), fixed(requestsPerCpuSecond(t) / requestsPerCpuSecond(locust), 2)]);
 }
 
 function gapP99(arrivalsMs: number[]): number {
