@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { constantPacer } from '../../src/driver/load/pacers.js';
-import { StartScheduler } from '../../src/driver/schedule.js';
+import { PRECISE_WAIT_MS, SPARSE_GAP_MS, StartScheduler } from '../../src/driver/schedule.js';
 
 function blockEventLoop(ms: number): void {
   const until = performance.now() + ms;
@@ -69,5 +69,56 @@ describe('StartScheduler', () => {
     // The intended time is taken at the launch itself, so the gap is the call's own overhead; the bound
     // only has to tell it from a paced schedule's 2 ms slot, with room for a GC pause.
     assert.ok(gaps.every((gap) => gap >= 0 && gap < 50), `gaps ${gaps.join(',')}`);
+  });
+});
+
+/** Lets every pending setImmediate callback (the scheduler's event-loop turns) run a few times. */
+async function turnEventLoop(turns = 5): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('StartScheduler waits, on an injected clock', () => {
+  it('waits the last millisecond before a sparse start by turning the event loop, so the start is made when the clock reaches it', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      let now = 0;
+      const starts: number[] = [];
+      const scheduler = new StartScheduler({ count: 2, pacer: constantPacer(10), maxInFlight: Infinity, now: () => now });
+      const done = scheduler.run(async (_intended, startedAt) => void starts.push(startedAt));
+      assert.deepEqual(starts, [0]);
+      // The timer ends PRECISE_WAIT_MS early; from then on, each event-loop turn reads the clock.
+      now = 10 - PRECISE_WAIT_MS;
+      mock.timers.tick(10 - PRECISE_WAIT_MS);
+      await turnEventLoop();
+      assert.deepEqual(starts, [0], 'started before its time');
+      now = 10.25;
+      await turnEventLoop();
+      assert.deepEqual(starts, [0, 10.25], 'the start waited for a timer instead of the clock');
+      await done;
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('leaves dense starts to timers: no event-loop turns spent waiting between them', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      let now = 0;
+      let clockReadings = 0;
+      const gapMs = SPARSE_GAP_MS / 4;
+      const scheduler = new StartScheduler({ count: 3, pacer: constantPacer(gapMs), maxInFlight: Infinity, now: () => (clockReadings++, now) });
+      const done = scheduler.run(async () => undefined);
+      await turnEventLoop();
+      assert.equal(scheduler.started, 1);
+      const readingsWhileWaiting = clockReadings;
+      await turnEventLoop(20);
+      assert.equal(clockReadings, readingsWhileWaiting, 'the scheduler read the clock while waiting for a dense start');
+      now = 1;
+      mock.timers.tick(1);
+      await done;
+      assert.equal(scheduler.started, 3);
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
