@@ -8,6 +8,7 @@ import { rejectionReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
+import { primeLoadPath } from './loadPrimer.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
@@ -119,6 +120,8 @@ export class DriverNode {
   private async open(): Promise<void> {
     const { listen } = this.options;
     if (!this.guard) this.log.warn({ topics: COMMAND_TOPICS }, 'no command secret (--secret-file / STAMPEDE_SECRET): obeying unsigned commands from anyone who can write to Kafka');
+    // Load on this thread runs primed code, like a load worker's (whose thread primes itself).
+    if ((this.options.workers ?? 1) <= 1) await primeLoadPath();
     this.status = await startStatusServer(listen.host, listen.port, { health: () => this.health(), metrics: this.metrics });
     this.publishedAddress = isWildcardHost(listen.host) ? hostAndPort(await addressOnRouteTo(this.options.brokers[0]!), this.status.port) : this.status.address;
     try {

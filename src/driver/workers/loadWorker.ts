@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { TestPhase } from '../../protocol/index.js';
 import { HttpClient } from '../httpClient.js';
 import { loadPlanFor, warmupPlanFor } from '../load/index.js';
+import { primeLoadPath } from '../loadPrimer.js';
 import { LoadRun } from '../loadRun.js';
 import { Recorder } from '../recorder.js';
 import { RequestIterator, RequestSequence } from '../requests/requestIterator.js';
@@ -60,4 +61,5 @@ port.on('message', (message: ToLoadWorker) => {
   else if (message.type === 'stop') running?.load.stop();
   else void close();
 });
+await primeLoadPath();
 post({ type: 'ready' });
