@@ -190,20 +190,20 @@ async function timingRows(server: ArrivalServer): Promise<string[][]> {
   try {
     await sleep(IDLE_SECONDS * 1000);
     const idleRss = rssMiB(harness.pid);
-    server.reset();
+    await server.reset();
     await harness.run({ test_type: 'TSUNAMI', test_message_delay: GAP_MS, message_count_per_driver: GAP_REQUESTS, target_url: server.url });
-    const ourGap = gapP99(server.arrivalsMs());
-    server.reset();
+    const ourGap = gapP99(await server.arrivalsMs());
+    await server.reset();
     await vegeta(server.url, 1000 / GAP_MS, (GAP_REQUESTS * GAP_MS) / 1000);
-    const vegetaGap = gapP99(server.arrivalsMs());
+    const vegetaGap = gapP99(await server.arrivalsMs());
     const rows = [['TSUNAMI 10 ms gap: p99 of abs(gap − 10 ms), ms', fixed(ourGap, 3), `vegeta ${fixed(vegetaGap, 3)}`, '< 0.5']];
     for (const rate of FIXED_RATES) {
-      server.reset();
+      await server.reset();
       let peakRss = 0;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(harness.pid))), 200);
       await harness.run({ test_type: 'AVALANCHE', message_count_per_driver: rate * SECONDS, throughput_per_driver: rate, concurrency: CONNECTIONS, target_url: server.url });
       clearInterval(sampler);
-      rows.push([`fixed rate ${rate} req/s: worst 1-s window error, %`, fixed(worstWindowError(server.arrivalsMs(), rate), 3), '', '≤ 0.2']);
+      rows.push([`fixed rate ${rate} req/s: worst 1-s window error, %`, fixed(worstWindowError(await server.arrivalsMs(), rate), 3), '', '≤ 0.2']);
       if (rate === 5_000) rows.push(['RSS at 5k req/s (peak sampled), MiB', fixed(peakRss, 1), '', '< 150']);
     }
     rows.push(['idle RSS (registered, heartbeating), MiB', fixed(idleRss, 1), '', '< 80']);

@@ -34,12 +34,12 @@ function row(goal: number, tool: string, figures: RateFigures, errors: number, l
 }
 
 async function measureRate(goal: number, server: ArrivalServer, harness: DriverHarness): Promise<string[][]> {
-  server.reset();
+  await server.reset();
   const stampede = await harness.run({ test_type: 'AVALANCHE', message_count_per_driver: goal * RUN_SECONDS, throughput_per_driver: goal, concurrency: CONNECTIONS, target_url: server.url });
-  const stampedeRow = row(goal, 'stampede driver', rateFigures(server.arrivalsMs(), goal), errorCount(stampede.report), String(stampede.report.late_starts ?? 0));
-  server.reset();
+  const stampedeRow = row(goal, 'stampede driver', rateFigures(await server.arrivalsMs(), goal), errorCount(stampede.report), String(stampede.report.late_starts ?? 0));
+  await server.reset();
   const peer = await vegeta(server.url, goal, RUN_SECONDS);
-  const peerRow = row(goal, 'vegeta 12 (-rate)', rateFigures(server.arrivalsMs(), goal), peer.errors, 'n/a');
+  const peerRow = row(goal, 'vegeta 12 (-rate)', rateFigures(await server.arrivalsMs(), goal), peer.errors, 'n/a');
   return [stampedeRow, peerRow];
 }
 
@@ -61,12 +61,12 @@ async function measureStaged(server: ArrivalServer, harness: DriverHarness): Pro
   const segments = stageSegments(STAGES);
   const seconds = STAGES.reduce((sum, s) => sum + s.duration_s, 0);
   const planned = Array.from({ length: seconds }, (_, i) => plannedStartsBetween(segments, i * MS_PER_SECOND, (i + 1) * MS_PER_SECOND));
-  server.reset();
+  await server.reset();
   const stampede = await harness.run({ test_type: 'AVALANCHE', message_count_per_driver: 11_000, stages: STAGES, concurrency: CONNECTIONS, target_url: server.url });
-  const ours = perSecond(server.arrivalsMs(), seconds);
-  server.reset();
+  const ours = perSecond(await server.arrivalsMs(), seconds);
+  await server.reset();
   const peer = await vegetaStaged(server.url, STAGES);
-  const theirs = perSecond(server.arrivalsMs(), seconds);
+  const theirs = perSecond(await server.arrivalsMs(), seconds);
   const rows = planned.map((plan, i) => [`${i}–${i + 1} s`, fixed(plan, 1), String(ours[i]), percentOff(ours[i]!, plan), String(theirs[i]), percentOff(theirs[i]!, plan)]);
   const total = (counts: number[]) => counts.reduce((sum, n) => sum + n, 0);
   rows.push(['total', '11000', String(total(ours)), percentOff(total(ours), 11_000), String(total(theirs)), percentOff(total(theirs), 11_000)]);
