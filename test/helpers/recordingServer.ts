@@ -31,8 +31,7 @@ export async function startRecordingServer(responseDelay: ResponseDelay = 0): Pr
       inFlight -= 1;
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '4' }).end('pong');
     };
-    if (responseDelayMs > 0) setTimeout(answer, responseDelayMs);
-    else answer();
+    answerAfter(now + responseDelayMs, answer);
   });
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
   const { port } = server.address() as AddressInfo;
@@ -47,6 +46,16 @@ export async function startRecordingServer(responseDelay: ResponseDelay = 0): Pr
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Calls `answer` once the monotonic clock reaches `dueMs`. A timer alone can fire up to a millisecond
+ * early (libuv counts from the loop's cached time), which showed as latencies below the delay.
+ */
+function answerAfter(dueMs: number, answer: () => void): void {
+  const remainingMs = dueMs - performance.now();
+  if (remainingMs <= 0) answer();
+  else setTimeout(() => answerAfter(dueMs, answer), Math.ceil(remainingMs));
 }
 
 /** A port with nothing listening on it: bound once to learn a free number, then released. */
