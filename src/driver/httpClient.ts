@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, type buildConnector, type Dispatcher } from 'undici';
+import { ConnectionStash } from './connectionStash.js';
 import type { PreparedRequest } from './requests/requestIterator.js';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
 
@@ -35,6 +36,9 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'EPROTO']);
 const TLS_CODE_PREFIXES = ['ERR_TLS_', 'ERR_SSL_'];
 
+/** The longest a test's start waits for its connections to open. */
+export const PRECONNECT_WAIT_MS = 1_000;
+
 /**
  * Requests over one undici Pool per origin (keep-alive). `dispatch` with a plain handler is used instead
  * of `request`: it skips the body stream and measured about 20% more requests per second on loopback.
@@ -44,6 +48,8 @@ const TLS_CODE_PREFIXES = ['ERR_TLS_', 'ERR_SSL_'];
  */
 export class HttpClient {
   private readonly pools: Pool[];
+  private readonly stashes: ConnectionStash[];
+  private readonly connections: number;
   private readonly timeoutMs: number;
   private readonly timedOut: RequestOutcome;
 
@@ -52,7 +58,9 @@ export class HttpClient {
     options: HttpClientOptions,
   ) {
     if (origins.length === 0) throw new Error('HttpClient needs at least one origin');
-    this.pools = origins.map((origin) => createPool(origin, options));
+    this.stashes = origins.map((origin) => new ConnectionStash(new URL(origin), connectOptions(origin, options)));
+    this.pools = origins.map((origin, index) => createPool(origin, options, this.stashes[index]!));
+    this.connections = options.connections;
     this.timeoutMs = options.timeoutMs;
     this.timedOut = { ok: false, status: 0, bytes: 0, errorKind: 'timeout', errorMessage: `no complete response within ${options.timeoutMs} ms` };
   }
@@ -69,28 +77,43 @@ export class HttpClient {
     });
   }
 
+  /**
+   * Opens every origin's connections before the clock starts, waiting at most `maxWaitMs`: a target that
+   * does not answer delays the start by no more than that, and its requests then report the failure.
+   */
+  async preconnect(maxWaitMs = PRECONNECT_WAIT_MS): Promise<void> {
+    await Promise.all(this.stashes.map((stash) => stash.fill(this.connections, maxWaitMs)));
+  }
+
   /** Waits for requests on the wire to finish. */
   async close(): Promise<void> {
     await Promise.all(this.pools.map((pool) => pool.close()));
+    for (const stash of this.stashes) stash.destroy();
   }
 
   /** Fails every request still queued or on the wire at once. */
   async destroy(): Promise<void> {
     await Promise.all(this.pools.map((pool) => pool.destroy()));
+    for (const stash of this.stashes) stash.destroy();
   }
 }
 
-function createPool(origin: string, options: HttpClientOptions): Pool {
-  const tls = options.tls;
+function createPool(origin: string, options: HttpClientOptions, stash: ConnectionStash): Pool {
   return new Pool(origin, {
     connections: options.connections,
     pipelining: 1,
     // Our deadline covers headers and body; undici's would only arm a second timer per request.
     headersTimeout: 0,
     bodyTimeout: 0,
-    connectTimeout: options.timeoutMs,
-    ...(tls && origin.startsWith('https:') ? { connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: withSystemRoots(tls.ca) }) } } : {}),
+    connect: stash.connector,
   });
+}
+
+/** What undici's pool would build its connector from: the connect timeout, and TLS trust for https. */
+function connectOptions(origin: string, options: HttpClientOptions): buildConnector.BuildOptions {
+  const tls = options.tls;
+  const trust = tls && origin.startsWith('https:') ? { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: withSystemRoots(tls.ca) }) } : {};
+  return { timeout: options.timeoutMs, ...trust };
 }
 
 /** Node's `ca` replaces the system's roots: a private CA is trusted besides them, not instead. */

@@ -23,17 +23,36 @@ export class InThreadLoad implements LoadEngine {
   /** `{{seq}}` counts on through the warm-up into the workload. */
   private readonly sequence = new RequestSequence();
   private readonly recorders: Record<TestPhase, Recorder>;
+  private readonly connected: Promise<void>;
 
   constructor(private readonly setup: LoadSetup) {
     this.recorders = { warmup: new Recorder(setup.names), workload: new Recorder(setup.names) };
     this.client = new HttpClient(this.requestIterator().origins, { connections: setup.concurrency, timeoutMs: setup.timeoutMs, tls: setup.tls });
+    this.connected = this.client.preconnect();
   }
 
+  /** A phase's clock starts once the connections are open (the first phase waits; a later one does not). */
   start(phase: TestPhase): PhaseLoad {
     const { config, concurrency } = this.setup;
     const plan = phase === 'warmup' ? warmupPlanFor(config, concurrency) : loadPlanFor(config, concurrency);
     if (!plan) throw new Error('InThreadLoad.start: the test has no warm-up');
-    return new LoadRun(plan, { client: this.client, requests: this.requestIterator(), recorder: this.recorders[phase] });
+    let run: LoadRun | undefined;
+    let stopped = false;
+    const finished = this.connected.then(() => {
+      if (stopped) return;
+      run = new LoadRun(plan, { client: this.client, requests: this.requestIterator(), recorder: this.recorders[phase] });
+      return run.finished;
+    });
+    return {
+      finished,
+      stop: () => {
+        stopped = true;
+        run?.stop();
+      },
+      get inFlight() {
+        return run?.inFlight ?? 0;
+      },
+    };
   }
 
   recorder(phase: TestPhase): Recorder {

@@ -62,4 +62,5 @@ port.on('message', (message: ToLoadWorker) => {
   else void close();
 });
 await primeLoadPath();
+await client.preconnect();
 post({ type: 'ready' });

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { oneGet } from '../helpers/oneGet.js';
+import { freePort } from '../helpers/recordingServer.js';
+
+const CONNECTIONS = 4;
+const REQUESTS = 20;
+
+/** A loopback target that keeps the connections it accepted, to count them and to cut them. */
+async function startCountingServer(): Promise<{ url: string; sockets: Socket[]; close: () => Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((_req, res) => res.end('ok'));
+  server.on('connection', (socket: Socket) => sockets.push(socket));
+  server.listen({ host: '127.0.0.1', port: 0 });
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    sockets,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** The server accepts in a later turn than the client's connect: wait (bounded) until it has counted `count`. */
+async function accepted(sockets: Socket[], count: number): Promise<void> {
+  for (let turn = 0; turn < 10_000 && sockets.length < count; turn++) await nextTurn();
+  assert.equal(sockets.length, count);
+}
+
+describe('HttpClient.preconnect', () => {
+  let target: Awaited<ReturnType<typeof startCountingServer>>;
+  before(async () => {
+    target = await startCountingServer();
+  });
+  after(async () => {
+    await target.close();
+  });
+
+  it('opens the connections before the first request, and the requests go over them', async () => {
+    target.sockets.length = 0;
+    const { client, get } = oneGet(target.url, { connections: CONNECTIONS, timeoutMs: 5_000 });
+    try {
+      await client.preconnect();
+      await accepted(target.sockets, CONNECTIONS);
+      // Handed over after the event loop has turned, as a test's start is.
+      await nextTurn();
+      const outcomes = await Promise.all(Array.from({ length: REQUESTS }, () => get()));
+      assert.deepEqual(
+        outcomes.filter((o) => !o.ok),
+        [],
+      );
+      assert.equal(target.sockets.length, CONNECTIONS, 'no connection opened on top of the stashed ones');
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('drops a stashed connection the target closed, and connects anew', async () => {
+    target.sockets.length = 0;
+    const { client, get } = oneGet(target.url, { connections: CONNECTIONS, timeoutMs: 5_000 });
+    try {
+      await client.preconnect();
+      await accepted(target.sockets, CONNECTIONS);
+      const closed = target.sockets.map((socket) => once(socket, 'close'));
+      for (const socket of target.sockets) socket.destroy();
+      await Promise.all(closed);
+      await nextTurn();
+      const outcomes = await Promise.all(Array.from({ length: REQUESTS }, () => get()));
+      assert.deepEqual(
+        outcomes.filter((o) => !o.ok),
+        [],
+      );
+      assert.equal(target.sockets.length, 2 * CONNECTIONS);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('resolves when nothing listens, and leaves the failure to the requests', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/`;
+    const { client, get } = oneGet(url, { connections: CONNECTIONS, timeoutMs: 5_000 });
+    try {
+      await client.preconnect();
+      const outcome = await get();
+      assert.equal(outcome.errorKind, 'connection_refused');
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('closes the connections the pool never took', async () => {
+    target.sockets.length = 0;
+    const { client } = oneGet(target.url, { connections: CONNECTIONS, timeoutMs: 5_000 });
+    await client.preconnect();
+    await accepted(target.sockets, CONNECTIONS);
+    const closed = target.sockets.map((socket) => once(socket, 'close'));
+    await client.destroy();
+    await Promise.all(closed);
+    assert.ok(target.sockets.every((socket) => socket.destroyed));
+  });
+});
