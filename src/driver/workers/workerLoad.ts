@@ -12,6 +12,12 @@ import type { FromLoadWorker, LoadWorkerData, ToLoadWorker } from './messages.js
 export const WORKER_FIGURES_EVERY_MS = 100;
 /** A worker that does not exit this long after `close` is terminated. */
 const WORKER_CLOSE_MS = 5_000;
+/**
+ * The shared start lies this far ahead of the start message, so that every worker has its run built
+ * and waiting when it comes: the message took up to 3 ms to arrive and building the run up to 3 ms more,
+ * and the first requests then went out 1–5 ms late, as catch-up.
+ */
+const START_LEAD_MS = 25;
 const LOAD_WORKER_SCRIPT = new URL('./loadWorker.js', import.meta.url);
 
 export type WorkerLoadOptions = LoadSetup & {
@@ -94,7 +100,7 @@ export class WorkerLoad implements LoadEngine {
         return;
       }
       // Every lane counts from the same start: its lane's intended times are the plan's.
-      const start: ToLoadWorker = { type: 'start', phase, startAtEpochMs: performance.timeOrigin + performance.now(), firstSeq: this.nextSeq };
+      const start: ToLoadWorker = { type: 'start', phase, startAtEpochMs: performance.timeOrigin + performance.now() + START_LEAD_MS, firstSeq: this.nextSeq };
       for (const lane of live) lane.send(start);
     });
     const inFlight = (): number => this.inFlight;
