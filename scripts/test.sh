@@ -27,7 +27,9 @@ mapfile -t rest < <(find dist/test -name '*.test.js' | sort | grep -v -x -F "${b
 mapfile -t fine_timing < <(printf '%s\n' "${rest[@]}" | grep -E '^dist/test/(driver/|orchestrator/|loadShapes|scale|cli/compare)')
 mapfile -t first < <(printf '%s\n' "${rest[@]}" | grep -v -x -F "${fine_timing[@]/#/-e}")
 
-run_tests() { node --test --test-concurrency=1 --test-reporter=spec --import ./dist/test/helpers/quietLogs.js "$@"; }
+# Node 20 calls its MockTimers (the schedule, pacer and load-shape tests' injected clocks) experimental and
+# says so on stderr in every file that uses them: a passing suite prints no such line.
+run_tests() { node --disable-warning=ExperimentalWarning --test --test-concurrency=1 --test-reporter=spec --import ./dist/test/helpers/quietLogs.js "$@"; }
 beside_output="$(mktemp)"
 run_tests "${beside[@]}" >"$beside_output" 2>&1 &
 beside_pid=$!
