@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import type { RequestOutcome } from '../../src/driver/httpClient.js';
 import { oneGet } from '../helpers/oneGet.js';
 import { freePort } from '../helpers/recordingServer.js';
 
@@ -34,6 +35,12 @@ async function accepted(sockets: Socket[], count: number): Promise<void> {
   assert.equal(sockets.length, count);
 }
 
+/** Sends REQUESTS at once; the outcomes that failed. */
+async function failedOf(get: () => Promise<RequestOutcome>): Promise<RequestOutcome[]> {
+  const outcomes = await Promise.all(Array.from({ length: REQUESTS }, () => get()));
+  return outcomes.filter((outcome) => !outcome.ok);
+}
+
 describe('HttpClient.preconnect', () => {
   let target: Awaited<ReturnType<typeof startCountingServer>>;
   before(async () => {
@@ -43,45 +50,36 @@ describe('HttpClient.preconnect', () => {
     await target.close();
   });
 
-  it('opens the connections before the first request, and the requests go over them', async () => {
+  /** A client to the target whose connections the target has accepted; destroyed after `use`. */
+  async function withPreconnectedClient(use: (get: () => Promise<RequestOutcome>) => Promise<void>): Promise<void> {
     target.sockets.length = 0;
     const { client, get } = oneGet(target.url, { connections: CONNECTIONS, timeoutMs: 5_000 });
     try {
       await client.preconnect();
       await accepted(target.sockets, CONNECTIONS);
-      // Handed over after the event loop has turned, as a test's start is.
-      await nextTurn();
-      const outcomes = await Promise.all(Array.from({ length: REQUESTS }, () => get()));
-      assert.deepEqual(
-        outcomes.filter((o) => !o.ok),
-        [],
-      );
-      assert.equal(target.sockets.length, CONNECTIONS, 'no connection opened on top of the stashed ones');
+      await use(get);
     } finally {
       await client.destroy();
     }
-  });
+  }
 
-  it('drops a stashed connection the target closed, and connects anew', async () => {
-    target.sockets.length = 0;
-    const { client, get } = oneGet(target.url, { connections: CONNECTIONS, timeoutMs: 5_000 });
-    try {
-      await client.preconnect();
-      await accepted(target.sockets, CONNECTIONS);
+  it('opens the connections before the first request, and the requests go over them', () =>
+    withPreconnectedClient(async (get) => {
+      // Handed over after the event loop has turned, as a test's start is.
+      await nextTurn();
+      assert.deepEqual(await failedOf(get), []);
+      assert.equal(target.sockets.length, CONNECTIONS, 'no connection opened on top of the stashed ones');
+    }));
+
+  it('drops a stashed connection the target closed, and connects anew', () =>
+    withPreconnectedClient(async (get) => {
       const closed = target.sockets.map((socket) => once(socket, 'close'));
       for (const socket of target.sockets) socket.destroy();
       await Promise.all(closed);
       await nextTurn();
-      const outcomes = await Promise.all(Array.from({ length: REQUESTS }, () => get()));
-      assert.deepEqual(
-        outcomes.filter((o) => !o.ok),
-        [],
-      );
+      assert.deepEqual(await failedOf(get), []);
       assert.equal(target.sockets.length, 2 * CONNECTIONS);
-    } finally {
-      await client.destroy();
-    }
-  });
+    }));
 
   it('resolves when nothing listens, and leaves the failure to the requests', async () => {
     const url = `http://127.0.0.1:${await freePort()}/`;
@@ -96,12 +94,10 @@ describe('HttpClient.preconnect', () => {
   });
 
   it('closes the connections the pool never took', async () => {
-    target.sockets.length = 0;
-    const { client } = oneGet(target.url, { connections: CONNECTIONS, timeoutMs: 5_000 });
-    await client.preconnect();
-    await accepted(target.sockets, CONNECTIONS);
-    const closed = target.sockets.map((socket) => once(socket, 'close'));
-    await client.destroy();
+    let closed: Promise<unknown>[] = [];
+    await withPreconnectedClient(async () => {
+      closed = target.sockets.map((socket) => once(socket, 'close'));
+    });
     await Promise.all(closed);
     assert.ok(target.sockets.every((socket) => socket.destroyed));
   });
