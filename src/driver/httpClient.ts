@@ -38,6 +38,11 @@ const TLS_CODE_PREFIXES = ['ERR_TLS_', 'ERR_SSL_'];
 
 /** The longest a test's start waits for its connections to open. */
 export const PRECONNECT_WAIT_MS = 1_000;
+/**
+ * Connections opened ahead per origin, at most: a test may allow 100,000 in flight, and opening that
+ * many at once would exhaust file descriptors before the first request. Beyond it, the pool connects on demand.
+ */
+export const PRECONNECT_MAX_CONNECTIONS = 128;
 
 /**
  * Requests over one undici Pool per origin (keep-alive). `dispatch` with a plain handler is used instead
@@ -78,11 +83,13 @@ export class HttpClient {
   }
 
   /**
-   * Opens every origin's connections before the clock starts, waiting at most `maxWaitMs`: a target that
-   * does not answer delays the start by no more than that, and its requests then report the failure.
+   * Opens every origin's connections (up to PRECONNECT_MAX_CONNECTIONS) before the clock starts, waiting at
+   * most `maxWaitMs`: a target that does not answer delays the start by no more than that, and its
+   * requests then report the failure.
    */
   async preconnect(maxWaitMs = PRECONNECT_WAIT_MS): Promise<void> {
-    await Promise.all(this.stashes.map((stash) => stash.fill(this.connections, maxWaitMs)));
+    const count = Math.min(this.connections, PRECONNECT_MAX_CONNECTIONS);
+    await Promise.all(this.stashes.map((stash) => stash.fill(count, maxWaitMs)));
   }
 
   /** Waits for requests on the wire to finish. */

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { RequestOutcome } from '../../src/driver/httpClient.js';
+import { PRECONNECT_MAX_CONNECTIONS, type RequestOutcome } from '../../src/driver/httpClient.js';
 import { oneGet } from '../helpers/oneGet.js';
 import { freePort } from '../helpers/recordingServer.js';
 
@@ -80,6 +80,21 @@ describe('HttpClient.preconnect', () => {
       assert.deepEqual(await failedOf(get), []);
       assert.equal(target.sockets.length, 2 * CONNECTIONS);
     }));
+
+  it('opens no more than PRECONNECT_MAX_CONNECTIONS ahead, and the pool opens the rest on demand', async () => {
+    target.sockets.length = 0;
+    const { client, get } = oneGet(target.url, { connections: PRECONNECT_MAX_CONNECTIONS + 10, timeoutMs: 5_000 });
+    try {
+      await client.preconnect();
+      await accepted(target.sockets, PRECONNECT_MAX_CONNECTIONS);
+      await nextTurn();
+      assert.equal(target.sockets.length, PRECONNECT_MAX_CONNECTIONS);
+      const outcomes = await Promise.all(Array.from({ length: PRECONNECT_MAX_CONNECTIONS + 10 }, () => get()));
+      assert.ok(outcomes.every((outcome) => outcome.ok));
+    } finally {
+      await client.destroy();
+    }
+  });
 
   it('resolves when nothing listens, and leaves the failure to the requests', async () => {
     const url = `http://127.0.0.1:${await freePort()}/`;
