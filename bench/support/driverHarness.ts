@@ -1,7 +1,7 @@
 import type { KafkaBus } from '../../src/bus/index.js';
 import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '../../src/protocol/index.js';
 import { connectTestBus, subscribeInbox, type Inbox } from '../../test/helpers/kafka.js';
-import { startDriverProcess, type Child } from '../../test/helpers/processes.js';
+import { startDriverProcess, stopChild, type Child } from '../../test/helpers/processes.js';
 
 /** The driver logs the orchestrator's address and never contacts it; these benchmarks talk to it over Kafka only. */
 const UNUSED_ORCHESTRATOR = 'http://127.0.0.1:7070';
@@ -63,7 +63,9 @@ export class DriverHarness {
     return { report, requestsPerSecond: elapsedSeconds > 0 ? (report.completed ?? 0) / elapsedSeconds : 0 };
   }
 
+  /** Stops the driver too: an idle one left running would take CPU from the measurements after it. */
   async close(): Promise<void> {
+    await stopChild(this.driver.child.process);
     await this.closeInbox();
     await this.bus.close();
   }

@@ -140,7 +140,7 @@ function readCaFiles(files: string[] | undefined): Buffer | undefined {
   );
 }
 
-/** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
+/** An error's first line: the user's message; the rest (a cause, a stack) goes to the debug log. */
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }

@@ -81,7 +81,7 @@ async function startTarget(settings: TargetSettings, logger: Logger): Promise<Ru
   return { ...server, failed: new Promise<Error>(() => undefined) };
 }
 
-/** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
+/** Serves until the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandFlags(argv, OPTIONS, USAGE, 'target');
   if (!values) return 0;
