@@ -11,7 +11,7 @@ import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } fro
 import { primeLoadPath } from './loadPrimer.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
-import { TestRun } from './testRun.js';
+import { loadsOnDriverThread, TestRun } from './testRun.js';
 import { cumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import { bucketsOf } from '../stats/latencyHistogram.js';
 
@@ -121,7 +121,7 @@ export class DriverNode {
     const { listen } = this.options;
     if (!this.guard) this.log.warn({ topics: COMMAND_TOPICS }, 'no command secret (--secret-file / STAMPEDE_SECRET): obeying unsigned commands from anyone who can write to Kafka');
     // Load on this thread runs primed code, like a load worker's (whose thread primes itself).
-    if ((this.options.workers ?? 1) <= 1) await primeLoadPath();
+    if (loadsOnDriverThread(this.options.workers)) await primeLoadPath();
     this.status = await startStatusServer(listen.host, listen.port, { health: () => this.health(), metrics: this.metrics });
     this.publishedAddress = isWildcardHost(listen.host) ? hostAndPort(await addressOnRouteTo(this.options.brokers[0]!), this.status.port) : this.status.address;
     try {

@@ -37,6 +37,11 @@ export const ABORT_GRACE_MS = 2_000;
 /** setTimeout's longest delay; a longer max_duration_s waits in several steps. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
+/** Whether a test's load runs on the driver's own event loop (`--workers` 1 or unset) rather than in load workers. */
+export function loadsOnDriverThread(workers: number | undefined): boolean {
+  return (workers ?? 1) <= 1;
+}
+
 /**
  * One test on this driver: the load model sends the requests, the reporter publishes the metrics, and
  * `done` resolves with the final report once every request is answered, or after a stop.
@@ -170,7 +175,7 @@ export class TestRun {
       tls: { insecure: config.tls_insecure ?? false, ca: options.caCertificates },
     };
     const workers = options.workers ?? 1;
-    if (workers <= 1) return new InThreadLoad(setup);
+    if (loadsOnDriverThread(workers)) return new InThreadLoad(setup);
     return new WorkerLoad({ ...setup, workers, script: options.workerScript, onFailure: (reason) => this.onLoadFailure(reason) });
   }
 
