@@ -17,10 +17,10 @@ function gapRow(tool: string, arrivalsMs: number[]): string[] {
 async function measure(server: ArrivalServer, harness: DriverHarness): Promise<string[][]> {
   await server.reset();
   await harness.run({ test_type: 'TSUNAMI', test_message_delay: GAP_MS, message_count_per_driver: REQUESTS, target_url: server.url });
-  const stampede = gapRow('stampede driver (TSUNAMI)', (await server.arrivalsMs()));
+  const stampede = gapRow('stampede driver (TSUNAMI)', await server.arrivalsMs());
   await server.reset();
   await vegeta(server.url, 1000 / GAP_MS, (REQUESTS * GAP_MS) / 1000);
-  const peer = gapRow('vegeta 12 (-rate=100/1s)', (await server.arrivalsMs()));
+  const peer = gapRow('vegeta 12 (-rate=100/1s)', await server.arrivalsMs());
   return [stampede, peer];
 }
 

@@ -12,13 +12,13 @@ import { buildConnector } from 'undici';
 export class ConnectionStash {
   private readonly sockets = new Set<Socket>();
   private readonly connect: buildConnector.connector;
+  /** What undici's client passes the connector for this origin; the same for every connection. */
+  private readonly target: buildConnector.Options;
   private closed = false;
 
-  constructor(
-    private readonly origin: URL,
-    connectOptions: buildConnector.BuildOptions,
-  ) {
+  constructor(origin: URL, connectOptions: buildConnector.BuildOptions) {
     this.connect = buildConnector(connectOptions);
+    this.target = connectorOptions(origin);
   }
 
   /** undici's connector: a stashed connection when there is one, a new one otherwise. */
@@ -53,7 +53,7 @@ export class ConnectionStash {
 
   private openOne(): Promise<void> {
     return new Promise((resolve) => {
-      this.connect(connectorOptions(this.origin), (error, socket) => {
+      this.connect(this.target, (error, socket) => {
         if (error || !socket) return resolve();
         if (this.closed) socket.destroy();
         else this.stash(socket);

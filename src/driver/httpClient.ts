@@ -37,7 +37,7 @@ const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_C
 const TLS_CODE_PREFIXES = ['ERR_TLS_', 'ERR_SSL_'];
 
 /** The longest a test's start waits for its connections to open. */
-export const PRECONNECT_WAIT_MS = 1_000;
+const PRECONNECT_WAIT_MS = 1_000;
 /**
  * Connections opened ahead per origin, at most: a test may allow 100,000 in flight, and opening that
  * many at once would exhaust file descriptors before the first request. Beyond it, the pool connects on demand.
