@@ -64,6 +64,21 @@ describe('retryWithBackoff (the one retry loop for Kafka)', () => {
     assert.equal(calls(), 3);
   });
 
+  it('rethrows at once an error marked permanent, without retrying it', async () => {
+    recordDelays();
+    const refused = new Error('SASL_AUTHENTICATION_FAILED');
+    let calls = 0;
+    const failures: number[] = [];
+    const attempt = async () => {
+      calls += 1;
+      throw calls < 3 ? new Error('broker not available') : refused;
+    };
+    const options = { ...KAFKA_RETRY_BACKOFF, stopped: () => false, isPermanent: (error: unknown) => error === refused, onFailure: (_error: unknown, n: number) => failures.push(n) };
+    await assert.rejects(retryWithBackoff(attempt, options), (error) => error === refused);
+    assert.equal(calls, 3);
+    assert.deepEqual(failures, [1, 2]);
+  });
+
   it('gives up on nothing by itself: 200 failures in a row are retried', async () => {
     recordDelays();
     const { attempt, calls } = failingTimes(200, 'finally');

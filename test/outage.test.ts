@@ -66,14 +66,17 @@ describe('a Kafka broker killed with SIGKILL', () => {
     process.env.KAFKA_BROKERS = suiteBrokers;
   });
 
-  it('starts again on the same data and serves: the nodes find it by themselves', { timeout: 120_000 }, async () => {
-    await killBroker();
-    const restartMs = await startBroker();
-    // A generous bound only: the start-up time is measured in docs/decisions.md, not asserted here.
-    assert.ok(restartMs < 60_000, `restart took ${restartMs} ms`);
+  it('starts again on the same data and serves: the nodes find it by themselves, and a subscription asked for while it was down opens', { timeout: 120_000 }, async () => {
     const probe = await connectQuietBus(`outage-probe-${randomBytes(3).toString('hex')}`);
     try {
-      const { inbox, close } = await subscribeInbox(probe, ['heartbeat']);
+      await killBroker();
+      const subscribing = subscribeInbox(probe, ['heartbeat']);
+      const settledEarly = await Promise.race([subscribing.then(() => 'resolved', () => 'rejected'), sleep(2_000).then(() => 'pending')]);
+      assert.equal(settledEarly, 'pending', 'subscribing while the broker is down waits for it');
+      const restartMs = await startBroker();
+      // A generous bound only: the start-up time is measured in docs/decisions.md, not asserted here.
+      assert.ok(restartMs < 60_000, `restart took ${restartMs} ms`);
+      const { inbox, close } = await subscribing;
       await inbox.waitFor((d) => d.topic === 'heartbeat' && driverIds.includes(d.message.node_id), 30_000, 'a driver heartbeat through the restarted broker');
       await close();
     } finally {

@@ -16,6 +16,8 @@ export type RetryOptions = BackoffPolicy & {
   stopped: () => boolean;
   /** Called after each failed attempt that will be retried (1 for the first failure). */
   onFailure: (error: unknown, failures: number) => void;
+  /** An error retrying cannot fix (a refused login): rethrown at once instead of retried. */
+  isPermanent?: (error: unknown) => boolean;
   /** The first attempt is itself a retry (something already failed): wait a jittered delay before it too. */
   delayFirstAttempt?: boolean;
 };
@@ -24,7 +26,7 @@ class RetryStopped extends Error {}
 
 /**
  * Runs `attempt` until it succeeds, however long that takes, backing off with full jitter between
- * attempts. Resolves with its result, or with undefined once `stopped()` is true.
+ * attempts. Resolves with its result, or with undefined once `stopped()` is true; rejects with a permanent error.
  */
 export async function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T | undefined> {
   const stoppable = async (): Promise<T> => {
@@ -40,7 +42,7 @@ export async function retryWithBackoff<T>(attempt: () => Promise<T>, options: Re
       numOfAttempts: Infinity,
       delayFirstAttempt: options.delayFirstAttempt ?? false,
       retry: (error: unknown, failures: number) => {
-        if (error instanceof RetryStopped || options.stopped()) return false;
+        if (error instanceof RetryStopped || options.stopped() || options.isPermanent?.(error) === true) return false;
         options.onFailure(error, failures);
         return true;
       },

@@ -2,7 +2,7 @@ import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from '../log/logger.js';
 import { ALL_TOPICS, TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
-import { retryWithBackoff, type BackoffPolicy } from './backoff.js';
+import { KAFKA_RETRY_BACKOFF, retryWithBackoff, type BackoffPolicy } from './backoff.js';
 import { CLIENT_RETRIES, CLIENT_RETRY_DELAY_MS, clientConnectionOptions, permanentReason, transientReason, type KafkaSecurity } from './kafkaConnection.js';
 import { TopicSubscription, type ResumeOffsets } from './topicSubscription.js';
 
@@ -124,6 +124,7 @@ class SendLane {
 export class KafkaBus {
   readonly counters: BusCounters = { rejected: {}, handlerErrors: 0 };
   readonly #subscriptions = new Set<Subscription>();
+  #closed = false;
 
   private constructor(
     private readonly options: BusOptions,
@@ -159,14 +160,33 @@ export class KafkaBus {
     return lane.enqueue({ topic, value, ...(key === undefined ? {} : { key }) });
   }
 
+  /**
+   * Resolves once the subscription is live. Until then a transient failure is retried with backoff as
+   * long as it takes: a fresh cluster answers COORDINATOR_NOT_AVAILABLE for seconds while it creates
+   * its offsets topic, and a broker may be restarting. A refused login ends the wait at once.
+   */
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
     const { brokers, clientId, log, security } = this.options;
-    const topicSubscription = new TopicSubscription({ brokers, clientId, log, security, topics: [...options.topics], onRecord: (record) => this.deliver(record, options) });
-    try {
-      await topicSubscription.open(options.resumeFrom);
-    } catch (error) {
+    const topics = [...options.topics];
+    const topicSubscription = new TopicSubscription({ brokers, clientId, log, security, topics, onRecord: (record) => this.deliver(record, options) });
+    const where = brokers.join(',');
+    let lastLogMs = Date.now();
+    const opened = await retryWithBackoff(() => topicSubscription.open(options.resumeFrom).then(() => true as const), {
+      ...KAFKA_RETRY_BACKOFF,
+      stopped: () => this.#closed || this.options.signal?.aborted === true,
+      isPermanent: (error) => permanentReason(error) !== undefined,
+      onFailure: (error, failures) => {
+        if (failures > 1 && Date.now() - lastLogMs < UNREACHABLE_LOG_EVERY_MS) return;
+        lastLogMs = Date.now();
+        log.warn({ kafka: where, topics, failures, reason: transientReason(error) }, 'cannot subscribe to Kafka yet; retrying with backoff');
+      },
+    }).catch((error: unknown) => {
+      const permanent = permanentReason(error);
+      throw permanent ? new KafkaRefusedError(`Kafka ${permanent.broker ? `broker ${permanent.broker}` : `at ${where}`} refused ${clientId}: ${permanent.reason}`, { cause: error }) : error;
+    });
+    if (opened === undefined || this.#closed) {
       await topicSubscription.close();
-      throw error;
+      throw new KafkaWaitAbortedError(`stopped while subscribing to ${topics.join(',')} at ${where}`);
     }
     const subscription: Subscription = {
       close: async () => {
@@ -223,6 +243,7 @@ export class KafkaBus {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     for (const lane of [this.reports, this.heartbeats]) await lane.producer.close().catch((error: Error) => this.options.log.debug({ err: error }, 'closing a Kafka producer failed'));
   }

@@ -46,8 +46,20 @@ export class TopicSubscription {
     return this.#deliveringSince;
   }
 
-  /** Resolves once the subscription is live: from `resumeFrom` where given, elsewhere at the log end. */
+  /**
+   * Resolves once the subscription is live: from `resumeFrom` where given, elsewhere at the log end.
+   * A failed open leaves no consumer behind, so the caller may simply try again.
+   */
   async open(resumeFrom?: ResumeOffsets): Promise<void> {
+    try {
+      await this.openConsumer(resumeFrom);
+    } catch (error) {
+      await this.closeConsumer();
+      throw error;
+    }
+  }
+
+  private async openConsumer(resumeFrom: ResumeOffsets | undefined): Promise<void> {
     const consumer = new Consumer({
       clientId: `${this.options.clientId}-consumer`,
       groupId: `stampede-${this.options.clientId}-${randomBytes(6).toString('hex')}`,
@@ -107,15 +119,10 @@ export class TopicSubscription {
   }
 
   private async reopen(): Promise<true> {
-    try {
-      await this.open(new Map(this.#next));
-      // Closed while the consumer was opening: it must not outlive the subscription.
-      if (this.#closed) await this.closeConsumer();
-      return true;
-    } catch (error) {
-      await this.closeConsumer();
-      throw error;
-    }
+    await this.open(new Map(this.#next));
+    // Closed while the consumer was opening: it must not outlive the subscription.
+    if (this.#closed) await this.closeConsumer();
+    return true;
   }
 
   /**
