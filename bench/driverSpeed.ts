@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startTarget, stopAllChildren, tempDir } from '../test/helpers/processes.js';
 import { percentile, startArrivalServer, type ArrivalServer } from './support/arrivalServer.js';
 import { DriverHarness } from './support/driverHarness.js';
+import { startKernelArrivalServer } from './support/kernelArrivalServer.js';
 import { startNginx } from './support/nginx.js';
 import { runCommand, vegeta } from './support/peers.js';
 import { CpuMeter } from './support/procStats.js';
@@ -190,20 +191,25 @@ function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
-async function timingRows(server: ArrivalServer): Promise<string[][]> {
+/** One TSUNAMI run of the driver and one of vegeta at the same gap, each gap's error read at `server`. */
+async function gapRow(harness: DriverHarness, server: ArrivalServer, stampedBy: string): Promise<string[]> {
+  await server.reset();
+  await harness.run({ test_type: 'TSUNAMI', test_message_delay: GAP_MS, message_count_per_driver: GAP_REQUESTS, target_url: server.url });
+  const ourGap = gapP99(await server.arrivalsMs());
+  await server.reset();
+  await vegeta(server.url, 1000 / GAP_MS, (GAP_REQUESTS * GAP_MS) / 1000);
+  const vegetaGap = gapP99(await server.arrivalsMs());
+  return [`TSUNAMI ${GAP_MS} ms gap: p99 of abs(gap − ${GAP_MS} ms), ms, stamped by ${stampedBy}`, fixed(ourGap, 3), `vegeta ${fixed(vegetaGap, 3)}`, '< 0.5'];
+}
+
+async function timingRows(server: ArrivalServer, kernelServer: ArrivalServer): Promise<string[][]> {
   const harness = await DriverHarness.start(['--workers', 'auto']);
   try {
     await sleep(IDLE_EARLY_SECONDS * 1000);
     const earlyIdleRss = rssMiB(harness.pid);
     await sleep((IDLE_SETTLED_SECONDS - IDLE_EARLY_SECONDS) * 1000);
     const settledIdleRss = rssMiB(harness.pid);
-    await server.reset();
-    await harness.run({ test_type: 'TSUNAMI', test_message_delay: GAP_MS, message_count_per_driver: GAP_REQUESTS, target_url: server.url });
-    const ourGap = gapP99(await server.arrivalsMs());
-    await server.reset();
-    await vegeta(server.url, 1000 / GAP_MS, (GAP_REQUESTS * GAP_MS) / 1000);
-    const vegetaGap = gapP99(await server.arrivalsMs());
-    const rows = [['TSUNAMI 10 ms gap: p99 of abs(gap − 10 ms), ms', fixed(ourGap, 3), `vegeta ${fixed(vegetaGap, 3)}`, '< 0.5']];
+    const rows = [await gapRow(harness, kernelServer, 'the kernel'), await gapRow(harness, server, 'a node:http thread')];
     for (const rate of FIXED_RATES) {
       await server.reset();
       let peakRss = 0;
@@ -224,6 +230,7 @@ async function timingRows(server: ArrivalServer): Promise<string[][]> {
 async function main(): Promise<void> {
   const nginx = await startNginx();
   const server = await startArrivalServer();
+  const kernelServer = await startKernelArrivalServer();
   try {
     const target = await startTarget();
     const onNginx = await throughputRows('nginx (1 worker)', nginx.url);
@@ -238,10 +245,11 @@ async function main(): Promise<void> {
       markdownTable(['generator', 'requests', 'CPU s (all its processes)', 'CPU s per wall s', 'requests per CPU s', '÷ Locust'], await distributedRows(nginx.url)),
       ['Stampede: each driver process from trigger to its final report (/proc/<pid>/stat), the two summed. Locust: master and workers, bash `times` over all of them.'],
     );
-    const timing = await timingRows(server);
+    const timing = await timingRows(server, kernelServer);
     printSection('Timing and memory (driver with --workers auto)', markdownTable(['figure', 'stampede', 'peer', 'goal'], timing));
   } finally {
     await server.close();
+    await kernelServer.close();
     await nginx.stop();
     await stopAllChildren();
   }
