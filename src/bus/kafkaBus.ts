@@ -1,5 +1,4 @@
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
-import { backOff } from 'exponential-backoff';
 import type { Logger } from '../log/logger.js';
 import { ALL_TOPICS, TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
 import { KAFKA_RETRY_BACKOFF, retryWithBackoff, type BackoffPolicy } from './backoff.js';
@@ -161,32 +160,26 @@ export class KafkaBus {
   }
 
   /**
-   * Resolves once the subscription is live. Until then a transient failure is retried with backoff as
-   * long as it takes: a fresh cluster answers COORDINATOR_NOT_AVAILABLE for seconds while it creates
-   * its offsets topic, and a broker may be restarting. A refused login ends the wait at once.
+   * Resolves once the subscription is live. Until then a transient failure is retried as long as it
+   * takes (waitForKafka): a fresh cluster answers COORDINATOR_NOT_AVAILABLE for seconds while it creates
+   * its offsets topic, and a broker may be restarting.
    */
   async subscribe<T extends TopicName>(options: SubscribeOptions<T>): Promise<Subscription> {
     const { brokers, clientId, log, security } = this.options;
     const topics = [...options.topics];
     const topicSubscription = new TopicSubscription({ brokers, clientId, log, security, topics, onRecord: (record) => this.deliver(record, options) });
-    const where = brokers.join(',');
-    let lastLogMs = Date.now();
-    const opened = await retryWithBackoff(() => topicSubscription.open(options.resumeFrom).then(() => true as const), {
-      ...KAFKA_RETRY_BACKOFF,
-      stopped: () => this.#closed || this.options.signal?.aborted === true,
-      isPermanent: (error) => permanentReason(error) !== undefined,
-      onFailure: (error, failures) => {
-        if (failures > 1 && Date.now() - lastLogMs < UNREACHABLE_LOG_EVERY_MS) return;
-        lastLogMs = Date.now();
-        log.warn({ kafka: where, topics, failures, reason: transientReason(error) }, 'cannot subscribe to Kafka yet; retrying with backoff');
-      },
-    }).catch((error: unknown) => {
-      const permanent = permanentReason(error);
-      throw permanent ? new KafkaRefusedError(`Kafka ${permanent.broker ? `broker ${permanent.broker}` : `at ${where}`} refused ${clientId}: ${permanent.reason}`, { cause: error }) : error;
-    });
-    if (opened === undefined || this.#closed) {
+    try {
+      await waitForKafka(this.options, {
+        attempt: () => topicSubscription.open(options.resumeFrom),
+        policy: KAFKA_RETRY_BACKOFF,
+        waiting: 'cannot subscribe to Kafka yet; retrying with backoff',
+        context: { topics },
+        stopped: () => this.#closed,
+      });
+      if (this.#closed) throw new KafkaWaitAbortedError(`the bus closed while subscribing to ${topics.join(',')}`);
+    } catch (error) {
       await topicSubscription.close();
-      throw new KafkaWaitAbortedError(`stopped while subscribing to ${topics.join(',')} at ${where}`);
+      throw error;
     }
     const subscription: Subscription = {
       close: async () => {
@@ -259,37 +252,56 @@ export class KafkaRefusedError extends Error {}
 /** The broker is down or the node was told to stop while waiting for it. */
 export class KafkaWaitAbortedError extends Error {}
 
-const FIRST_CONNECT_RETRY_MS = 500;
-const MAX_CONNECT_RETRY_MS = 5_000;
+const CONNECT_BACKOFF: BackoffPolicy = { firstDelayMs: 500, maxDelayMs: 5_000 };
 /** While the broker is unreachable, one log line this often, not one per attempt. */
 const UNREACHABLE_LOG_EVERY_MS = 3_000;
 
-/**
- * Waits for the cluster as long as it takes (brokers come and go), with jittered exponential backoff
- * and a log line every few seconds, then creates any of our topics it lacks. A permanent failure
- * (authentication, TLS) ends the wait at once with KafkaRefusedError.
- */
+/** Waits for the cluster as long as it takes (waitForKafka), then creates any of our topics it lacks. */
 async function ensureTopics(options: BusOptions): Promise<void> {
   const where = options.brokers.join(',');
-  let lastLogMs = Date.now();
-  let attempts = 0;
-  await backOff(() => createMissingTopics(options), {
-    numOfAttempts: Number.MAX_SAFE_INTEGER,
-    startingDelay: FIRST_CONNECT_RETRY_MS,
-    maxDelay: MAX_CONNECT_RETRY_MS,
-    jitter: 'full',
-    retry: (error: unknown) => {
-      attempts += 1;
-      const permanent = permanentReason(error);
-      if (permanent !== undefined) throw new KafkaRefusedError(`Kafka ${permanent.broker ? `broker ${permanent.broker}` : `at ${where}`} refused ${options.clientId}: ${permanent.reason}`, { cause: error });
-      if (options.signal?.aborted) throw new KafkaWaitAbortedError(`stopped while waiting for Kafka at ${where}`, { cause: error });
-      if (Date.now() - lastLogMs >= UNREACHABLE_LOG_EVERY_MS) {
-        lastLogMs = Date.now();
-        options.log.warn({ kafka: where, attempts, reason: transientReason(error) }, `cannot reach Kafka at ${where} yet; retrying with backoff`);
-      }
-      return true;
-    },
+  await waitForKafka(options, {
+    attempt: () => createMissingTopics(options),
+    policy: CONNECT_BACKOFF,
+    waiting: `cannot reach Kafka at ${where} yet; retrying with backoff`,
   });
+}
+
+type KafkaWait = {
+  attempt: () => Promise<void>;
+  policy: BackoffPolicy;
+  /** The warning logged while it fails. */
+  waiting: string;
+  context?: Record<string, unknown>;
+  /** Ends the wait besides the node's signal. */
+  stopped?: () => boolean;
+};
+
+/**
+ * Runs a start-up step against Kafka until it succeeds, however long the cluster takes (brokers come
+ * and go), with jittered exponential backoff and a warning every few seconds of failure, not one per
+ * attempt. A permanent failure (authentication, TLS) ends the wait at once with KafkaRefusedError; the
+ * node's signal or `stopped` with KafkaWaitAbortedError.
+ */
+async function waitForKafka(options: BusOptions, wait: KafkaWait): Promise<void> {
+  const where = options.brokers.join(',');
+  let lastLogMs = Date.now();
+  let lastError: unknown;
+  // retryWithBackoff says "stopped" with undefined, so each success is told apart as true.
+  const succeeded = await retryWithBackoff(() => wait.attempt().then(() => true as const), {
+    ...wait.policy,
+    stopped: () => options.signal?.aborted === true || wait.stopped?.() === true,
+    isPermanent: (error) => permanentReason(error) !== undefined,
+    onFailure: (error, failures) => {
+      lastError = error;
+      if (Date.now() - lastLogMs < UNREACHABLE_LOG_EVERY_MS) return;
+      lastLogMs = Date.now();
+      options.log.warn({ kafka: where, ...wait.context, failures, reason: transientReason(error) }, wait.waiting);
+    },
+  }).catch((error: unknown) => {
+    const permanent = permanentReason(error);
+    throw permanent ? new KafkaRefusedError(`Kafka ${permanent.broker ? `broker ${permanent.broker}` : `at ${where}`} refused ${options.clientId}: ${permanent.reason}`, { cause: error }) : error;
+  });
+  if (succeeded === undefined) throw new KafkaWaitAbortedError(`stopped while waiting for Kafka at ${where}`, { cause: lastError });
 }
 
 /** Replication as the cluster allows: 3 copies (2 in sync to acknowledge) once it has 3 brokers, else one per broker. */
