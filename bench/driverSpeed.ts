@@ -4,9 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startTarget, stopAllChildren, tempDir } from '../test/helpers/processes.js';
 import { percentile, startArrivalServer, type ArrivalServer } from './support/arrivalServer.js';
 import { DriverHarness } from './support/driverHarness.js';
+import { gapDeviations, tsunamiArrivals } from './support/gapRuns.js';
 import { startKernelArrivalServer } from './support/kernelArrivalServer.js';
 import { startNginx } from './support/nginx.js';
-import { runCommand, vegeta } from './support/peers.js';
+import { runCommand } from './support/peers.js';
 import { CpuMeter } from './support/procStats.js';
 import { fixed, markdownTable, printSection } from './support/table.js';
 
@@ -174,11 +175,6 @@ async function distributedRows(url: string): Promise<string[][]> {
   return [stampede, locust].map((t) => [t.tool, String(t.requests), fixed(t.cpuSeconds, 2), fixed(t.cpuSeconds / t.wallSeconds, 2), fixed(requestsPerCpuSecond(t)), fixed(requestsPerCpuSecond(t) / requestsPerCpuSecond(locust), 2)]);
 }
 
-function gapP99(arrivalsMs: number[]): number {
-  const deviations = arrivalsMs.slice(1).map((t, i) => Math.abs(t - arrivalsMs[i]! - GAP_MS)).sort((a, b) => a - b);
-  return percentile(deviations, 99);
-}
-
 /** The worst whole 1-s window after the first arrival, as % off the rate. */
 function worstWindowError(arrivalsMs: number[], rate: number): number {
   const windows = new Map<number, number>();
@@ -191,15 +187,11 @@ function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
-/** One TSUNAMI run of the driver and one of vegeta at the same gap, each gap's error read at `server`. */
+/** One TSUNAMI run of the driver and one of vegeta at the same gap: p99 of each gap's error, read at `server`. */
 async function gapRow(harness: DriverHarness, server: ArrivalServer, stampedBy: string): Promise<string[]> {
-  await server.reset();
-  await harness.run({ test_type: 'TSUNAMI', test_message_delay: GAP_MS, message_count_per_driver: GAP_REQUESTS, target_url: server.url });
-  const ourGap = gapP99(await server.arrivalsMs());
-  await server.reset();
-  await vegeta(server.url, 1000 / GAP_MS, (GAP_REQUESTS * GAP_MS) / 1000);
-  const vegetaGap = gapP99(await server.arrivalsMs());
-  return [`TSUNAMI ${GAP_MS} ms gap: p99 of abs(gap − ${GAP_MS} ms), ms, stamped by ${stampedBy}`, fixed(ourGap, 3), `vegeta ${fixed(vegetaGap, 3)}`, '< 0.5'];
+  const arrivals = await tsunamiArrivals(harness, server, GAP_MS, GAP_REQUESTS);
+  const p99 = (arrivalsMs: number[]) => fixed(percentile(gapDeviations(arrivalsMs, GAP_MS), 99), 3);
+  return [`TSUNAMI ${GAP_MS} ms gap: p99 of abs(gap − ${GAP_MS} ms), ms, stamped by ${stampedBy}`, p99(arrivals.stampede), `vegeta ${p99(arrivals.vegeta)}`, '< 0.5'];
 }
 
 async function timingRows(server: ArrivalServer, kernelServer: ArrivalServer): Promise<string[][]> {
