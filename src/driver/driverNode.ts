@@ -8,10 +8,10 @@ import { rejectionReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
-import { primeLoadPath } from './loadPrimer.js';
+import { loadEngineFactory, type LoadEngineFactory } from './loadEngines.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
-import { loadsOnDriverThread, TestRun } from './testRun.js';
+import { TestRun } from './testRun.js';
 import { cumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import { bucketsOf } from '../stats/latencyHistogram.js';
 
@@ -70,6 +70,7 @@ export class DriverNode {
     private readonly options: DriverNodeOptions,
     private readonly bus: KafkaBus,
     private readonly store: MetricsStore,
+    private readonly engines: LoadEngineFactory,
   ) {
     this.nodeId = options.nodeId;
     this.log = options.log;
@@ -96,7 +97,7 @@ export class DriverNode {
     let store: MetricsStore | undefined;
     try {
       store = MetricsStore.open(options.storeFile);
-      const node = new DriverNode(options, bus, store);
+      const node = new DriverNode(options, bus, store, await loadEngineFactory(options.workers, { prime: true }));
       await node.open();
       return node;
     } catch (error) {
@@ -120,8 +121,6 @@ export class DriverNode {
   private async open(): Promise<void> {
     const { listen } = this.options;
     if (!this.guard) this.log.warn({ topics: COMMAND_TOPICS }, 'no command secret (--secret-file / STAMPEDE_SECRET): obeying unsigned commands from anyone who can write to Kafka');
-    // Load on this thread runs primed code, like a load worker's (whose thread primes itself).
-    if (loadsOnDriverThread(this.options.workers)) await primeLoadPath();
     this.status = await startStatusServer(listen.host, listen.port, { health: () => this.health(), metrics: this.metrics });
     this.publishedAddress = isWildcardHost(listen.host) ? hostAndPort(await addressOnRouteTo(this.options.brokers[0]!), this.status.port) : this.status.address;
     try {
@@ -288,7 +287,7 @@ export class DriverNode {
       requests,
       caCertificates: this.options.caCertificates,
       defaultConcurrency: this.options.defaultConcurrency,
-      workers: this.options.workers,
+      engines: this.engines,
       sink: this.sink,
       log: this.log,
     });

@@ -28,8 +28,6 @@ export type HttpClientOptions = {
   tls?: TlsOptions | undefined;
 };
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
-
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 /** OpenSSL's certificate verdicts and Node's TLS errors. */

@@ -19,6 +19,7 @@ export type LoadSetup = {
 
 /** The load on the driver's own event loop: one connection pool, one recorder per phase. */
 export class InThreadLoad implements LoadEngine {
+  readonly loadWorkers = 0;
   private readonly client: HttpClient;
   /** `{{seq}}` counts on through the warm-up into the workload. */
   private readonly sequence = new RequestSequence();

@@ -16,6 +16,8 @@ export type PhaseLoad = {
  * (WorkerLoad). TestRun drives both the same way: start a phase, read its figures, freeze, close.
  */
 export type LoadEngine = {
+  /** Load worker threads; 0 when the load runs on the driver's own event loop. */
+  readonly loadWorkers: number;
   start(phase: TestPhase): PhaseLoad;
   /** The phase's figures so far; with workers, their merge. */
   recorder(phase: TestPhase): Recorder;

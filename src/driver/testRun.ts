@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import { requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
-import { DEFAULT_TIMEOUT_MS } from './httpClient.js';
-import { InThreadLoad, type LoadSetup } from './inThreadLoad.js';
+import { DEFAULT_TIMEOUT_MS, requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
+import type { LoadSetup } from './inThreadLoad.js';
 import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
 import type { LoadEngine, PhaseLoad } from './loadEngine.js';
+import type { LoadEngineFactory } from './loadEngines.js';
 import type { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
-import { WorkerLoad } from './workers/workerLoad.js';
 
 export type TestRunOptions = {
   nodeId: string;
@@ -21,10 +20,8 @@ export type TestRunOptions = {
   defaultConcurrency: number;
   sink: ReportSink;
   log: Logger;
-  /** Load worker threads (--workers); 1 keeps the load on the driver's own event loop. Default 1. */
-  workers?: number | undefined;
-  /** The load worker's script; tests swap in one that fails. */
-  workerScript?: URL | undefined;
+  /** Builds the engine that sends the load: on this event loop or in load workers (`loadEngineFactory`). */
+  engines: LoadEngineFactory;
 };
 
 /** Stopping: how long requests already in flight may still finish before they are cut off. */
@@ -36,11 +33,6 @@ export const CANCEL_SLACK_MS = 1_000;
 export const ABORT_GRACE_MS = 2_000;
 /** setTimeout's longest delay; a longer max_duration_s waits in several steps. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
-
-/** Whether a test's load runs on the driver's own event loop (`--workers` 1 or unset) rather than in load workers. */
-export function loadsOnDriverThread(workers: number | undefined): boolean {
-  return (workers ?? 1) <= 1;
-}
 
 /**
  * One test on this driver: the load model sends the requests, the reporter publishes the metrics, and
@@ -79,8 +71,7 @@ export class TestRun {
     // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
     this.load = this.warmup ? this.engine.start('warmup') : this.startWorkload();
     const warmup = this.warmup ? describePlan(this.warmup) : 'none';
-    const workers = this.engine instanceof WorkerLoad ? this.engine.workerCount : 0;
-    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)), warmup, timeout_ms: this.timeoutMs, load_workers: workers }, 'test started');
+    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)), warmup, timeout_ms: this.timeoutMs, load_workers: this.engine.loadWorkers }, 'test started');
     this.done = this.execute();
     if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
   }
@@ -161,7 +152,7 @@ export class TestRun {
     return this.engine.start('workload');
   }
 
-  /** One worker: today's path on this event loop. More: worker threads, and a dead one stops the test with its reason. */
+  /** A dead load worker stops the test with its reason. */
   private loadEngine(options: TestRunOptions): LoadEngine {
     const { config } = options;
     const setup: LoadSetup = {
@@ -174,9 +165,7 @@ export class TestRun {
       timeoutMs: this.timeoutMs,
       tls: { insecure: config.tls_insecure ?? false, ca: options.caCertificates },
     };
-    const workers = options.workers ?? 1;
-    if (loadsOnDriverThread(workers)) return new InThreadLoad(setup);
-    return new WorkerLoad({ ...setup, workers, script: options.workerScript, onFailure: (reason) => this.onLoadFailure(reason) });
+    return options.engines(setup, (reason) => this.onLoadFailure(reason));
   }
 
   private onLoadFailure(reason: string): void {

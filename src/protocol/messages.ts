@@ -31,6 +31,9 @@ const planSeconds = wireNumber.pipe(z.number().positive('must be > 0').max(MAX_P
 /** One stage of a ramping arrival rate: from the previous stage's target (or start_rps) to target_rps over duration_s. */
 export const stageMessage = z.object({ duration_s: planSeconds, target_rps: wireNonNegative });
 
+/** A driver's per-request timeout when a test_config names no `timeout_ms`. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 export const testConfigMessage = z.object({
   test_id: testId,
   test_type: upperEnum(TEST_TYPES),

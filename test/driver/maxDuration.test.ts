@@ -6,10 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ReportSink } from '../../src/driver/reporter.js';
+import { loadEngineFactory } from '../../src/driver/loadEngines.js';
 import { TestRun } from '../../src/driver/testRun.js';
 import type { MetricsMessage, TestConfigMessage } from '../../src/protocol/index.js';
 
 const log = pino({ level: 'silent' });
+const inThread = await loadEngineFactory(1);
 
 /** A target answering every request after `delayMs`, or never when `delayMs` is undefined. */
 async function startSlowTarget(delayMs: number | undefined) {
@@ -33,7 +35,7 @@ async function startSlowTarget(delayMs: number | undefined) {
 const sink: ReportSink = { submit: () => undefined };
 
 function startRun(config: Omit<TestConfigMessage, 'test_id' | 'test_type' | 'test_message_delay'>, targetUrl: string): TestRun {
-  return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', test_type: 'TSUNAMI', test_message_delay: 10, ...config }, requests: [{ method: 'GET', url: targetUrl, weight: 1 }], defaultConcurrency: 64, sink, log });
+  return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', test_type: 'TSUNAMI', test_message_delay: 10, ...config }, requests: [{ method: 'GET', url: targetUrl, weight: 1 }], defaultConcurrency: 64, sink, log, engines: inThread });
 }
 
 describe('a driver enforces max_duration_s by itself (in process, real HTTP)', () => {

@@ -3,11 +3,13 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { ReportSink } from '../../src/driver/reporter.js';
+import { loadEngineFactory } from '../../src/driver/loadEngines.js';
 import { TestRun } from '../../src/driver/testRun.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { MetricsMessage, TestConfigMessage } from '../../src/protocol/index.js';
 
 const log = createLogger('test-run-test', { test: true });
+const inThread = await loadEngineFactory(1);
 
 /** A target whose answer to the n-th request (from 1) is chosen by the test; `undefined` = never answer. */
 type ScriptedTarget = { url: string; requests: () => number; close: () => Promise<void> };
@@ -38,7 +40,7 @@ function memorySink(): ReportSink & { published: MetricsMessage[] } {
 }
 
 function startRun(config: Omit<TestConfigMessage, 'test_id'>, targetUrl: string): TestRun {
-  return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', ...config }, requests: [{ method: 'GET', url: targetUrl, weight: 1 }], defaultConcurrency: 4, sink: memorySink(), log });
+  return new TestRun({ nodeId: 'driver-a', config: { test_id: 'test-a', ...config }, requests: [{ method: 'GET', url: targetUrl, weight: 1 }], defaultConcurrency: 4, sink: memorySink(), log, engines: inThread });
 }
 
 describe('a test run with a warm-up (in process, real HTTP)', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { ReportSink } from '../../src/driver/reporter.js';
+import { loadEngineFactory, type LoadEngineFactory } from '../../src/driver/loadEngines.js';
 import { TestRun } from '../../src/driver/testRun.js';
 import { WorkerLoad } from '../../src/driver/workers/workerLoad.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -15,10 +16,13 @@ function memorySink(): ReportSink & { published: MetricsMessage[] } {
   return { published, submit: (message) => void published.push(message) };
 }
 
-type RunSetup = { config: Omit<TestConfigMessage, 'test_id'>; requests: RequestSpec[]; workers: number; workerScript?: URL };
+type RunSetup = { config: Omit<TestConfigMessage, 'test_id'>; requests: RequestSpec[]; engines: LoadEngineFactory };
 
-function startRun({ config, requests, workers, workerScript }: RunSetup, sink = memorySink()): TestRun {
-  return new TestRun({ nodeId: 'driver-w', config: { test_id: 'test-w', ...config }, requests, defaultConcurrency: 8, sink, log, workers, workerScript });
+const inThread = await loadEngineFactory(1);
+const twoWorkers = await loadEngineFactory(2);
+
+function startRun({ config, requests, engines }: RunSetup, sink = memorySink()): TestRun {
+  return new TestRun({ nodeId: 'driver-w', config: { test_id: 'test-w', ...config }, requests, defaultConcurrency: 8, sink, log, engines });
 }
 
 /** `{{seq}}` and the request's name travel in the query: the target sees which request of the plan each one is. */
@@ -45,12 +49,12 @@ describe('load worker threads (in process, real HTTP)', () => {
   it('with --workers 2 sends exactly the single-thread plan: the same requests, mix and seq, on its schedule', async () => {
     const single = await server();
     const double = await server();
-    const setup = (url: string, workers: number): RunSetup => {
+    const setup = (url: string, engines: LoadEngineFactory): RunSetup => {
       const requests = namedRequests(url);
-      return { config: { test_type: 'TSUNAMI', test_message_delay: 40, message_count_per_driver: 30, warmup_count_per_driver: 5, requests }, requests, workers };
+      return { config: { test_type: 'TSUNAMI', test_message_delay: 40, message_count_per_driver: 30, warmup_count_per_driver: 5, requests }, requests, engines };
     };
-    await startRun(setup(single.url, 1)).done;
-    const final = await startRun(setup(double.url, 2)).done;
+    await startRun(setup(single.url, inThread)).done;
+    const final = await startRun(setup(double.url, twoWorkers)).done;
 
     assert.equal(double.paths.length, 35, 'warm-up and workload, each request once');
     assert.deepEqual([...double.paths].sort(), [...single.paths].sort(), 'request i has the same pick of the mix and the same seq');
@@ -97,7 +101,7 @@ describe('load worker threads (in process, real HTTP)', () => {
 
   it('the final report of a run on two workers carries the merged histogram', async () => {
     const target = await server();
-    const final = await startRun({ config: { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 200 }, requests: [{ method: 'GET', url: target.url, weight: 1 }], workers: 2 }).done;
+    const final = await startRun({ config: { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 200 }, requests: [{ method: 'GET', url: target.url, weight: 1 }], engines: twoWorkers }).done;
     assert.equal(target.arrivals.length, 200);
     assert.equal(final.completed, 200);
     assert.equal(decodeHistogram(final.histogram ?? '').totalCount, 200);
@@ -107,7 +111,7 @@ describe('load worker threads (in process, real HTTP)', () => {
   it('a worker that dies aborts the test with the reason instead of hanging', { timeout: 60_000 }, async () => {
     const target = await server();
     const workerScript = new URL('./fixtures/crashingLoadWorker.js', import.meta.url);
-    const run = startRun({ config: { test_type: 'TSUNAMI', test_message_delay: 50, message_count_per_driver: 400 }, requests: [{ method: 'GET', url: target.url, weight: 1 }], workers: 2, workerScript });
+    const run = startRun({ config: { test_type: 'TSUNAMI', test_message_delay: 50, message_count_per_driver: 400 }, requests: [{ method: 'GET', url: target.url, weight: 1 }], engines: await loadEngineFactory(2, { workerScript }) });
     const final = await run.done;
     assert.equal(final.outcome, 'aborted');
     assert.match(final.reason ?? '', /^load worker 2 of 2 failed: simulated crash of a load worker$/);

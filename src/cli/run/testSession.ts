@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_TIMEOUT_MS } from '../../driver/httpClient.js';
 import { CANCEL_SLACK_MS } from '../../driver/testRun.js';
+import { DEFAULT_TIMEOUT_MS } from '../../protocol/index.js';
 import { KafkaSilence } from './kafkaSilence.js';
 import { OrchestratorError, type CreateTestBody, type OrchestratorClient, type TestDetailView } from './orchestratorClient.js';
 import type { ProgressView } from './progressView.js';

@@ -80,7 +80,7 @@ export class WorkerLoad implements LoadEngine {
     this.lanes = Array.from({ length: count }, (_, index) => this.spawn({ index, count }));
   }
 
-  get workerCount(): number {
+  get loadWorkers(): number {
     return this.lanes.length;
   }
 
