@@ -1,5 +1,6 @@
 import { closestName } from './closestName.js';
 import { UsageError, UnreachableError } from './usageError.js';
+import { loadWithSmallYoungGeneration } from './youngGeneration.js';
 
 /** Each subcommand lives in its own module and returns the process exit code. */
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     const suggestion = closestName(name, Object.keys(commands));
     throw new UsageError(suggestion ? `unknown command "${name}"; did you mean "${suggestion}"?` : `unknown command "${name}" (try \`stampede --help\`)`);
   }
-  return (await command.load()).run(rest);
+  return (await loadWithSmallYoungGeneration(command.load)).run(rest);
 }
 
 try {
