@@ -4,7 +4,7 @@ import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type 
 import { MetricsStore } from '../store/metricsStore.js';
 import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
-import { rejectionReport, type ReportSink } from './reporter.js';
+import { unstartedReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
@@ -233,7 +233,7 @@ export class DriverNode {
     const refusal = this.book.refusal(testId);
     if (refusal !== undefined) {
       this.log.warn({ test_id: testId, reason: refusal }, 'trigger rejected');
-      this.sink.submit(rejectionReport(this.nodeId, testId, refusal));
+      this.sink.submit(unstartedReport(this.nodeId, testId, { outcome: 'rejected', reason: refusal }));
       return;
     }
     if (this.book.isForOthers(testId)) {
@@ -270,7 +270,7 @@ export class DriverNode {
   private reject(test: KnownTest, reason: string): void {
     test.state = 'rejected';
     this.log.warn({ test_id: test.config.test_id, reason }, 'trigger rejected');
-    this.sink.submit(rejectionReport(this.nodeId, test.config.test_id, reason));
+    this.sink.submit(unstartedReport(this.nodeId, test.config.test_id, { outcome: 'rejected', reason }));
   }
 
   private busyReason(): string | undefined {
@@ -333,8 +333,11 @@ export class DriverNode {
     }
     const test = this.book.get(testId);
     if (test?.state === 'ready') {
+      // CANCEL_TEST and the trigger travel on different topics, so the cancel can arrive first; the
+      // orchestrator then waits for our final report, and the trigger that follows must start nothing.
       test.state = 'cancelled';
       this.log.info({ test_id: testId, reason: why }, 'test cancelled before its trigger');
+      this.sink.submit(unstartedReport(this.nodeId, testId, { outcome: 'cancelled', reason: why }));
     } else {
       this.log.debug({ test_id: testId, state: test?.state }, 'cancel for a test not running here ignored');
     }

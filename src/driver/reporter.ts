@@ -16,8 +16,11 @@ export type ReportSink = {
 
 export type FinalState = { outcome: TestOutcome; reason?: string };
 
-/** The answer to a trigger this driver cannot run, so the orchestrator need not wait for it. */
-export function rejectionReport(nodeId: string, testId: string, reason: string): MetricsMessage {
+/**
+ * The final report of a test this driver never started: a trigger it cannot run (`rejected`), or a test
+ * cancelled before its trigger (`cancelled`), so the orchestrator need not wait for it.
+ */
+export function unstartedReport(nodeId: string, testId: string, final: FinalState & { reason: string }): MetricsMessage {
   return {
     node_id: nodeId,
     test_id: testId,
@@ -29,8 +32,8 @@ export function rejectionReport(nodeId: string, testId: string, reason: string):
     in_flight: 0,
     late_starts: 0,
     final: true,
-    outcome: 'rejected',
-    reason,
+    outcome: final.outcome,
+    reason: final.reason,
     seq: 1,
     elapsed_ms: 0,
     timestamp: new Date().toISOString(),

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { rejectionReport } from '../../src/driver/reporter.js';
+import { unstartedReport } from '../../src/driver/reporter.js';
 import { ReportPublisher } from '../../src/driver/reportPublisher.js';
 import { decodeMessage, type MetricsMessage } from '../../src/protocol/index.js';
 import { MetricsStore } from '../../src/store/metricsStore.js';
@@ -36,7 +36,7 @@ function fakeBroker() {
 }
 
 function report(testId: string, seq: number, final = false): MetricsMessage {
-  const { outcome: _outcome, reason: _reason, final: _final, ...periodic } = rejectionReport('driver-a', testId, 'unused');
+  const { outcome: _outcome, reason: _reason, final: _final, ...periodic } = unstartedReport('driver-a', testId, { outcome: 'rejected', reason: 'unused' });
   const counted = { ...periodic, seq, sent: seq, completed: seq };
   return final ? { ...counted, final: true, outcome: 'completed' } : counted;
 }
