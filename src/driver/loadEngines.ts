@@ -13,7 +13,7 @@ export type LoadEngineOptions = {
 };
 
 /** Whether a test's load runs on the driver's own event loop (`--workers` 1 or unset) rather than in load workers. */
-export function loadsOnDriverThread(workers: number | undefined): boolean {
+function loadsOnDriverThread(workers: number | undefined): boolean {
   return (workers ?? 1) <= 1;
 }
 
