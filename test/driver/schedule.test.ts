@@ -83,17 +83,17 @@ describe('StartScheduler waits, on an injected clock', () => {
     try {
       let now = 0;
       const starts: number[] = [];
-      const scheduler = new StartScheduler({ count: 2, pacer: constantPacer(10), maxInFlight: Infinity, now: () => now });
+      const scheduler = new StartScheduler({ count: 2, pacer: constantPacer(SPARSE_GAP_MS), maxInFlight: Infinity, now: () => now });
       const done = scheduler.run(async (_intended, startedAt) => void starts.push(startedAt));
       assert.deepEqual(starts, [0]);
       // The timer ends PRECISE_WAIT_MS early; from then on, each event-loop turn reads the clock.
-      now = 10 - PRECISE_WAIT_MS;
-      mock.timers.tick(10 - PRECISE_WAIT_MS);
+      now = SPARSE_GAP_MS - PRECISE_WAIT_MS;
+      mock.timers.tick(SPARSE_GAP_MS - PRECISE_WAIT_MS);
       await turnEventLoop();
       assert.deepEqual(starts, [0], 'started before its time');
-      now = 10.25;
+      now = SPARSE_GAP_MS + 0.25;
       await turnEventLoop();
-      assert.deepEqual(starts, [0, 10.25], 'the start waited for a timer instead of the clock');
+      assert.deepEqual(starts, [0, SPARSE_GAP_MS + 0.25], 'the start waited for a timer instead of the clock');
       await done;
     } finally {
       mock.timers.reset();
@@ -105,16 +105,25 @@ describe('StartScheduler waits, on an injected clock', () => {
     try {
       let now = 0;
       let clockReadings = 0;
-      const gapMs = SPARSE_GAP_MS / 4;
+      // A lane of a 1k req/s plan on two load workers: turning the loop through each 2 ms gap took most of a core.
+      const gapMs = 2;
       const scheduler = new StartScheduler({ count: 3, pacer: constantPacer(gapMs), maxInFlight: Infinity, now: () => (clockReadings++, now) });
       const done = scheduler.run(async () => undefined);
-      await turnEventLoop();
-      assert.equal(scheduler.started, 1);
-      const readingsWhileWaiting = clockReadings;
-      await turnEventLoop(20);
-      assert.equal(clockReadings, readingsWhileWaiting, 'the scheduler read the clock while waiting for a dense start');
-      now = 1;
-      mock.timers.tick(1);
+      try {
+        await turnEventLoop();
+        assert.equal(scheduler.started, 1);
+        // Half a millisecond before the next start: a precise wait would be turning the loop by now.
+        now = gapMs - 0.5;
+        mock.timers.tick(gapMs - 0.5);
+        await turnEventLoop();
+        const readingsWhileWaiting = clockReadings;
+        await turnEventLoop(20);
+        assert.equal(clockReadings, readingsWhileWaiting, 'the scheduler read the clock while waiting for a dense start');
+      } finally {
+        // A scheduler left turning the loop on a clock that no longer moves would keep the file running.
+        now = 2 * gapMs;
+        mock.timers.tick(2 * gapMs);
+      }
       await done;
       assert.equal(scheduler.started, 3);
     } finally {
