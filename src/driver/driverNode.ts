@@ -39,10 +39,12 @@ export type DriverNodeOptions = {
 };
 
 /**
- * Test config and trigger travel on different topics, so a trigger can overtake its config. A trigger for
- * an unknown test waits this long for the config before it is dropped.
+ * Test config, trigger and control travel on different topics, so a trigger or a cancel can overtake its
+ * config. One for an unknown test waits this long for the config before it is dropped.
  */
-const TRIGGER_WAITS_FOR_CONFIG_MS = 2_000;
+const WAITS_FOR_CONFIG_MS = 2_000;
+/** Cancels waiting for their config, at most: each cancel of a test this driver never saw waits too. */
+const EARLY_CANCELS_KEPT = 1_000;
 /** A stopping driver gives its outbox this long to empty; what is left is published on its next start. */
 const OUTBOX_FLUSH_ON_STOP_MS = 5_000;
 
@@ -55,6 +57,8 @@ export class DriverNode {
   private readonly reports: ReportPublisher;
   private readonly heartbeat: Heartbeat;
   private readonly pendingTriggers = new Map<string, NodeJS.Timeout>();
+  /** Cancels that came before their test's config, by test id, with their reason. */
+  private readonly earlyCancels = new Map<string, { reason: string; expiry: NodeJS.Timeout }>();
   /** Figures of the tests run since this process started, kept for /metrics (a few hundred bytes each). */
   private readonly finishedTests: DriverTestFigures[] = [];
   private readonly metrics: DriverMetrics;
@@ -194,6 +198,7 @@ export class DriverNode {
   private onTestConfig(config: TestConfigMessage): void {
     const verdict = this.book.add(config);
     const context = { test_id: config.test_id };
+    const earlyCancel = this.takeEarlyCancel(config.test_id);
     if (verdict.kind === 'not_for_me') {
       this.log.debug({ ...context, driver_ids: config.driver_ids }, 'test config for other drivers ignored');
       return;
@@ -204,6 +209,7 @@ export class DriverNode {
     }
     if (this.keepEvent(config.test_id, 'test_config', config, `test_config:${config.test_id}`)) {
       this.logAccepted(verdict.test);
+      if (earlyCancel !== undefined) this.cancelUnstarted(verdict.test, earlyCancel);
     } else {
       // Stored by an earlier run of this driver: a replay within the signature window must not run it again.
       verdict.test.state = 'finished';
@@ -246,13 +252,17 @@ export class DriverNode {
     }
     const expire = (): void => {
       this.pendingTriggers.delete(testId);
-      this.log.warn({ test_id: testId, waited_ms: TRIGGER_WAITS_FOR_CONFIG_MS }, 'trigger for an unknown test ignored (no test config for this driver)');
+      this.log.warn({ test_id: testId, waited_ms: WAITS_FOR_CONFIG_MS }, 'trigger for an unknown test ignored (no test config for this driver)');
     };
-    this.pendingTriggers.set(testId, setTimeout(expire, TRIGGER_WAITS_FOR_CONFIG_MS));
+    this.pendingTriggers.set(testId, setTimeout(expire, WAITS_FOR_CONFIG_MS));
   }
 
   private runIfPossible(test: KnownTest): void {
     const context = { test_id: test.config.test_id };
+    if (test.state === 'cancelled') {
+      this.log.debug(context, 'trigger for a cancelled test ignored');
+      return;
+    }
     if (test.state !== 'ready') {
       this.log.warn({ ...context, state: test.state }, 'repeated trigger ignored');
       return;
@@ -332,21 +342,43 @@ export class DriverNode {
       return;
     }
     const test = this.book.get(testId);
-    if (test?.state === 'ready') {
-      // CANCEL_TEST and the trigger travel on different topics, so the cancel can arrive first; the
-      // orchestrator then waits for our final report, and the trigger that follows must start nothing.
-      test.state = 'cancelled';
-      this.log.info({ test_id: testId, reason: why }, 'test cancelled before its trigger');
-      this.sink.submit(unstartedReport(this.nodeId, testId, { outcome: 'cancelled', reason: why }));
-    } else {
-      this.log.debug({ test_id: testId, state: test?.state }, 'cancel for a test not running here ignored');
-    }
+    if (test?.state === 'ready') this.cancelUnstarted(test, why);
+    else if (test === undefined && this.book.refusal(testId) === undefined && !this.book.isForOthers(testId)) this.keepEarlyCancel(testId, why);
+    else this.log.debug({ test_id: testId, state: test?.state }, 'cancel for a test not running here ignored');
+  }
+
+  /**
+   * CANCEL_TEST travels apart from the trigger and the config, so it can arrive before either; the
+   * orchestrator then waits for our final report, and the trigger that follows must start nothing.
+   */
+  private cancelUnstarted(test: KnownTest, reason: string): void {
+    test.state = 'cancelled';
+    this.log.info({ test_id: test.config.test_id, reason }, 'test cancelled before its trigger');
+    this.sink.submit(unstartedReport(this.nodeId, test.config.test_id, { outcome: 'cancelled', reason }));
+  }
+
+  /** Kept until the config comes (the test may be ours) or WAITS_FOR_CONFIG_MS pass. */
+  private keepEarlyCancel(testId: string, reason: string): void {
+    if (this.earlyCancels.has(testId)) return;
+    if (this.earlyCancels.size >= EARLY_CANCELS_KEPT) this.takeEarlyCancel(this.earlyCancels.keys().next().value!);
+    const expiry = setTimeout(() => this.earlyCancels.delete(testId), WAITS_FOR_CONFIG_MS);
+    this.earlyCancels.set(testId, { reason, expiry });
+    this.log.debug({ test_id: testId }, 'cancel for a test without config kept for its config');
+  }
+
+  private takeEarlyCancel(testId: string): string | undefined {
+    const early = this.earlyCancels.get(testId);
+    if (early === undefined) return undefined;
+    clearTimeout(early.expiry);
+    this.earlyCancels.delete(testId);
+    return early.reason;
   }
 
   private async shutdown(reason: string): Promise<void> {
     this.log.info({ reason }, 'driver stopping');
     for (const timer of this.pendingTriggers.values()) clearTimeout(timer);
     this.pendingTriggers.clear();
+    for (const testId of [...this.earlyCancels.keys()]) this.takeEarlyCancel(testId);
     const run = this.current;
     run?.abort(reason);
     await Promise.all([this.finalReportsOut(run), this.subscription?.close()]);

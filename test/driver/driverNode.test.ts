@@ -202,6 +202,20 @@ describe('driver node (child process, real Kafka, real target)', () => {
     assert.equal(finalsFor(testId).length, 1);
   });
 
+  it('keeps a cancel that overtook the test config: once the config comes, a cancelled final report, and the trigger sends nothing', async () => {
+    const before = await responsesSent();
+    const testId = newTestId();
+    await bus.publish('control', { message_type: 'CANCEL_TEST', test_id: testId, reason: 'cancelled by request' });
+    await sleep(300);
+    await configure({ test_id: testId, message_count_per_driver: 30 });
+    await trigger(testId);
+    const final = await waitForFinal(testId);
+    assert.deepEqual({ outcome: final.outcome, reason: final.reason, sent: final.sent }, { outcome: 'cancelled', reason: 'cancelled by request', sent: 0 });
+    await sleep(1_000);
+    assert.equal((await responsesSent()) - before, 0);
+    assert.equal(finalsFor(testId).length, 1);
+  });
+
   it('rejects a trigger while busy, leaving the running test unharmed', async () => {
     const longTest = await configure({ test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 150 });
     const busyTest = await configure({ message_count_per_driver: 10 });
