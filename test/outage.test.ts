@@ -110,7 +110,7 @@ describe('a Kafka broker killed with SIGKILL', () => {
     assert.equal(await targetResponses() - before, test.aggregate.completed, 'the target answered exactly what the orchestrator counted');
   });
 
-  it('a driver killed with reports the broker never acknowledged publishes them when it starts again', { timeout: 180_000 }, async () => {
+  it('a driver killed with reports the broker never acknowledged publishes them when it starts again; one stopped meanwhile exits within 10 s', { timeout: 180_000 }, async () => {
     const nodeId = `driver-outbox-${randomBytes(4).toString('hex')}`;
     const storeFile = join(tempDir('stampede-outbox-driver-'), 'driver.db');
     const driverArgs = ['--kafka', `127.0.0.1:${port}`, '--orchestrator', orchestratorUrl.replace(/^http:\/\//, ''), '--store', storeFile, '--id', nodeId];
@@ -119,6 +119,8 @@ describe('a Kafka broker killed with SIGKILL', () => {
     try {
       const first = await startDriverWithArgs(driverArgs);
       extraDrivers.push(first);
+      const stopped = await startDriverWithArgs(['--kafka', `127.0.0.1:${port}`, '--orchestrator', orchestratorUrl.replace(/^http:\/\//, ''), '--store', join(tempDir('stampede-stopped-driver-'), 'driver.db')]);
+      extraDrivers.push(stopped);
       const registered = await inbox.waitFor((d) => d.topic === 'register' && d.message.node_id === nodeId, 15_000, 'the driver registering');
       assert.equal(registered.topic, 'register');
       const health = `http://${registered.message.node_IP}/health`;
@@ -134,6 +136,12 @@ describe('a Kafka broker killed with SIGKILL', () => {
       const idle = await eventually(() => getJson<{ state: string; reports_pending?: number }>(health), (h) => h.state === 'idle', 60_000, 'the driver to finish its test');
       assert.ok((idle.reports_pending ?? 0) >= 1, `the final report waits in the outbox: ${JSON.stringify(idle)}`);
       assert.equal(await targetResponses() - before, count);
+      // Its deregistration and last heartbeat cannot reach Kafka: each waits out the bus's 6 s send window, side by side.
+      const stopAskedAt = Date.now();
+      stopped.child.kill('SIGTERM');
+      assert.equal(await stopped.exited, 0, stopped.logs());
+      const stopMs = Date.now() - stopAskedAt;
+      assert.ok(stopMs < 10_000, `SIGTERM with Kafka away: exited after ${stopMs} ms`);
       await first.kill();
       await startBroker();
 

@@ -382,8 +382,12 @@ export class DriverNode {
     const run = this.current;
     run?.abort(reason);
     await Promise.all([this.finalReportsOut(run), this.subscription?.close()]);
-    await this.publishRegistration('DRIVER_NODE_DEREGISTER').catch((error: unknown) => this.log.warn({ err: error }, 'deregistering failed'));
-    await this.heartbeat.stop();
+    // Side by side: with Kafka away each waits out the bus's send window, and one after the other (a
+    // beat sent while the deregistration waited) kept a stopping driver 13 s instead of 8.
+    await Promise.all([
+      this.publishRegistration('DRIVER_NODE_DEREGISTER').catch((error: unknown) => this.log.warn({ err: error }, 'deregistering failed')),
+      this.heartbeat.stop(),
+    ]);
     await this.bus.close();
     await this.status?.close();
     this.store.close();
