@@ -2,7 +2,7 @@ import { rootCertificates } from 'node:tls';
 import { Pool, type buildConnector, type Dispatcher } from 'undici';
 import { ConnectionStash } from './connectionStash.js';
 import type { PreparedRequest } from './requests/requestIterator.js';
-import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
+import { ERROR_SAMPLE_LIMITS } from '../protocol/errorSampleLimits.js';
 
 /** How a request failed; `http_<status>` for answers not counted as success (>= 400, or outside `expect_status`). */
 export type ErrorKind = `http_${number}` | 'timeout' | 'connection_refused' | 'connection_reset' | 'connection_error' | 'tls' | 'other';

@@ -1,5 +1,5 @@
 import { addCounts, bucketsOf, createLatencyHistogram, recordMicros, type BucketCounts, type LatencyHistogram } from '../stats/latencyHistogram.js';
-import { ERROR_SAMPLE_LIMITS } from '../protocol/index.js';
+import { ERROR_SAMPLE_LIMITS } from '../protocol/errorSampleLimits.js';
 import type { ErrorKind } from './httpClient.js';
 
 export type RecorderCounts = {

@@ -1,13 +1,5 @@
 import { z } from 'zod';
-
-/**
- * The load models every peer knows by name (`test_type`), with what a user needs to choose one and the
- * rules a request for it must follow. This list is the one source of the wire enum, the REST body's
- * enum, the OpenAPI document and the CLI's `--type`; each driver-side model (src/driver/load/) is keyed
- * by the same names, and the compiler refuses a name without one.
- */
-export const TEST_TYPES = ['AVALANCHE', 'TSUNAMI'] as const;
-export type TestType = (typeof TEST_TYPES)[number];
+import type { TestType } from './testTypes.js';
 
 /** The fields of a test request that a load model's rules read. */
 export type LoadFields = { test_message_delay: number; throughput_per_driver?: number | undefined; stages?: readonly unknown[] | undefined };

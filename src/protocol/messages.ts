@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { TEST_TYPES } from './loadModels.js';
+import { ERROR_SAMPLE_LIMITS } from './errorSampleLimits.js';
+import { TEST_TYPES } from './testTypes.js';
 import { REQUEST_LIMITS, requestList, statusKey } from './requests.js';
 import { MAX_PLAN_SECONDS } from './loadShape.js';
 import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
@@ -92,9 +93,6 @@ const latencyFields = z.object({
   p95_latency: wireNonNegative.optional(),
   p99_latency: wireNonNegative.optional(),
 });
-
-/** Per error kind, its first distinct messages; limits that keep every report small. */
-export const ERROR_SAMPLE_LIMITS = { kinds: 50, perKind: 5, length: 300 } as const;
 
 /** Diagnostic text is cut to the limits rather than refused: an over-long sample must not cost a report. */
 const errorSamples = z.record(z.string(), z.array(z.string())).transform((samples) =>

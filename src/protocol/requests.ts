@@ -1,56 +1,15 @@
 import { z } from 'zod';
+import { parseTemplate, TEMPLATE_PATTERN } from './templates.js';
 
 /**
- * The `requests` extension of a test: a weighted mix of HTTP requests with templates. The syntax of a
- * template lives here so the REST body, the wire and the driver agree on what is valid.
+ * The `requests` extension of a test: a weighted mix of HTTP requests with templates (their syntax is
+ * in templates.ts), so the REST body, the wire and the driver agree on what is valid.
  */
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export const REQUEST_LIMITS = { requests: 100, headers: 100, bodyBytes: 1_000_000, weight: 1_000_000, nameLength: 200, urlLength: 8_000, expectStatus: 100 } as const;
-
-export const TEMPLATE_NAMES = ['seq', 'uuid', 'driver_id', 'test_id', 'random_int', 'now_ms'] as const;
-export type TemplateName = (typeof TEMPLATE_NAMES)[number];
-
-/** A piece of a templated text: a literal, or a value made per request. */
-export type TemplatePart = { literal: string } | { name: Exclude<TemplateName, 'random_int'> } | { name: 'random_int'; min: number; max: number };
-
-const TEMPLATE = /\{\{([^{}]*)\}\}/g;
-const TEMPLATE_PREFIX = '{{';
-
-export function hasTemplates(text: string): boolean {
-  return text.includes(TEMPLATE_PREFIX);
-}
-
-/** Splits a text into literals and templates; an unknown or malformed template is an error naming it. */
-export function parseTemplate(text: string): { ok: true; parts: TemplatePart[] } | { ok: false; message: string } {
-  const parts: TemplatePart[] = [];
-  let last = 0;
-  for (const match of text.matchAll(TEMPLATE)) {
-    if (match.index > last) parts.push({ literal: text.slice(last, match.index) });
-    const part = templatePart(match[1]!.trim());
-    if (typeof part === 'string') return { ok: false, message: `${match[0]}: ${part}` };
-    parts.push(part);
-    last = match.index + match[0].length;
-  }
-  if (last < text.length) parts.push({ literal: text.slice(last) });
-  const stray = parts.find((p) => 'literal' in p && p.literal.includes(TEMPLATE_PREFIX));
-  if (stray) return { ok: false, message: 'has an unclosed {{' };
-  return { ok: true, parts };
-}
-
-function templatePart(expression: string): TemplatePart | string {
-  const [name, ...args] = expression.split(':');
-  if (name === 'random_int') {
-    const [min, max] = args.map((a) => (/^-?\d{1,15}$/.test(a.trim()) ? Number(a) : NaN));
-    if (args.length !== 2 || !Number.isSafeInteger(min) || !Number.isSafeInteger(max)) return 'random_int takes two whole numbers, {{random_int:A:B}}';
-    if (min! > max!) return 'random_int needs A <= B';
-    return { name, min: min!, max: max! };
-  }
-  if (!(TEMPLATE_NAMES as readonly string[]).includes(name ?? '') || args.length > 0) return `unknown template (known: ${TEMPLATE_NAMES.join(', ')})`;
-  return { name: name as Exclude<TemplateName, 'random_int'> };
-}
 
 /** RFC 9110 token characters. */
 export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -77,7 +36,7 @@ const requestUrl = z
       ctx.addIssue({ code: 'custom', message: parsed.message });
       return;
     }
-    if (!URL.canParse(text.replace(TEMPLATE, '0'))) ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+    if (!URL.canParse(text.replace(TEMPLATE_PATTERN, '0'))) ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
   });
 
 const headers = z

@@ -1,4 +1,6 @@
-import { stageSegments, TEST_TYPES, type TestConfigMessage, type TestType } from '../../protocol/index.js';
+import type { TestConfigMessage } from '../../protocol/index.js';
+import { stageSegments } from '../../protocol/loadShape.js';
+import { TEST_TYPES, type TestType } from '../../protocol/testTypes.js';
 import { avalanche } from './avalanche.js';
 import type { LoadModel, LoadPlan } from './loadModel.js';
 import { stagedPacer } from './pacers.js';

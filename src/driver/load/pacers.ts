@@ -1,6 +1,6 @@
-import type { RateSegment } from '../../protocol/index.js';
+import type { RateSegment } from '../../protocol/loadShape.js';
 
-export { segmentsIntegral, type RateSegment } from '../../protocol/index.js';
+export { segmentsIntegral, type RateSegment } from '../../protocol/loadShape.js';
 
 /**
  * When each request is intended to start, as vegeta's `Pacer`: request `index` (from 0) starts

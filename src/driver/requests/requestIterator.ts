@@ -1,5 +1,5 @@
 import type { HttpMethod, RequestSpec } from '../../protocol/index.js';
-import { hasTemplates } from '../../protocol/index.js';
+import { hasTemplates } from '../../protocol/templates.js';
 import { asIs, compileTemplate, type RenderedText, type TemplateContext } from './templates.js';
 import { WeightedMix } from './weightedMix.js';
 

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { parseTemplate, type TemplatePart } from '../../protocol/index.js';
+import { parseTemplate, type TemplatePart } from '../../protocol/templates.js';
 
 /** What a template may draw on: the request's number on this driver and the test it belongs to. */
 export type TemplateContext = { seq: number; driverId: string; testId: string };
