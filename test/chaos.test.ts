@@ -100,8 +100,10 @@ describe('a Kafka broker restart under running nodes', () => {
     await run.waitForLine(/^t=\d+\.\ds no data from Kafka for \d+ s/m, 30_000).catch((error: Error) => assert.fail(`${error.message}\nstdout:\n${run.stdout()}`));
     await kafka('start');
     assert.equal(await run.exited, 0, `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
-    assert.equal(run.stdout().match(/no data from Kafka/g)?.length, 1, 'one line per silence, not one a second');
-    assert.match(run.stdout(), /^t=\d+\.\ds data from Kafka again after \d+ s$/m);
+    // A line when a silence begins and one when it ends; a slow machine may see the stream pause twice.
+    const silences = run.stdout().match(/no data from Kafka/g)?.length ?? 0;
+    const recoveries = run.stdout().match(/^t=\d+\.\ds data from Kafka again after \d+ s$/gm)?.length ?? 0;
+    assert.ok(silences >= 1 && silences === recoveries, `one line per silence, not one a second:\n${run.stdout()}`);
     assert.match(run.stdout(), /^ {2}overall +8000 +0 \(0\.00%\)/m);
   });
 });
