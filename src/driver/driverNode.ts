@@ -4,6 +4,7 @@ import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type 
 import { MetricsStore } from '../store/metricsStore.js';
 import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
+import { HeldForConfig } from './heldForConfig.js';
 import { unstartedReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
@@ -38,10 +39,7 @@ export type DriverNodeOptions = {
   log: Logger;
 };
 
-/**
- * Test config, trigger and control travel on different topics, so a trigger or a cancel can overtake its
- * config. One for an unknown test waits this long for the config before it is dropped.
- */
+/** A trigger or a cancel for a test without config waits this long for the config before it is dropped. */
 const WAITS_FOR_CONFIG_MS = 2_000;
 /** Cancels waiting for their config, at most: each cancel of a test this driver never saw waits too. */
 const EARLY_CANCELS_KEPT = 1_000;
@@ -56,9 +54,9 @@ export class DriverNode {
   private readonly sink: ReportSink;
   private readonly reports: ReportPublisher;
   private readonly heartbeat: Heartbeat;
-  private readonly pendingTriggers = new Map<string, NodeJS.Timeout>();
-  /** Cancels that came before their test's config, by test id, with their reason. */
-  private readonly earlyCancels = new Map<string, { reason: string; expiry: NodeJS.Timeout }>();
+  private readonly pendingTriggers = new HeldForConfig<true>(WAITS_FOR_CONFIG_MS);
+  /** Cancels that came before their test's config, with their reason. */
+  private readonly earlyCancels = new HeldForConfig<string>(WAITS_FOR_CONFIG_MS, EARLY_CANCELS_KEPT);
   /** Figures of the tests run since this process started, kept for /metrics (a few hundred bytes each). */
   private readonly finishedTests: DriverTestFigures[] = [];
   private readonly metrics: DriverMetrics;
@@ -174,12 +172,7 @@ export class DriverNode {
     const reason = `invalid test_config: ${error.field}: ${error.reason}`;
     this.book.refuse(testId, reason);
     this.log.warn({ test_id: testId, reason }, 'test config refused');
-    const waitingTrigger = this.pendingTriggers.get(testId);
-    if (waitingTrigger) {
-      clearTimeout(waitingTrigger);
-      this.pendingTriggers.delete(testId);
-      this.onTrigger(testId);
-    }
+    if (this.pendingTriggers.take(testId)) this.onTrigger(testId);
   }
 
   /** Verified on receipt, before anything else looks at the command. */
@@ -198,7 +191,7 @@ export class DriverNode {
   private onTestConfig(config: TestConfigMessage): void {
     const verdict = this.book.add(config);
     const context = { test_id: config.test_id };
-    const earlyCancel = this.takeEarlyCancel(config.test_id);
+    const earlyCancel = this.earlyCancels.take(config.test_id);
     if (verdict.kind === 'not_for_me') {
       this.log.debug({ ...context, driver_ids: config.driver_ids }, 'test config for other drivers ignored');
       return;
@@ -215,12 +208,7 @@ export class DriverNode {
       verdict.test.state = 'finished';
       this.log.warn(context, 'test config received before this driver restarted ignored');
     }
-    const waitingTrigger = this.pendingTriggers.get(config.test_id);
-    if (waitingTrigger) {
-      clearTimeout(waitingTrigger);
-      this.pendingTriggers.delete(config.test_id);
-      this.runIfPossible(verdict.test);
-    }
+    if (this.pendingTriggers.take(config.test_id)) this.runIfPossible(verdict.test);
   }
 
   private logAccepted(test: KnownTest): void {
@@ -246,15 +234,10 @@ export class DriverNode {
       this.log.debug({ test_id: testId }, 'trigger for a test of other drivers ignored');
       return;
     }
-    if (this.pendingTriggers.has(testId)) {
-      this.log.warn({ test_id: testId }, 'repeated trigger for a test without config ignored');
-      return;
-    }
     const expire = (): void => {
-      this.pendingTriggers.delete(testId);
       this.log.warn({ test_id: testId, waited_ms: WAITS_FOR_CONFIG_MS }, 'trigger for an unknown test ignored (no test config for this driver)');
     };
-    this.pendingTriggers.set(testId, setTimeout(expire, WAITS_FOR_CONFIG_MS));
+    if (!this.pendingTriggers.hold(testId, true, expire)) this.log.warn({ test_id: testId }, 'repeated trigger for a test without config ignored');
   }
 
   private runIfPossible(test: KnownTest): void {
@@ -359,26 +342,13 @@ export class DriverNode {
 
   /** Kept until the config comes (the test may be ours) or WAITS_FOR_CONFIG_MS pass. */
   private keepEarlyCancel(testId: string, reason: string): void {
-    if (this.earlyCancels.has(testId)) return;
-    if (this.earlyCancels.size >= EARLY_CANCELS_KEPT) this.takeEarlyCancel(this.earlyCancels.keys().next().value!);
-    const expiry = setTimeout(() => this.earlyCancels.delete(testId), WAITS_FOR_CONFIG_MS);
-    this.earlyCancels.set(testId, { reason, expiry });
-    this.log.debug({ test_id: testId }, 'cancel for a test without config kept for its config');
-  }
-
-  private takeEarlyCancel(testId: string): string | undefined {
-    const early = this.earlyCancels.get(testId);
-    if (early === undefined) return undefined;
-    clearTimeout(early.expiry);
-    this.earlyCancels.delete(testId);
-    return early.reason;
+    if (this.earlyCancels.hold(testId, reason)) this.log.debug({ test_id: testId }, 'cancel for a test without config kept for its config');
   }
 
   private async shutdown(reason: string): Promise<void> {
     this.log.info({ reason }, 'driver stopping');
-    for (const timer of this.pendingTriggers.values()) clearTimeout(timer);
     this.pendingTriggers.clear();
-    for (const testId of [...this.earlyCancels.keys()]) this.takeEarlyCancel(testId);
+    this.earlyCancels.clear();
     const run = this.current;
     run?.abort(reason);
     await Promise.all([this.finalReportsOut(run), this.subscription?.close()]);
