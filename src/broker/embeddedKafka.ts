@@ -4,9 +4,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rea
 import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Admin } from '@platformatic/kafka';
-import { clientConnectionOptions, type KafkaSecurity } from '../bus/kafkaConnection.js';
-import { UnreachableError, UsageError } from '../cli/usageError.js';
+import type { KafkaSecurity } from '../bus/kafkaConnection.js';
+import { BrokerError, BrokerSettingError } from './brokerErrors.js';
 import type { Logger } from '../log/logger.js';
 
 export type HostPort = { host: string; port: number };
@@ -45,9 +44,6 @@ export type StartOptions = {
   dataDir: string;
   log?: Logger;
 };
-
-/** The environment is in the way (Java missing, port taken, broker not coming up): one line, exit code 1. */
-export class BrokerError extends UnreachableError {}
 
 const CONTROLLER_HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 90_000;
@@ -172,7 +168,7 @@ function requestedSecurity(options: StartOptions): BrokerSecurity {
 /** How our own readiness probe connects: as the broker's SASL user, trusting its generated certificate. */
 function probeSecurity(security: BrokerSecurity, password: string | undefined, dataDir: string): KafkaSecurity | undefined {
   if (security.saslUser !== undefined && password === undefined) {
-    throw new UsageError(`the broker in ${dataDir} uses SASL (user ${security.saslUser}): set STAMPEDE_KAFKA_PASSWORD to its password`);
+    throw new BrokerSettingError(`the broker in ${dataDir} uses SASL (user ${security.saslUser}): set STAMPEDE_KAFKA_PASSWORD to its password`);
   }
   const sasl = security.saslUser !== undefined ? { mechanism: 'SCRAM-SHA-256' as const, username: security.saslUser, password: password! } : undefined;
   const tls = security.tls ? { ca: existsSync(brokerCertificate(dataDir)) ? readFileSync(brokerCertificate(dataDir), 'utf8') : undefined } : undefined;
@@ -182,19 +178,19 @@ function probeSecurity(security: BrokerSecurity, password: string | undefined, d
 /** Lays the brokers out on consecutive port pairs, writes their properties and formats their storage (once). */
 async function configureCluster(options: StartOptions, dataDir: string): Promise<ClusterConfig> {
   const count = options.brokers ?? 1;
-  if (count !== 1 && count !== 3) throw new UsageError(`--brokers must be 1 or 3, got ${count}`);
+  if (count !== 1 && count !== 3) throw new BrokerSettingError(`--brokers must be 1 or 3, got ${count}`);
   const advertise = options.advertise ?? options.listen;
-  if (isWildcard(advertise.host)) throw new UsageError(`--advertise must be an address clients can reach, not ${advertise.host} (give --advertise HOST:PORT when listening on ${options.listen.host})`);
+  if (isWildcard(advertise.host)) throw new BrokerSettingError(`--advertise must be an address clients can reach, not ${advertise.host} (give --advertise HOST:PORT when listening on ${options.listen.host})`);
   requireValidPort(options.listen.port + 2 * (count - 1), '--listen');
   requireValidPort(advertise.port + 2 * (count - 1), '--advertise');
   const security = requestedSecurity(options);
   requireSaslCredentials(options);
   const previous = readClusterConfig(dataDir);
   if (previous && previous.brokers.length !== count) {
-    throw new UsageError(`${dataDir} holds a ${previous.brokers.length}-broker cluster; use another --data-dir for ${count} broker${count === 1 ? '' : 's'}`);
+    throw new BrokerSettingError(`${dataDir} holds a ${previous.brokers.length}-broker cluster; use another --data-dir for ${count} broker${count === 1 ? '' : 's'}`);
   }
   if (previous && previous.security.saslUser !== security.saslUser) {
-    throw new UsageError(`${dataDir} was formatted ${previous.security.saslUser ? `for SASL user ${previous.security.saslUser}` : 'without SASL'}; use another --data-dir`);
+    throw new BrokerSettingError(`${dataDir} was formatted ${previous.security.saslUser ? `for SASL user ${previous.security.saslUser}` : 'without SASL'}; use another --data-dir`);
   }
   const brokers = Array.from({ length: count }, (_, index): BrokerLayout => ({
     nodeId: index + 1,
@@ -217,9 +213,9 @@ async function configureCluster(options: StartOptions, dataDir: string): Promise
 
 function requireSaslCredentials(options: StartOptions): void {
   if (options.saslUser === undefined) return;
-  if (!SASL_USER_PATTERN.test(options.saslUser)) throw new UsageError(`--sasl-user must be 1-100 letters, digits, '.', '_' or '-', got "${options.saslUser}"`);
-  if (options.saslPassword === undefined) throw new UsageError('--sasl-user needs the password in STAMPEDE_KAFKA_PASSWORD (never a flag)');
-  if (!SASL_PASSWORD_PATTERN.test(options.saslPassword)) throw new UsageError('STAMPEDE_KAFKA_PASSWORD must be 1-200 printable ASCII characters without spaces, quotes or backslashes');
+  if (!SASL_USER_PATTERN.test(options.saslUser)) throw new BrokerSettingError(`--sasl-user must be 1-100 letters, digits, '.', '_' or '-', got "${options.saslUser}"`);
+  if (options.saslPassword === undefined) throw new BrokerSettingError('--sasl-user needs the password in STAMPEDE_KAFKA_PASSWORD (never a flag)');
+  if (!SASL_PASSWORD_PATTERN.test(options.saslPassword)) throw new BrokerSettingError('STAMPEDE_KAFKA_PASSWORD must be 1-200 printable ASCII characters without spaces, quotes or backslashes');
 }
 
 function isWildcard(host: string): boolean {
@@ -227,7 +223,7 @@ function isWildcard(host: string): boolean {
 }
 
 function requireValidPort(port: number, flag: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65534) throw new UsageError(`${flag}: the Kafka port must be 1 to 65534 (the controller uses port + 1; a cluster takes consecutive pairs), got ${port}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65534) throw new BrokerSettingError(`${flag}: the Kafka port must be 1 to 65534 (the controller uses port + 1; a cluster takes consecutive pairs), got ${port}`);
 }
 
 function requireCommand(command: string, hint: string): void {
@@ -382,7 +378,9 @@ function launchBroker(dir: string, count: number, startedAt: Date): number {
   return child.pid;
 }
 
+/** Loads the Kafka client only here: `kafka stop`, `kafka status` and a mistaken flag need none of its 30 MB and 0.3 s. */
 async function waitUntilAnswering(broker: BrokerProcess, security: KafkaSecurity | undefined): Promise<void> {
+  const { answersMetadata } = await import('../bus/metadataProbe.js');
   const { pid, dir } = broker;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -395,19 +393,6 @@ async function waitUntilAnswering(broker: BrokerProcess, security: KafkaSecurity
   }
   const stopHint = `it still runs: \`stampede kafka stop\` with this --data-dir ends it`;
   throw new BrokerError(`the Kafka broker ${broker.nodeId} (pid ${pid}) did not answer on ${broker.address} within ${START_TIMEOUT_MS / 1000} s (${stopHint}); last lines of ${logFile(dir)}:\n${logTail(dir)}`);
-}
-
-/** A TCP connect succeeds long before the broker serves requests: ask for real metadata, at the address clients are given. */
-async function answersMetadata(address: string, security: KafkaSecurity | undefined): Promise<boolean> {
-  const admin = new Admin({ clientId: 'stampede-kafka-probe', ...clientConnectionOptions([address], security), retries: 0, timeout: 2_000 });
-  try {
-    await admin.metadata({ topics: [] });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.close().catch(() => undefined);
-  }
 }
 
 async function stopBroker(broker: BrokerProcess, log?: Logger): Promise<boolean> {

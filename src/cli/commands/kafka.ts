@@ -1,6 +1,7 @@
 import { brokerCertificate, kafkaStatus, startKafka, stopKafka, type BrokerProcess, type HostPort } from '../../broker/embeddedKafka.js';
 import { createLogger } from '../../log/logger.js';
 import { parseFlags, parseHostPort, parsePositiveInt } from '../args.js';
+import { translateBrokerErrors } from '../brokerErrors.js';
 import { closestName } from '../closestName.js';
 import { UsageError } from '../usageError.js';
 
@@ -80,16 +81,10 @@ async function start(values: Values, dataDir: string): Promise<number> {
   const listen = listenAddress(values);
   if (listen.port > 65534) throw new UsageError(`--port must be 1 to 65534 (the controller uses port + 1), got ${listen.port}`);
   const advertise = values.advertise === undefined ? undefined : parseHostPort(values.advertise, 'advertise');
-  const { alreadyRunning, status } = await startKafka({
-    listen,
-    advertise,
-    brokers: brokerCount(values.brokers),
-    saslUser: values['sasl-user'],
-    saslPassword: process.env[PASSWORD_VARIABLE],
-    tls: values.tls === true,
-    dataDir,
-    log: createLogger('kafka'),
-  });
+  const brokers = brokerCount(values.brokers);
+  const { alreadyRunning, status } = await translateBrokerErrors(() =>
+    startKafka({ listen, advertise, brokers, saslUser: values['sasl-user'], saslPassword: process.env[PASSWORD_VARIABLE], tls: values.tls === true, dataDir, log: createLogger('kafka') }),
+  );
   const where = status.brokers.length === 1 ? `${status.address} (pid ${status.pid}, data ${status.dataDir})` : `${status.address} (${status.brokers.length} brokers, data ${status.dataDir})`;
   console.log(alreadyRunning ? `Kafka broker already running on ${where}` : `Kafka broker running on ${where}`);
   if (status.brokers.length > 1) status.brokers.forEach((broker) => console.log(brokerLine(broker)));
@@ -99,7 +94,7 @@ async function start(values: Values, dataDir: string): Promise<number> {
 }
 
 async function stop(dataDir: string): Promise<number> {
-  const result = await stopKafka({ dataDir, log: createLogger('kafka') });
+  const result = await translateBrokerErrors(() => stopKafka({ dataDir, log: createLogger('kafka') }));
   if (!result.wasRunning) console.log('Kafka broker not running');
   else console.log(`Kafka broker stopped (pid ${result.pids.join(', ')}${result.killed ? ', killed after the SIGTERM grace period' : ''})`);
   return 0;

@@ -1,4 +1,5 @@
 import { kafkaStatus, startKafka, stopKafka, type BrokerStatus } from '../../broker/embeddedKafka.js';
+import { translateBrokerErrors } from '../brokerErrors.js';
 import { UsageError } from '../usageError.js';
 import { freePortPair, isListening, requireFreePort } from './ports.js';
 
@@ -53,13 +54,13 @@ export async function ensureDemoKafka(port: number, portGiven: boolean, say: (li
   const flag = portGiven ? '--kafka-port' : 'the Kafka port';
   await requireFreePort(plan.port, flag);
   await requireFreePort(plan.port + 1, flag, 'the broker also needs port + 1 for its controller');
-  const { status } = await startKafka({ listen: { host: '127.0.0.1', port: plan.port }, dataDir: DEMO_KAFKA_DATA_DIR });
+  const { status } = await translateBrokerErrors(() => startKafka({ listen: { host: '127.0.0.1', port: plan.port }, dataDir: DEMO_KAFKA_DATA_DIR }));
   return {
     brokers: status.address,
     startedByDemo: true,
     pid: status.pid,
     release: async () => {
-      await stopKafka({ dataDir: DEMO_KAFKA_DATA_DIR });
+      await translateBrokerErrors(() => stopKafka({ dataDir: DEMO_KAFKA_DATA_DIR }));
     },
   };
 }
