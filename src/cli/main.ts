@@ -1,8 +1,10 @@
 import { closestName } from './closestName.js';
 import { UsageError, UnreachableError } from './usageError.js';
-import { loadWithSmallYoungGeneration } from './youngGeneration.js';
 
-/** Each subcommand lives in its own module and returns the process exit code. */
+/**
+ * Each subcommand lives in its own module and returns the process exit code. The modules are light: each
+ * parses its flags before it loads its program's modules.
+ */
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
 const commands: Record<string, Command> = {
@@ -31,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     const suggestion = closestName(name, Object.keys(commands));
     throw new UsageError(suggestion ? `unknown command "${name}"; did you mean "${suggestion}"?` : `unknown command "${name}" (try \`stampede --help\`)`);
   }
-  return (await loadWithSmallYoungGeneration(command.load)).run(rest);
+  return (await command.load()).run(rest);
 }
 
 try {

@@ -6,11 +6,11 @@ import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, pa
 import { watchInterrupt } from '../interrupt.js';
 import { KAFKA_FLAGS, KAFKA_FLAGS_HELP, parseKafkaFlags } from '../kafkaFlags.js';
 import { UsageError } from '../usageError.js';
+import { loadWithSmallYoungGeneration } from '../youngGeneration.js';
+import type { DriverNode, DriverNodeOptions } from '../../driver/driverNode.js';
 import { DEFAULT_CONCURRENCY } from '../../driver/load/index.js';
-import { KafkaWaitAbortedError } from '../../bus/index.js';
-import { DriverNode, type DriverNodeOptions } from '../../driver/driverNode.js';
 import { createLogger } from '../../log/logger.js';
-import { newNodeId } from '../../protocol/index.js';
+import { newNodeId } from '../../protocol/ids.js';
 
 const USAGE = `Usage: stampede driver --kafka HOST:PORT --orchestrator HOST:PORT [options]
 
@@ -140,6 +140,17 @@ function readCaFiles(files: string[] | undefined): Buffer | undefined {
   );
 }
 
+/**
+ * The driver's modules (the Kafka client, zod, SQLite, undici) load once the flags are good: help and a
+ * flag mistake answer at once.
+ */
+function loadDriverProgram() {
+  return loadWithSmallYoungGeneration(async () => {
+    const [{ DriverNode }, { KafkaWaitAbortedError }] = await Promise.all([import('../../driver/driverNode.js'), import('../../bus/index.js')]);
+    return { DriverNode, KafkaWaitAbortedError };
+  });
+}
+
 /** An error's first line: the user's message; the rest (a cause, a stack) goes to the debug log. */
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
@@ -150,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values) return 0;
   applyLogFormat(values['log-format']);
   const settings = parseSettings(values);
+  const { DriverNode, KafkaWaitAbortedError } = await loadDriverProgram();
   const log = createLogger('driver', { node_id: settings.nodeId });
   const stopSignal = watchInterrupt().signaled;
   const stopWaiting = new AbortController();

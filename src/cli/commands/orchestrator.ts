@@ -1,10 +1,9 @@
-import { startOrchestrator } from '../../orchestrator/orchestratorNode.js';
 import { commandSecrets } from '../commandSecrets.js';
-import { KafkaRefusedError, KafkaWaitAbortedError } from '../../bus/index.js';
 import { accessToken, applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseHostPort, requireString } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { KAFKA_FLAGS, KAFKA_FLAGS_HELP, parseKafkaFlags } from '../kafkaFlags.js';
 import { UnreachableError, UsageError } from '../usageError.js';
+import { loadWithSmallYoungGeneration } from '../youngGeneration.js';
 
 const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--token TOKEN] [--secret-file FILE] [--log-format json|pretty]
 
@@ -24,6 +23,14 @@ ${KAFKA_FLAGS_HELP}
 ${logFormatHelp(28)}
   -h, --help                show this help`;
 
+/** The orchestrator's modules (the Kafka client, Fastify, zod, SQLite) load once the flags are good: help and a flag mistake answer at once. */
+function loadOrchestratorProgram() {
+  return loadWithSmallYoungGeneration(async () => {
+    const [{ startOrchestrator }, { KafkaRefusedError, KafkaWaitAbortedError }] = await Promise.all([import('../../orchestrator/orchestratorNode.js'), import('../../bus/index.js')]);
+    return { startOrchestrator, KafkaRefusedError, KafkaWaitAbortedError };
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandFlags(argv, { ...KAFKA_FLAGS, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true }, ...LOG_FORMAT_OPTION }, HELP, 'orchestrator');
   if (!values) return 0;
@@ -32,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const { host, port } = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   const token = accessToken(values.token);
   const [commandSecret] = commandSecrets(values['secret-file']);
+  const { startOrchestrator, KafkaRefusedError, KafkaWaitAbortedError } = await loadOrchestratorProgram();
   const interrupt = watchInterrupt();
   const stopWaiting = new AbortController();
   void interrupt.signaled.then(() => stopWaiting.abort());

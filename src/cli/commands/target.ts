@@ -1,10 +1,9 @@
 import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parsePositiveInt } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { UsageError } from '../usageError.js';
+import { loadWithSmallYoungGeneration } from '../youngGeneration.js';
 import { createLogger, type Logger } from '../../log/logger.js';
-import { startTargetCluster } from '../../target/cluster.js';
 import { FAULT_FLAGS, FaultSettingError, NO_FAULTS, resolveFaults, type FaultSettings } from '../../target/faults.js';
-import { ListenError, startTargetServer } from '../../target/targetServer.js';
 
 const USAGE = `Usage: stampede target [options]
 
@@ -75,10 +74,17 @@ function parseSettings(values: FlagValues): TargetSettings {
   }
 }
 
-async function startTarget(settings: TargetSettings, logger: Logger): Promise<RunningTarget> {
-  if (settings.workers > 1) return startTargetCluster({ ...settings, logger });
-  const server = await startTargetServer({ ...settings, logger });
-  return { ...server, failed: new Promise<Error>(() => undefined) };
+/** The server's modules load once the flags are good: help and a flag mistake answer at once. */
+function loadTargetProgram() {
+  return loadWithSmallYoungGeneration(async () => {
+    const [{ startTargetCluster }, { ListenError, startTargetServer }] = await Promise.all([import('../../target/cluster.js'), import('../../target/targetServer.js')]);
+    const start = async (settings: TargetSettings, logger: Logger): Promise<RunningTarget> => {
+      if (settings.workers > 1) return startTargetCluster({ ...settings, logger });
+      const server = await startTargetServer({ ...settings, logger });
+      return { ...server, failed: new Promise<Error>(() => undefined) };
+    };
+    return { start, ListenError };
+  });
 }
 
 /** Serves until the first SIGINT or SIGTERM; a second one then gets Node's default (immediate exit). */
@@ -87,11 +93,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!values) return 0;
   applyLogFormat(values['log-format']);
   const settings = parseSettings(values);
+  const { start, ListenError } = await loadTargetProgram();
   const logger = createLogger('target');
 
   let target: RunningTarget;
   try {
-    target = await startTarget(settings, logger);
+    target = await start(settings, logger);
   } catch (error) {
     if (!(error instanceof ListenError)) throw error;
     console.error(`stampede target: ${error.message}`);
