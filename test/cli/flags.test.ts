@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { closestName } from '../../src/cli/closestName.js';
+import { loadedModules } from '../helpers/loadedModules.js';
 import { eventually, startCli, stopAllChildren } from '../helpers/processes.js';
 
 /** Runs a command that must refuse its arguments before doing anything (no broker, no orchestrator needed). */
@@ -131,3 +132,16 @@ describe('stampede driver --ca-file', () => {
   });
 });
 
+
+describe('help and a flag mistake, before the program loads', () => {
+  // The packages each program loads once its flags are good; a mistake must not wait for them (0.5-0.8 s).
+  const PROGRAM_PACKAGES = ['@platformatic/kafka', 'zod', 'better-sqlite3', 'fastify', 'undici', 'prom-client'];
+  for (const args of [['driver', '--help'], ['driver', '--concurency', '1'], ['orchestrator', '--kakfa', 'x'], ['target', '--help'], ['kafka', 'start', '--prot', '1'], ['kafka', 'status', '--data-dir', '/nonexistent/kafka']]) {
+    it(`stampede ${args.join(' ')} loads none of ${PROGRAM_PACKAGES.join(', ')}`, async () => {
+      const { loaded, stderr } = await loadedModules('bin/stampede.js', args);
+      assert.ok(loaded.some((url) => url.endsWith('/cli/main.js')), `the hooks saw no module:\n${stderr}`);
+      const packages = loaded.filter((url) => PROGRAM_PACKAGES.some((name) => url.includes(`/node_modules/${name}/`)));
+      assert.deepEqual(packages, []);
+    });
+  }
+});
