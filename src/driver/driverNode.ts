@@ -9,6 +9,7 @@ import { unstartedReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
+import { FinishedTestSeries } from '../metrics/finishedTestSeries.js';
 import { loadEngineFactory, type LoadEngineFactory } from './loadEngines.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
@@ -58,7 +59,7 @@ export class DriverNode {
   /** Cancels that came before their test's config, with their reason. */
   private readonly earlyCancels = new HeldForConfig<string>(WAITS_FOR_CONFIG_MS, EARLY_CANCELS_KEPT);
   /** Figures of the tests run since this process started, kept for /metrics (a few hundred bytes each). */
-  private readonly finishedTests: DriverTestFigures[] = [];
+  private readonly finishedTests = new FinishedTestSeries<DriverTestFigures>();
   private readonly metrics: DriverMetrics;
   private readonly guard: CommandGuard | undefined;
   private readonly commandsRefused: Partial<Record<CommandRefusal, number>> = {};
@@ -297,7 +298,7 @@ export class DriverNode {
 
   private onRunDone(test: KnownTest, run: TestRun, report: MetricsMessage | undefined): void {
     test.state = report?.outcome === 'cancelled' ? 'cancelled' : 'finished';
-    this.finishedTests.push(testFigures(run));
+    this.finishedTests.add(testFigures(run));
     if (this.current === run) this.current = undefined;
     this.heartbeat.now();
   }
@@ -385,7 +386,8 @@ export class DriverNode {
   }
 
   private metricsSnapshot(): DriverMetricsSnapshot {
-    const tests = this.current ? [...this.finishedTests, testFigures(this.current)] : this.finishedTests;
+    const finished = this.finishedTests.shown();
+    const tests = this.current ? [...finished, testFigures(this.current)] : finished;
     return { running: this.current !== undefined, reportsPending: this.reports.pendingCount(), commandsRefused: { ...this.commandsRefused }, tests };
   }
 

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { seriesShown } from '../metrics/finishedTestSeries.js';
 import { HistogramFromCounts, type HistogramSeries } from '../metrics/histogramFromCounts.js';
 import { scrapedMetric, type LabelledValue } from '../metrics/scrapedMetric.js';
 import type { BucketCounts } from '../stats/latencyHistogram.js';
@@ -13,6 +14,8 @@ export type OrchestratorMetricsSources = {
   figures: FiguresCalculator;
   /** Malformed Kafka messages skipped so far, by topic. */
   rejectedMessages: () => Record<string, number>;
+  /** The clock that says when a finished test's series leave /metrics (default Date.now). */
+  now?: () => number;
 };
 
 const DRIVER_STATUSES = ['alive', 'lost', 'left'] as const;
@@ -31,7 +34,13 @@ export class OrchestratorMetrics {
     this.defineRequestCounters();
     this.defineKafkaCounters();
     defineIntervalGauges(this.registry, () => sources.controller.tests.list().filter((t) => t.state === 'running'));
-    defineLatencyHistogram(this.registry, () => sources.controller.tests.list());
+    defineLatencyHistogram(this.registry, () => this.testsShown());
+  }
+
+  /** Tests with per-test series: running, or finished within FINISHED_TEST_SERIES_MS (a test not yet triggered has no figures). */
+  private testsShown(): TestProjection[] {
+    const nowMs = (this.sources.now ?? Date.now)();
+    return this.sources.controller.tests.list().filter((test) => test.state !== 'created' && seriesShown(test.finished_at === undefined ? undefined : Date.parse(test.finished_at), nowMs));
   }
 
   text(): Promise<string> {
@@ -44,10 +53,10 @@ export class OrchestratorMetrics {
     countByGauge(this.registry, 'stampede_tests', 'Tests by state.', 'state', TEST_STATES, () => controller.tests.list().map((t) => t.state));
   }
 
-  /** Per test from its drivers' latest cumulative reports: `sum without (test_id)` is the total over all tests. */
+  /** Per test from its drivers' latest cumulative reports. */
   private defineRequestCounters(): void {
-    const { controller, figures } = this.sources;
-    const aggregates = () => controller.tests.list().map((test) => ({ test_id: test.test_id, aggregate: figures.figuresFor(test).aggregate }));
+    const { figures } = this.sources;
+    const aggregates = () => this.testsShown().map((test) => ({ test_id: test.test_id, aggregate: figures.figuresFor(test).aggregate }));
     totalsCounter(this.registry, 'stampede_requests_sent_total', 'Requests sent by drivers, by test.', ['test_id'], () =>
       aggregates().map(({ test_id, aggregate }) => [{ test_id }, aggregate.sent]),
     );
@@ -151,6 +160,11 @@ function defineLatencyHistogram(registry: Registry, tests: () => TestProjection[
     name: 'stampede_request_duration_seconds',
     help: 'Latency of successful requests from their intended start, by test: the merge of the drivers\' cumulative HDR histograms.',
     registry,
-    series: (): HistogramSeries<'test_id'>[] => tests().map((test) => ({ labels: { test_id: test.test_id }, buckets: bucketsOf(test) })),
+    series: (): HistogramSeries<'test_id'>[] => {
+      const shown = tests();
+      const shownIds = new Set(shown.map((test) => test.test_id));
+      for (const testId of cache.keys()) if (!shownIds.has(testId)) cache.delete(testId);
+      return shown.map((test) => ({ labels: { test_id: test.test_id }, buckets: bucketsOf(test) }));
+    },
   });
 }
