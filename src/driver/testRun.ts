@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import { DEFAULT_TIMEOUT_MS, requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
+import { CANCEL_SLACK_MS, DEFAULT_TIMEOUT_MS, requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
 import type { LoadSetup } from './inThreadLoad.js';
 import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
 import type { LoadEngine, PhaseLoad } from './loadEngine.js';
@@ -27,8 +27,6 @@ export type TestRunOptions = {
 /** Stopping: how long requests already in flight may still finish before they are cut off. */
 export type StopRequest = FinalState & { graceMs: number };
 
-/** Slack over the request timeout before in-flight requests of a cancelled test are cut off. */
-export const CANCEL_SLACK_MS = 1_000;
 /** A shutting-down driver waits at most this long for in-flight requests. */
 export const ABORT_GRACE_MS = 2_000;
 /** setTimeout's longest delay; a longer max_duration_s waits in several steps. */

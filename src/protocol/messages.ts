@@ -35,6 +35,12 @@ export const stageMessage = z.object({ duration_s: planSeconds, target_rps: wire
 /** A driver's per-request timeout when a test_config names no `timeout_ms`. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * A cancelled driver lets its requests in flight finish for the test's timeout plus this, then cuts them
+ * off and sends its final report: how long a client waits for a cancelled test's final figures.
+ */
+export const CANCEL_SLACK_MS = 1_000;
+
 export const testConfigMessage = z.object({
   test_id: testId,
   test_type: upperEnum(TEST_TYPES),

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CANCEL_SLACK_MS } from '../../driver/testRun.js';
-import { DEFAULT_TIMEOUT_MS } from '../../protocol/index.js';
+import { CANCEL_SLACK_MS, DEFAULT_TIMEOUT_MS } from '../../protocol/index.js';
 import { KafkaSilence } from './kafkaSilence.js';
 import { OrchestratorError, type CreateTestBody, type OrchestratorClient, type TestDetailView } from './orchestratorClient.js';
 import type { ProgressView } from './progressView.js';
