@@ -3,8 +3,8 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The architecture (docs/architecture.md): the folders of src/ each folder may import; the programs
- * never import each other, nothing imports cli/, and only bus/ touches the Kafka client. ESLint sees
- * static imports; the few import() calls (cli's commands, the broker's probe) keep to the same table.
+ * never import each other, nothing imports cli/, and only bus/ touches the Kafka client; for static
+ * imports and import() alike.
  */
 const MAY_IMPORT = {
   protocol: [],
@@ -26,8 +26,14 @@ function layerRule(folder) {
   const forbidden = SRC_FOLDERS.filter((other) => other !== folder && !MAY_IMPORT[folder].includes(other));
   const allowed = MAY_IMPORT[folder].length === 0 ? 'nothing else of src/' : `only ${MAY_IMPORT[folder].join(', ')} of src/`;
   const patterns = [{ group: forbidden.map((other) => `**/${other}/*`), message: `src/${folder}/ imports ${allowed} (docs/architecture.md)` }];
-  if (folder !== 'bus') patterns.push({ group: ['@platformatic/kafka', '@platformatic/kafka/*'], message: 'only src/bus/ touches the Kafka client' });
-  return { files: [`src/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+  // no-restricted-imports sees static imports only; an import() is checked by the same rules here.
+  const dynamicImports = [{ selector: `ImportExpression > Literal[value=/^(\\.\\.\\/)+(${forbidden.join('|')})\\//]`, message: patterns[0].message }];
+  if (folder !== 'bus') {
+    const message = 'only src/bus/ touches the Kafka client';
+    patterns.push({ group: ['@platformatic/kafka', '@platformatic/kafka/*'], message });
+    dynamicImports.push({ selector: 'ImportExpression > Literal[value=/^@platformatic\\/kafka/]', message });
+  }
+  return { files: [`src/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }], 'no-restricted-syntax': ['error', ...dynamicImports] } };
 }
 
 export default tseslint.config(
