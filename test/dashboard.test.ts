@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
 import { LOAD_MODEL_SPECS, TEST_TYPES } from '../src/protocol/index.js';
 import { connectTestBus } from './helpers/kafka.js';
 import { startRequestLogServer } from './helpers/requestLogServer.js';
 import { eventually, freePort, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from './helpers/processes.js';
+import { closeBrowsers, launchBrowser } from './helpers/browser.js';
 
 type Latency = Record<'min' | 'max' | 'mean' | 'median' | 'mode' | 'p90' | 'p95' | 'p99', number | null>;
 type Figures = { sent: number; completed: number; error_count: number; late_starts: number; errors: Record<string, number>; error_samples?: Record<string, string[]>; latency: Latency };
@@ -16,7 +17,6 @@ type TestView = { test_id: string; state: string; reason: string | null; config:
 const RESULTS_DIR = 'test-results';
 const HOSTILE_ID = '<img src=x onerror=alert(1)>';
 const HOSTILE_ADDRESS = '<b>x</b>';
-const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('dashboard in a real browser', () => {
   let target: { child: Child; url: string };
@@ -32,7 +32,7 @@ describe('dashboard in a real browser', () => {
       startTarget(),
       startOrchestratorProcess(),
       connectTestBus('dashboard-test'),
-      chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: BROWSER_ARGS }),
+      launchBrowser(),
     ]);
     const drivers = await Promise.all([startDriverProcess(orchestrator.url), startDriverProcess(orchestrator.url)]);
     driverIds = drivers.map((d) => d.nodeId);
@@ -41,7 +41,7 @@ describe('dashboard in a real browser', () => {
   });
 
   after(async () => {
-    await browser?.close();
+    await closeBrowsers();
     await bus?.close();
     await stopAllChildren();
   });

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import type { Figures, TestReportView } from '../src/api/index.js';
 import { htmlReport, machineInfo, shownNumber } from '../src/report/index.js';
 import { eventually, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir, type Child } from './helpers/processes.js';
+import { closeBrowsers, launchBrowser } from './helpers/browser.js';
 
 const RESULTS_DIR = 'test-results';
-const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 const PER_DRIVER = 400;
 
@@ -46,10 +46,9 @@ describe('the HTML report in a real browser', () => {
   const dir = tempDir('stampede-report-');
 
   before(async () => {
-    [target, orchestrator, browser] = await Promise.all([startTarget(), startOrchestratorProcess(), chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: BROWSER_ARGS })]);
+    [target, orchestrator, browser] = await Promise.all([startTarget(), startOrchestratorProcess(), launchBrowser()]);
     const drivers = await Promise.all([startDriverProcess(orchestrator.url), startDriverProcess(orchestrator.url)]);
     driverIds = drivers.map((d) => d.nodeId);
-    await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
     // User input everywhere the report prints it: a request name and a URL with markup, and a 404 whose error sample it shows.
     const requests = [
       { name: HOSTILE, url: `${target.url}/ping?delay_ms=2&tag=${encodeURIComponent('</script><b>x</b>')}`, weight: 3 },
@@ -63,7 +62,7 @@ describe('the HTML report in a real browser', () => {
   });
 
   after(async () => {
-    await browser?.close();
+    await closeBrowsers();
     await stopAllChildren();
   });
 
