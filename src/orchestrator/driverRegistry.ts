@@ -3,6 +3,24 @@ import type { HeartbeatMessage, RegisterMessage } from '../protocol/index.js';
 
 export const LOST_AFTER_MS = 3_000;
 /**
+ * When this orchestrator reads Kafka again after it could not, a silent driver is judged only this long
+ * after: a driver's heartbeats can still be held up by the failover that stopped the orchestrator's. Seen
+ * in the three-broker test on a loaded machine: a driver still unheard 3 s after the orchestrator read
+ * again (6.3 s after its last heartbeat), while the other driver was heard, so it was lost and the test failed.
+ */
+export const LOST_AFTER_RESUME_MS = 3 * LOST_AFTER_MS;
+
+/**
+ * Whether silent drivers may be judged lost now: never while Kafka cannot be read (`hearingSinceMs`
+ * undefined), one liveness window after this orchestrator first reads it, LOST_AFTER_RESUME_MS after it
+ * reads it again.
+ */
+export function mayJudgeSilence(nowMs: number, hearingSinceMs: number | undefined, firstHearingSinceMs: number | undefined): boolean {
+  if (hearingSinceMs === undefined) return false;
+  const resumed = firstHearingSinceMs !== undefined && hearingSinceMs > firstHearingSinceMs;
+  return nowMs - hearingSinceMs > (resumed ? LOST_AFTER_RESUME_MS : LOST_AFTER_MS);
+}
+/**
  * From this many live drivers on, each is judged against the newest heartbeat read from anyone, and
  * most of them falling behind in one sweep is a crowd silence (see `sweep`). Below it, a few drivers
  * falling silent while others are still heard is as likely their host as the bus.

@@ -3,7 +3,7 @@ import type { Delivery, KafkaBus, ResumeOffsets, Subscription } from '../bus/ind
 import type { Logger } from '../log/logger.js';
 import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
 import type { MetricsStore } from '../store/metricsStore.js';
-import { DriverRegistry, LOST_AFTER_MS, type StatusChange } from './driverRegistry.js';
+import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, type StatusChange } from './driverRegistry.js';
 import type { TestEvent } from './testEvents.js';
 import { PlanLog } from './planLog.js';
 import { replayEventLog, TestLog } from './testLog.js';
@@ -56,6 +56,8 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   #sweepTimer: NodeJS.Timeout | undefined;
   #crowdSilenceReported = false;
   #lastMessageAtMs: number | undefined;
+  /** When this orchestrator first read Kafka: a later start of reading is a return after a failover. */
+  #firstHearingSinceMs: number | undefined;
   /** When CANCEL_TEST last went out, per ended test some driver still runs. */
   readonly #cancelSentAt = new Map<string, number>();
 
@@ -235,10 +237,11 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   private sweep(): void {
     const now = Date.now();
     const hearingSince = this.hearingSince();
+    this.#firstHearingSinceMs ??= hearingSince;
     // While this orchestrator cannot read Kafka, and for one liveness window after, a silent driver
     // may be a silent broker: judging it would fail a test that is running fine.
     if (hearingSince === undefined || now - hearingSince <= LOST_AFTER_MS) return;
-    const changes = this.drivers.sweep(now);
+    const changes = mayJudgeSilence(now, hearingSince, this.#firstHearingSinceMs) ? this.drivers.sweep(now) : [];
     this.reportCrowdSilence();
     for (const change of changes) this.logStatusChange(change);
     if (changes.length > 0) this.emit('drivers');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DriverRegistry } from '../../src/orchestrator/driverRegistry.js';
+import { DriverRegistry, LOST_AFTER_MS, LOST_AFTER_RESUME_MS, mayJudgeSilence } from '../../src/orchestrator/driverRegistry.js';
 
 const T0 = Date.parse('2026-12-02T10:00:00Z');
 const ids = Array.from({ length: 100 }, (_, i) => `d${String(i).padStart(3, '0')}`);
@@ -83,5 +83,20 @@ describe('liveness of a crowd of drivers, judged against what the orchestrator c
     assert.deepEqual(registry.sweep(T0 + 2_900), []);
     assert.deepEqual(registry.sweep(T0 + 3_100), [{ node_id: 'solo', status: 'lost' }]);
     assert.equal(registry.crowdSilence, undefined);
+  });
+});
+
+describe('when silent drivers may be judged lost', () => {
+  it('never while Kafka cannot be read; one liveness window after the first read; three after Kafka comes back', () => {
+    assert.equal(mayJudgeSilence(T0 + 60_000, undefined, T0), false);
+    // At start: the first reading began at T0.
+    assert.equal(mayJudgeSilence(T0 + LOST_AFTER_MS, T0, T0), false);
+    assert.equal(mayJudgeSilence(T0 + LOST_AFTER_MS + 1, T0, T0), true);
+    assert.equal(mayJudgeSilence(T0 + LOST_AFTER_MS + 1, T0, undefined), true);
+    // After a failover: reading began again at T0 + 20 s; a driver's heartbeats may still be held up.
+    const resumed = T0 + 20_000;
+    assert.equal(mayJudgeSilence(resumed + LOST_AFTER_MS + 500, resumed, T0), false);
+    assert.equal(mayJudgeSilence(resumed + LOST_AFTER_RESUME_MS, resumed, T0), false);
+    assert.equal(mayJudgeSilence(resumed + LOST_AFTER_RESUME_MS + 1, resumed, T0), true);
   });
 });
