@@ -9,13 +9,13 @@ import { unstartedReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
-import { FinishedTestSeries } from '../metrics/finishedTestSeries.js';
 import { loadEngineFactory, type LoadEngineFactory } from './loadEngines.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
 import { cumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import { bucketsOf } from '../stats/latencyHistogram.js';
+import { FinishedTestSeries } from '../metrics/finishedTestSeries.js';
 
 export type DriverNodeOptions = {
   nodeId: string;
@@ -58,7 +58,7 @@ export class DriverNode {
   private readonly pendingTriggers = new HeldForConfig<true>(WAITS_FOR_CONFIG_MS);
   /** Cancels that came before their test's config, with their reason. */
   private readonly earlyCancels = new HeldForConfig<string>(WAITS_FOR_CONFIG_MS, EARLY_CANCELS_KEPT);
-  /** Figures of the tests run since this process started, kept for /metrics (a few hundred bytes each). */
+  /** Figures of the tests this process ran, kept for /metrics until their series leave it (finishedTestSeries.ts). */
   private readonly finishedTests = new FinishedTestSeries<DriverTestFigures>();
   private readonly metrics: DriverMetrics;
   private readonly guard: CommandGuard | undefined;

@@ -60,7 +60,7 @@ export async function ensureDemoKafka(port: number, portGiven: boolean, say: (li
     startedByDemo: true,
     pid: status.pid,
     release: async () => {
-      await translateBrokerErrors(() => stopKafka({ dataDir: DEMO_KAFKA_DATA_DIR }));
+      await stopKafka({ dataDir: DEMO_KAFKA_DATA_DIR });
     },
   };
 }
