@@ -13,6 +13,17 @@ export type ErrorKind = `http_${number}` | 'timeout' | 'connection_refused' | 'c
  */
 export type RequestOutcome = { ok: boolean; status: number; bytes: number; errorKind?: ErrorKind; errorMessage?: string };
 
+/**
+ * A flow step's outcome: the response's headers as undici parsed them (lower-cased names; a header sent more than
+ * once, such as `set-cookie`, is a string[]; empty when no response came) and the body's first bytes as UTF-8
+ * (`bytes` still counts the whole body; `bodyTruncated` when more came than was kept). A request that failed or
+ * timed out mid-response keeps what had come.
+ */
+export type CapturedOutcome = RequestOutcome & { headers: Record<string, string | string[] | undefined>; body: string; bodyTruncated: boolean };
+
+/** Captures and checks read at most this prefix of a body; the rest is counted, not kept. */
+export const FLOW_BODY_LIMIT_BYTES = 64 * 1024;
+
 export type TlsOptions = {
   /** Accept any certificate (self-signed targets). */
   insecure: boolean;
@@ -81,6 +92,21 @@ export class HttpClient {
   }
 
   /**
+   * `send` for flow steps: the same pool, deadline and verdict, plus the response's headers and the first
+   * `bodyLimit` bytes of its body (FLOW_BODY_LIMIT_BYTES). Never rejects.
+   */
+  sendCapturing(request: PreparedRequest, bodyLimit: number): Promise<CapturedOutcome> {
+    return new Promise((resolve) => {
+      const pool = this.pools[request.originIndex];
+      if (!pool) throw new Error(`no connection pool for origin #${request.originIndex}`);
+      pool.dispatch(
+        { path: request.path, method: request.method, headers: request.headers, body: request.body },
+        new CapturingHandler(resolve, bodyLimit, this.timeoutMs, this.timedOut, request.expect),
+      );
+    });
+  }
+
+  /**
    * Opens every origin's connections (up to PRECONNECT_MAX_CONNECTIONS) before the clock starts, waiting at
    * most `maxWaitMs`: a target that does not answer delays the start by no more than that, and its
    * requests then report the failure.
@@ -128,7 +154,7 @@ function withSystemRoots(ca: string | Buffer): string[] {
 
 /** Reads the whole response (the body is discarded) and settles once: answered, failed or out of time. */
 class OutcomeHandler implements Dispatcher.DispatchHandler {
-  private settled = false;
+  protected settled = false;
   private status = 0;
   private bytes = 0;
   private statusMessage = '';
@@ -177,12 +203,60 @@ class OutcomeHandler implements Dispatcher.DispatchHandler {
     controller?.abort(new RequestTimeoutError(this.timedOut));
   }
 
-  private finish(outcome: RequestOutcome): void {
+  protected finish(outcome: RequestOutcome): void {
     if (this.settled) return;
     this.settled = true;
     this.controller = undefined;
     clearTimeout(this.timer);
     this.settle(outcome);
+  }
+}
+
+/** OutcomeHandler that also keeps the headers and the body's first `bodyLimit` bytes. */
+class CapturingHandler extends OutcomeHandler {
+  private headers: CapturedOutcome['headers'] | undefined;
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  private truncated = false;
+
+  constructor(
+    settle: (outcome: CapturedOutcome) => void,
+    private readonly bodyLimit: number,
+    timeoutMs: number,
+    timedOut: RequestOutcome,
+    expect: ReadonlySet<number> | undefined,
+  ) {
+    // Every outcome reaches `settle` through `finish`, which this class overrides to add the capture.
+    super(settle as (outcome: RequestOutcome) => void, timeoutMs, timedOut, expect);
+  }
+
+  /** undici's parse of the raw headers, a new object per response (the last one after any 1xx). */
+  override onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: CapturedOutcome['headers'], statusMessage?: string): void {
+    super.onResponseStart(controller, statusCode, headers, statusMessage);
+    this.headers = headers;
+  }
+
+  /** undici's chunks are views of the socket's reads, never reused: kept as they are, up to the limit. */
+  override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    super.onResponseData(controller, chunk);
+    if (this.truncated) return;
+    const room = this.bodyLimit - this.kept;
+    if (chunk.length > room) {
+      this.truncated = true;
+      if (room <= 0) return;
+      chunk = chunk.subarray(0, room);
+    }
+    this.chunks.push(chunk);
+    this.kept += chunk.length;
+  }
+
+  protected override finish(outcome: RequestOutcome): void {
+    if (this.settled) return;
+    const { chunks } = this;
+    const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.kept).toString('utf8');
+    chunks.length = 0;
+    const captured: CapturedOutcome = { ...outcome, headers: this.headers ?? {}, body, bodyTruncated: this.truncated };
+    super.finish(captured);
   }
 }
 
