@@ -5,6 +5,6 @@ export * from './createTest.js';
 export * from './views.js';
 export * from './routes.js';
 export * from './openApi.js';
-export * from './duration.js';
+export { durationSeconds, hasDurationUnit, parseStageText } from '../protocol/index.js';
 export * from './scenario.js';
 export * from './plan.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { fieldPath, TEST_TYPES } from '../protocol/index.js';
+import { fieldPath, figureRequests, requestName, TEST_TYPES, type RequestSpec, type Scenarios } from '../protocol/index.js';
 import { createTestBody, fieldErrors, type CreateTestBody, type FieldError } from './createTest.js';
-import { durationSeconds, hasDurationUnit, parseStageText } from './duration.js';
-import { parseThreshold, ThresholdSyntaxError } from './thresholds.js';
+import { durationSeconds, hasDurationUnit, parseStageText } from '../protocol/index.js';
+import { parseThreshold, ThresholdSyntaxError, unknownStepProblems, type Threshold } from './thresholds.js';
 
 /**
  * Scenario and plan files describe a test with the CLI's long option names as keys (`_` for `-`), values
@@ -27,6 +27,7 @@ export const SCENARIO_FIELDS = {
   stages: z
     .array(z.union([z.string(), z.looseObject({})], { error: 'must be "DURATION:TARGET_RPS" such as "30s:500", or {duration_s, target_rps}' }), { error: 'must be a list of stages' })
     .meta({ description: 'a ramping arrival rate (--stage): "30s:500" strings or {duration_s, target_rps}' }),
+  scenarios: z.record(z.string(), z.unknown(), { error: 'must be a mapping of scenario names to scenarios' }).meta({ description: 'user journeys: named scenarios, each with an executor and a flow, as in the REST body' }),
 };
 
 export type ScenarioKey = keyof typeof SCENARIO_FIELDS;
@@ -54,6 +55,7 @@ const KEY_OF_FIELD: Record<string, ScenarioKey> = {
   duration_s: 'duration',
   requests: 'requests',
   stages: 'stages',
+  scenarios: 'scenarios',
 };
 
 /** A problem found in a scenario: `path` starts at the scenario's key. */
@@ -77,6 +79,7 @@ function translate(scenario: Scenario, issues: ScenarioIssue[]): Record<string, 
   set('concurrency', scenario.concurrency);
   set('timeout_ms', scenario.timeout_ms);
   set('requests', scenario.requests);
+  set('scenarios', scenario.scenarios);
   if (scenario.warmup !== undefined) Object.assign(body, warmupFields(scenario.warmup, issues));
   if (scenario.duration !== undefined) set('duration_s', seconds(scenario.duration, ['duration'], issues));
   if (scenario.stages !== undefined) set('stages', scenario.stages.map((stage, i) => (typeof stage === 'string' ? stageOf(stage, i, issues) : stage)));
@@ -118,9 +121,10 @@ export function scenarioTest(scenario: Scenario): { test: ScenarioTest; issues: 
   const issues: ScenarioIssue[] = [];
   const body = translate(scenario, issues);
   const thresholds = scenario.thresholds ?? [];
+  const parsedThresholds = new Map<number, Threshold>();
   thresholds.forEach((expression, i) => {
     try {
-      parseThreshold(expression);
+      parsedThresholds.set(i, parseThreshold(expression));
     } catch (error) {
       if (!(error instanceof ThresholdSyntaxError)) throw error;
       issues.push({ path: ['thresholds', i], message: error.message });
@@ -128,8 +132,17 @@ export function scenarioTest(scenario: Scenario): { test: ScenarioTest; issues: 
   });
   const parsed = createTestBody.safeParse(body);
   if (!parsed.success) issues.push(...bodyIssues(parsed.error, new Set(issues.map((issue) => String(issue.path[0])))));
+  else for (const [i, threshold] of parsedThresholds) for (const message of thresholdStepProblems([threshold], parsed.data)) issues.push({ path: ['thresholds', i], message });
   if (issues.length > 0) return { test: undefined, issues };
   return { test: { body: body as CreateTestBody, thresholds }, issues: [] };
+}
+
+/**
+ * A threshold naming a step (`p99[login]<300`) that the test does not have: its requests' names, or its
+ * flows' request steps'. Found before the test starts, so a typo is exit 2, not a threshold never met.
+ */
+export function thresholdStepProblems(thresholds: readonly Threshold[], test: { requests?: RequestSpec[] | undefined; scenarios?: Scenarios | undefined }): string[] {
+  return unknownStepProblems(thresholds, figureRequests(test).map(requestName));
 }
 
 /** The body's problems at the scenario's keys; a key already reported (a bad duration) is not blamed twice. */

@@ -3,6 +3,7 @@ import { ERROR_SAMPLE_LIMITS } from './errorSampleLimits.js';
 import { TEST_TYPES } from './testTypes.js';
 import { REQUEST_LIMITS, requestList, statusKey } from './requests.js';
 import { MAX_PLAN_SECONDS } from './loadShape.js';
+import { scenarioMap } from './scenarios.js';
 import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
@@ -20,11 +21,16 @@ const testId = z.string().trim().min(1, 'must not be empty').max(ID_MAX_LENGTH, 
 
 export const REGISTER_TYPES = ['DRIVER_NODE_REGISTER', 'DRIVER_NODE_DEREGISTER'] as const;
 
+/** What a driver can run beyond the spec's tests, announced on register: `scenarios` (user journeys). */
+export const DRIVER_CAPABILITIES = ['scenarios'] as const;
+
 export const registerMessage = z.object({
   node_id: nodeId,
   node_IP: z.string().trim().min(1, 'must not be empty').max(300),
   message_type: upperEnum(REGISTER_TYPES),
   timestamp: wireTimestamp.optional(),
+  /** what this driver runs beyond the spec's tests (DRIVER_CAPABILITIES; unknown ones are kept, for newer peers) */
+  capabilities: z.array(z.string().max(64)).max(50).optional(),
 });
 
 const planSeconds = wireNumber.pipe(z.number().positive('must be > 0').max(MAX_PLAN_SECONDS, `must be at most ${MAX_PLAN_SECONDS} (24 h)`));
@@ -71,6 +77,8 @@ export const testConfigMessage = z.object({
   requests: requestList.optional(),
   /** accept any TLS certificate (self-signed targets) */
   tls_insecure: z.boolean().optional(),
+  /** user journeys (scenarios.ts): named scenarios of flows run by virtual users, instead of the spec's requests */
+  scenarios: scenarioMap.optional(),
 });
 
 export const triggerMessage = z.object({
@@ -122,6 +130,23 @@ const requestStats = z.object({
   histogram: z.string().max(2_000_000).optional(),
 });
 
+/** Iterations of a test's scenarios so far on one driver. */
+const iterationCounts = z.object({
+  completed: wireCount,
+  /** ended early (a capture found nothing, an aborting check failed) or cut off by a stop */
+  failed: wireCount,
+  /** arrivals that found no free VU under max_vus: never started */
+  dropped: wireCount,
+  /** failed iterations by why: capture_missing, check_failed, interrupted */
+  failed_by_reason: z.record(z.string(), wireCount).optional(),
+});
+
+/** One check's evaluations so far; a check is named by its `name` or by what it checks (`read: status 200`). */
+const checkCounts = z.object({ name: z.string().min(1).max(400), passes: wireCount, fails: wireCount });
+
+/** Per request step or per group of a flow: the figures a named request has. */
+const FLOW_FIGURES_LIMIT = 1_000;
+
 export const metricsMessage = z.object({
   node_id: nodeId,
   test_id: testId,
@@ -155,7 +180,17 @@ export const metricsMessage = z.object({
   /** response bytes received (headers excluded) */
   bytes_received: wireCount.optional(),
   /** per request name, with `requests` in the test */
-  requests_stats: z.array(requestStats).max(REQUEST_LIMITS.requests).optional(),
+  requests_stats: z.array(requestStats).max(Math.max(REQUEST_LIMITS.requests, FLOW_FIGURES_LIMIT)).optional(),
+  /** scenarios: per group of a flow, the figures of the requests inside it (same form as requests_stats) */
+  groups_stats: z.array(requestStats).max(FLOW_FIGURES_LIMIT).optional(),
+  /** scenarios: iterations completed, failed and dropped */
+  iterations: iterationCounts.optional(),
+  /** scenarios: cumulative iteration duration histogram, µs, same form as `histogram` */
+  iteration_histogram: z.string().max(2_000_000).optional(),
+  /** scenarios: VUs running an iteration or waiting for one now */
+  vus: wireCount.optional(),
+  /** scenarios: per check, passes and failures */
+  checks: z.array(checkCounts).max(FLOW_FIGURES_LIMIT).optional(),
 });
 
 export const DRIVER_STATES = ['idle', 'running'] as const;
@@ -184,5 +219,7 @@ export type TriggerMessage = z.output<typeof triggerMessage>;
 export type MetricsMessage = z.output<typeof metricsMessage>;
 export type LatencyFields = z.output<typeof latencyFields>;
 export type RequestStats = z.output<typeof requestStats>;
+export type IterationCounts = z.output<typeof iterationCounts>;
+export type CheckCounts = z.output<typeof checkCounts>;
 export type HeartbeatMessage = z.output<typeof heartbeatMessage>;
 export type ControlMessage = z.output<typeof controlMessage>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseTemplate, TEMPLATE_PATTERN } from './templates.js';
+import { parseTemplate, TEMPLATE_PATTERN, type TemplateMode } from './templates.js';
 
 /**
  * The `requests` extension of a test: a weighted mix of HTTP requests with templates (their syntax is
@@ -17,12 +17,14 @@ const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 /** The origin must be fixed (one connection pool per origin): templates may only follow it. */
 const FIXED_ORIGIN = /^https?:\/\/[^/?#{}]+([/?#]|$)/i;
 
-const templatedText = z.string().superRefine((text, ctx) => {
-  const parsed = parseTemplate(text);
-  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
-});
+const templatedText = (mode: TemplateMode) =>
+  z.string().superRefine((text, ctx) => {
+    const parsed = parseTemplate(text, mode);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+  });
 
-const requestUrl = z
+const requestUrl = (mode: TemplateMode) =>
+  z
   .string()
   .trim()
   .max(REQUEST_LIMITS.urlLength)
@@ -31,7 +33,7 @@ const requestUrl = z
       ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL whose scheme, host and port have no template' });
       return;
     }
-    const parsed = parseTemplate(text);
+    const parsed = parseTemplate(text, mode);
     if (!parsed.ok) {
       ctx.addIssue({ code: 'custom', message: parsed.message });
       return;
@@ -39,7 +41,8 @@ const requestUrl = z
     if (!URL.canParse(text.replace(TEMPLATE_PATTERN, '0'))) ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
   });
 
-const headers = z
+const headers = (mode: TemplateMode) =>
+  z
   .record(z.string(), z.string())
   .superRefine((record, ctx) => {
     const names = Object.keys(record);
@@ -48,7 +51,7 @@ const headers = z
       if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
       else if (HEADER_VALUE_FORBIDDEN.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain CR, LF or NUL' });
       else {
-        const parsed = parseTemplate(value);
+        const parsed = parseTemplate(value, mode);
         if (!parsed.ok) ctx.addIssue({ code: 'custom', path: [name], message: parsed.message });
       }
     }
@@ -56,8 +59,12 @@ const headers = z
 
 const METHODS_WITHOUT_BODY: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
-export const requestSpec = z
-  .strictObject({
+/**
+ * The fields of one HTTP request, with templates of the given mode: a request of the weighted mix, or a
+ * flow's request step (src/protocol/flows.ts adds its captures and checks).
+ */
+export function requestFields(mode: TemplateMode) {
+  return {
     /** what its figures are called; default `METHOD path` */
     name: z.string().trim().min(1, 'must not be empty').max(REQUEST_LIMITS.nameLength).optional(),
     method: z
@@ -65,22 +72,31 @@ export const requestSpec = z
       .transform((m) => m.trim().toUpperCase())
       .pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }))
       .default('GET'),
-    url: requestUrl,
-    headers: headers.optional(),
+    url: requestUrl(mode),
+    headers: headers(mode).optional(),
     /** sent as is (UTF-8); templates allowed */
-    body: templatedText.pipe(z.string().max(REQUEST_LIMITS.bodyBytes, `must be at most ${REQUEST_LIMITS.bodyBytes} characters`)).optional(),
+    body: templatedText(mode).pipe(z.string().max(REQUEST_LIMITS.bodyBytes, `must be at most ${REQUEST_LIMITS.bodyBytes} characters`)).optional(),
     /** a body on GET or HEAD only with this set: most servers ignore or refuse it */
     allow_body: z.boolean().optional(),
-    /** its share of the mix, a positive whole number */
-    weight: z.number().int('must be a whole number').min(1, 'must be >= 1').max(REQUEST_LIMITS.weight).default(1),
     /** statuses that count as success; default every status below 400 */
     expect_status: z.array(z.number().int().min(100, 'must be an HTTP status (100-599)').max(599, 'must be an HTTP status (100-599)')).min(1).max(REQUEST_LIMITS.expectStatus).optional(),
+  };
+}
+
+/** A body on GET or HEAD is refused unless allow_body says it is meant. */
+export function bodyProblem(request: { method: string; body?: string | undefined; allow_body?: boolean | undefined }, ctx: z.RefinementCtx): void {
+  if (request.body !== undefined && METHODS_WITHOUT_BODY.has(request.method) && !request.allow_body) {
+    ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${request.method} request has no body unless allow_body is true` });
+  }
+}
+
+export const requestSpec = z
+  .strictObject({
+    ...requestFields('request'),
+    /** its share of the mix, a positive whole number */
+    weight: z.number().int('must be a whole number').min(1, 'must be >= 1').max(REQUEST_LIMITS.weight).default(1),
   })
-  .superRefine((request, ctx) => {
-    if (request.body !== undefined && METHODS_WITHOUT_BODY.has(request.method) && !request.allow_body) {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${request.method} request has no body unless allow_body is true` });
-    }
-  });
+  .superRefine(bodyProblem);
 
 export type RequestSpec = z.output<typeof requestSpec>;
 
