@@ -1,6 +1,6 @@
 import { KafkaBus, type Delivery, type KafkaSecurity, type MalformedDelivery, type Subscription } from '../bus/index.js';
 import type { Logger } from '../log/logger.js';
-import { COMMAND_TOPICS, TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type RequestSpec, type TestConfigMessage } from '../protocol/index.js';
+import { COMMAND_TOPICS, DRIVER_CAPABILITIES, TOPICS, type ControlMessage, type MetricsMessage, type RegisterMessage, type RequestSpec, type TestConfigMessage } from '../protocol/index.js';
 import { MetricsStore } from '../store/metricsStore.js';
 import { CommandGuard, type CommandRefusal } from './commandGuard.js';
 import { Heartbeat, type DriverActivity } from './heartbeat.js';
@@ -373,7 +373,7 @@ export class DriverNode {
   }
 
   private publishRegistration(messageType: RegisterMessage['message_type']): Promise<void> {
-    const message: RegisterMessage = { node_id: this.nodeId, node_IP: this.address, message_type: messageType, timestamp: new Date().toISOString() };
+    const message: RegisterMessage = { node_id: this.nodeId, node_IP: this.address, message_type: messageType, timestamp: new Date().toISOString(), capabilities: [...DRIVER_CAPABILITIES] };
     return this.bus.publish(TOPICS.register, message, this.nodeId);
   }
 

@@ -1,4 +1,4 @@
-import type { TestPhase } from '../protocol/index.js';
+import type { MetricsMessage, TestPhase } from '../protocol/index.js';
 import type { Recorder } from './recorder.js';
 
 /** One phase's load (the warm-up or the workload), on this thread or spread over load workers. */
@@ -25,4 +25,6 @@ export type LoadEngine = {
   freeze(): void;
   /** Closes the connections (requests still on the wire fail). */
   close(): Promise<void>;
+  /** What reports carry beyond the recorder's figures (a scenario test's iterations, checks, VUs, groups). */
+  flowFields?(): Partial<MetricsMessage>;
 };

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { newReportId, type LatencyFields, type MetricsMessage, type RequestStats, type TestOutcome, type TestPhase } from '../protocol/index.js';
 import { encodeHistogram } from '../stats/latencyHistogram.js';
 import { summarize } from '../stats/summary.js';
-import type { Recorder } from './recorder.js';
+import type { Recorder, RequestTallyView } from './recorder.js';
 
 export const REPORT_INTERVAL_MS = 500;
 
@@ -58,6 +58,8 @@ export class Reporter {
     private readonly figures: FiguresSource,
     private readonly sink: ReportSink,
     private readonly phase: () => PhaseProgress = () => ({ phase: 'workload' }),
+    /** figures beyond the recorder's: a scenario test's iterations, checks, VUs and groups */
+    private readonly extraFigures: () => Partial<MetricsMessage> = () => ({}),
   ) {}
 
   start(): void {
@@ -108,18 +110,21 @@ export class Reporter {
       service_histogram: encodeHistogram(recorder.service),
       ...recorder.responses(),
       ...requestsStats(recorder),
+      ...this.extraFigures(),
     };
     return final ? { ...message, final: true, ...final } : message;
   }
 }
 
-/** Per request name, present only when the test named its requests; a histogram only once a name had a success. */
+/** Per request name, present only when the test named its requests (or has steps). */
 function requestsStats(recorder: Recorder): { requests_stats?: RequestStats[] } {
   const figures = recorder.perRequestFigures();
-  if (figures.length === 0) return {};
-  return {
-    requests_stats: figures.map(({ latency, ...counts }) => (latency.totalCount > 0 ? { ...counts, histogram: encodeHistogram(latency) } : counts)),
-  };
+  return figures.length === 0 ? {} : { requests_stats: namedStats(figures) };
+}
+
+/** Named figures (requests, steps, groups) as a report carries them; a histogram only once a name had a success. */
+export function namedStats(figures: readonly RequestTallyView[]): RequestStats[] {
+  return figures.map(({ latency, ...counts }) => (latency.totalCount > 0 ? { ...counts, histogram: encodeHistogram(latency) } : counts));
 }
 
 function latencyFields(recorder: Recorder): LatencyFields {

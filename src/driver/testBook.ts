@@ -41,7 +41,8 @@ export class TestBook {
     }
     const known = this.tests.get(config.test_id);
     if (known) return { kind: 'duplicate', test: known };
-    const test: KnownTest = { config, requests: requestsOf(config, config.target_url ?? this.defaultTarget), state: 'ready' };
+    // A scenario test's requests are its flows' steps: it needs no target of its own.
+    const test: KnownTest = { config, requests: config.scenarios ? [] : requestsOf(config, config.target_url ?? this.defaultTarget), state: 'ready' };
     this.tests.set(config.test_id, test);
     this.forgetOldTests();
     return { kind: 'accepted', test };

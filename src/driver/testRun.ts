@@ -6,6 +6,7 @@ import type { LoadSetup } from './inThreadLoad.js';
 import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
 import type { LoadEngine, PhaseLoad } from './loadEngine.js';
 import type { LoadEngineFactory } from './loadEngines.js';
+import { FlowLoad } from './flows/flowLoad.js';
 import type { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
 
@@ -65,11 +66,12 @@ export class TestRun {
     this.engine = this.loadEngine(options);
     this.warmup = warmupPlanFor(config, this.concurrency);
     this.phase = this.warmup ? 'warmup' : 'workload';
-    this.reporter = new Reporter(options.nodeId, this.testId, () => this.recorder, options.sink, () => this.phaseProgress());
+    this.reporter = new Reporter(options.nodeId, this.testId, () => this.recorder, options.sink, () => this.phaseProgress(), () => this.engine.flowFields?.() ?? {});
     // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
     this.load = this.warmup ? this.engine.start('warmup') : this.startWorkload();
     const warmup = this.warmup ? describePlan(this.warmup) : 'none';
-    this.log.info({ test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)), warmup, timeout_ms: this.timeoutMs, load_workers: this.engine.loadWorkers }, 'test started');
+    const load = config.scenarios ? { scenarios: Object.keys(config.scenarios) } : { test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)) };
+    this.log.info({ ...load, warmup, timeout_ms: this.timeoutMs, load_workers: this.engine.loadWorkers }, 'test started');
     this.done = this.execute();
     if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
   }
@@ -163,6 +165,8 @@ export class TestRun {
       timeoutMs: this.timeoutMs,
       tls: { insecure: config.tls_insecure ?? false, ca: options.caCertificates },
     };
+    // Scenarios run on the driver's own event loop: VUs share its connection pools (decisions.md, "Scenarios on one thread").
+    if (config.scenarios) return new FlowLoad(setup);
     return options.engines(setup, (reason) => this.onLoadFailure(reason));
   }
 

@@ -1,5 +1,5 @@
 import type { HttpMethod, RequestSpec } from '../../protocol/index.js';
-import { hasTemplates } from '../../protocol/templates.js';
+import { hasTemplates, type TemplateMode } from '../../protocol/templates.js';
 import { asIs, compileTemplate, type RenderedText, type TemplateContext } from './templates.js';
 import { WeightedMix } from './weightedMix.js';
 
@@ -65,8 +65,8 @@ export class RequestIterator {
     private readonly source: RequestSource,
   ) {
     if (specs.length === 0) throw new Error('a test needs at least one request');
-    this.origins = [...new Set(specs.map((s) => new URL(fillTemplates(s.url)).origin))];
-    this.templates = specs.map((spec, index) => new RequestTemplate(spec, index, this.origins.indexOf(new URL(fillTemplates(spec.url)).origin)));
+    this.origins = [...new Set(specs.map((s) => originOf(s.url)))];
+    this.templates = specs.map((spec, index) => new RequestTemplate(spec, index, this.origins.indexOf(originOf(spec.url))));
     this.mix = specs.length > 1 ? new WeightedMix(specs.map((s) => s.weight)) : undefined;
     this.skip = source.lane?.index ?? 0;
     this.laneCount = source.lane?.count ?? 1;
@@ -87,12 +87,18 @@ export class RequestIterator {
   }
 }
 
+/** The origin of a URL whose templates all follow it. */
+export function originOf(url: string): string {
+  return new URL(fillTemplates(url)).origin;
+}
+
 /** Parsing a URL only needs its templates to be some value. */
 function fillTemplates(url: string): string {
   return url.replace(/\{\{[^{}]*\}\}/g, '0');
 }
 
-class RequestTemplate {
+/** One request compiled once: fixed when it has no template, else rendered per use from its context. */
+export class RequestTemplate {
   readonly fixed: PreparedRequest | undefined;
   private readonly path: RenderedText;
   private readonly headers: [string, RenderedText][] | undefined;
@@ -100,13 +106,14 @@ class RequestTemplate {
   private readonly expect: ReadonlySet<number> | undefined;
 
   constructor(
-    private readonly spec: RequestSpec,
+    private readonly spec: Pick<RequestSpec, 'method' | 'url' | 'headers' | 'body' | 'expect_status'>,
     private readonly index: number,
     private readonly originIndex: number,
+    mode: TemplateMode = 'request',
   ) {
-    this.path = compileTemplate(pathOf(spec.url), encodeURIComponent);
-    this.headers = spec.headers && Object.entries(spec.headers).map(([name, value]) => [name, compileTemplate(value, asIs)]);
-    this.body = spec.body === undefined ? undefined : compileTemplate(spec.body, asIs);
+    this.path = compileTemplate(pathOf(spec.url), encodeURIComponent, mode);
+    this.headers = spec.headers && Object.entries(spec.headers).map(([name, value]) => [name, compileTemplate(value, asIs, mode)]);
+    this.body = spec.body === undefined ? undefined : compileTemplate(spec.body, asIs, mode);
     this.expect = spec.expect_status && new Set(spec.expect_status);
     const templated = hasTemplates(spec.url) || hasTemplates(spec.body ?? '') || Object.values(spec.headers ?? {}).some(hasTemplates);
     const fixed = templated ? undefined : this.render({ seq: 0, driverId: '', testId: '' });

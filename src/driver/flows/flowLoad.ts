@@ -1,0 +1,86 @@
+import { performance } from 'node:perf_hooks';
+import { driverShare, groupNames, scenarioPlans, stepNames, type MetricsMessage, type ScenarioPlan, type TestPhase } from '../../protocol/index.js';
+import { encodeHistogram } from '../../stats/latencyHistogram.js';
+import type { LoadSetup } from '../inThreadLoad.js';
+import type { LoadEngine, PhaseLoad } from '../loadEngine.js';
+import { Recorder } from '../recorder.js';
+import { namedStats } from '../reporter.js';
+import { checkNamesOf, compileFlow, type CompiledStep } from './compiledFlow.js';
+import { FlowFigures } from './flowFigures.js';
+import type { FlowSession } from './flowSession.js';
+
+export type CompiledScenario = { plan: ScenarioPlan; steps: CompiledStep[] };
+
+/** What a scenario test's reports carry beyond the spec's and the per-step figures. */
+export type FlowReportFields = Pick<MetricsMessage, 'iterations' | 'iteration_histogram' | 'vus' | 'checks' | 'groups_stats'>;
+
+/**
+ * The load of a test with scenarios, on the driver's own event loop: every scenario's executor plan for
+ * this driver's share, its flows compiled once, figures per step (the Recorder, by step name), per group,
+ * per check and per iteration. Scenario tests have no warm-up.
+ */
+export class FlowLoad implements LoadEngine {
+  readonly loadWorkers = 0;
+  private readonly steps: Recorder;
+  private readonly figures: FlowFigures;
+  private readonly scenarios: CompiledScenario[];
+  private readonly origins: string[] = [];
+  private session: FlowSession | undefined;
+
+  constructor(private readonly setup: LoadSetup) {
+    const scenarios = setup.config.scenarios;
+    if (!scenarios) throw new Error('FlowLoad: the test has no scenarios');
+    const index = { stepNames: stepNames(scenarios), groupNames: groupNames(scenarios), origins: this.origins };
+    const share = driverShare(setup.config.driver_ids, setup.nodeId);
+    this.scenarios = scenarioPlans(scenarios, share).map((plan) => ({ plan, steps: compileFlow(plan.flow, index) }));
+    this.steps = new Recorder(index.stepNames);
+    this.figures = new FlowFigures([...new Set(this.scenarios.flatMap((s) => checkNamesOf(s.steps)))], index.groupNames);
+  }
+
+  /** Every scenario's clock starts once the connections are open. */
+  start(phase: TestPhase): PhaseLoad {
+    if (phase === 'warmup') throw new Error('FlowLoad.start: a scenario test has no warm-up');
+    let stopped = false;
+    const session = () => this.session;
+    const finished = import('./flowSession.js').then(async ({ FlowSession }) => {
+      const session = (this.session = new FlowSession(this.setup, this.scenarios, this.origins, this.steps, this.figures));
+      await session.connected;
+      if (!stopped) await session.run(performance.now());
+    });
+    return {
+      finished,
+      stop: () => {
+        stopped = true;
+        this.session?.stop();
+      },
+      get inFlight() {
+        return session()?.inFlight ?? 0;
+      },
+    };
+  }
+
+  recorder(phase: TestPhase): Recorder {
+    if (phase === 'warmup') throw new Error('FlowLoad.recorder: a scenario test has no warm-up');
+    return this.steps;
+  }
+
+  flowFields(): FlowReportFields {
+    const groups = namedStats(this.figures.groups.perRequestFigures());
+    return {
+      iterations: this.figures.iterations(),
+      iteration_histogram: encodeHistogram(this.figures.iterationDuration),
+      vus: this.figures.vus,
+      checks: this.figures.checkCounts(),
+      ...(groups.length > 0 ? { groups_stats: groups } : {}),
+    };
+  }
+
+  freeze(): void {
+    this.steps.freeze();
+    this.figures.freeze();
+  }
+
+  close(): Promise<void> {
+    return this.session?.close() ?? Promise.resolve();
+  }
+}
