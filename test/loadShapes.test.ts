@@ -19,7 +19,7 @@ function problems(body: Record<string, unknown>): string[] {
 
 function planned(body: Record<string, unknown>) {
   const { drivers: _drivers, trigger: _trigger, ...fields } = createTestBody.parse(body);
-  return plannedConfig(fields);
+  return plannedConfig(fields, 1);
 }
 
 describe('load shapes in the REST body', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fieldPath, ID_MAX_LENGTH, LOAD_MODEL_SPECS, loadModelProblems, plannedWireCount, shapeProblems, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
+import { fieldPath, ID_MAX_LENGTH, LOAD_MODEL_SPECS, loadModelProblems, MAX_PLANNED_REQUESTS, plannedIterations, plannedWireCount, requestsPerIteration, shapeProblems, TEST_TYPES, type Scenarios, type TestConfigMessage } from '../protocol/index.js';
 import { TEST_CONFIG_FIELDS } from './testConfig.js';
 
 /** More drivers than any one test could use; a count or list past it is a mistake. */
@@ -23,6 +23,14 @@ const RUN_FIELDS = {
 /** Fields of which a body may give one or the other, not both. */
 const EXCLUSIVE_FIELDS = [{ fields: ['target_url', 'requests'] as const, message: 'give target_url (one GET) or requests, not both' }];
 
+/** What a test of scenarios sets through its executors and flows instead: given beside scenarios, each is refused. */
+const SCENARIO_SET_FIELDS = ['test_type', 'message_count_per_driver', 'target_url', 'requests', 'throughput_per_driver', 'concurrency', 'warmup_count_per_driver', 'warmup_s', 'stages', 'start_rps', 'duration_s'] as const;
+
+/** Whether a body is a test of scenarios: its load is its scenarios', and the spec's load fields are not given. */
+function hasScenarios(body: { scenarios?: unknown }): boolean {
+  return body.scenarios !== undefined;
+}
+
 /**
  * The body of POST /api/tests. Unknown fields are refused: a typo must not be silently ignored.
  * The rules across fields (EXCLUSIVE_FIELDS, the load models' LOAD_MODEL_SPECS) are checked after the
@@ -32,15 +40,20 @@ export const createTestBody = z
   .strictObject({ ...TEST_CONFIG_FIELDS, ...RUN_FIELDS })
   .superRefine((body, ctx) => {
     for (const { fields, message } of EXCLUSIVE_FIELDS) if (fields.every((field) => body[field] !== undefined)) ctx.addIssue({ code: 'custom', path: [fields[1]], message });
+    if (hasScenarios(body)) {
+      for (const field of SCENARIO_SET_FIELDS) if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with scenarios: their executors and flows set the load' });
+      if (body.test_message_delay !== 0) ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'cannot be given with scenarios: think steps set the pauses' });
+    } else if (body.test_type === undefined) ctx.addIssue({ code: 'custom', path: ['test_type'], message: 'is required (or give scenarios)' });
   })
   .superRefine(
     (body, ctx) => {
-      for (const problem of shapeProblems(body)) ctx.addIssue({ code: 'custom', ...problem });
+      for (const problem of shapeProblems(body as typeof body & { test_type: string })) ctx.addIssue({ code: 'custom', ...problem });
     },
-    { when: (payload) => payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
+    { when: (payload) => !hasScenarios(payload.value as object) && payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
   )
   .superRefine(
     (body, ctx) => {
+      if (body.test_type === undefined) return;
       for (const problem of loadModelProblems(body.test_type, body)) ctx.addIssue({ code: 'custom', ...problem });
     },
     // The model's rules read only these fields: with them valid, the rules run even when others are
@@ -58,6 +71,12 @@ type JsonSchema = Record<string, unknown>;
 export function createTestRules(jsonSchema: (schema: z.ZodType) => JsonSchema): JsonSchema[] {
   return [
     ...EXCLUSIVE_FIELDS.map(({ fields, message }) => ({ not: { required: [...fields] }, description: message })),
+    { anyOf: [{ required: ['test_type'] }, { required: ['scenarios'] }], description: 'test_type is required unless scenarios are given' },
+    {
+      if: { required: ['scenarios'] },
+      then: { not: { anyOf: SCENARIO_SET_FIELDS.map((field) => ({ required: [field] })) }, properties: { test_message_delay: { const: 0 } } },
+      description: `with scenarios, their executors and flows set the load: ${SCENARIO_SET_FIELDS.join(', ')} and test_message_delay are not given`,
+    },
     ...SHAPE_RULES,
     ...TEST_TYPES.map((type) => ({ if: { properties: { test_type: { const: type } }, required: ['test_type'] }, then: jsonSchema(LOAD_MODEL_SPECS[type].rule.schema) })),
   ];
@@ -69,7 +88,7 @@ export function createTestRules(jsonSchema: (schema: z.ZodType) => JsonSchema): 
  * descriptions and answered with a 400 naming the field.
  */
 const SHAPE_RULES: JsonSchema[] = [
-  { anyOf: [{ required: ['message_count_per_driver'] }, { required: ['stages'] }, { required: ['duration_s'] }], description: 'message_count_per_driver is required unless stages or duration_s set the count' },
+  { anyOf: [{ required: ['message_count_per_driver'] }, { required: ['stages'] }, { required: ['duration_s'] }, { required: ['scenarios'] }], description: 'message_count_per_driver is required unless stages, duration_s or scenarios set the count' },
   { dependentRequired: { start_rps: ['stages'] }, description: 'start_rps needs stages' },
   {
     if: { required: ['stages'] },
@@ -91,10 +110,28 @@ const SHAPE_RULES: JsonSchema[] = [
  * is the planned count, so a spec-only driver sees the true number. A staged TSUNAMI carries the plan's
  * mean gap as test_message_delay: a spec-only driver then sends the same count over the same time.
  */
-export function plannedConfig<T extends Omit<CreateTestRequest, 'drivers' | 'trigger'>>(request: T): T & Pick<TestConfigMessage, 'message_count_per_driver'> {
-  const count = plannedWireCount(request);
+export function plannedConfig<T extends Omit<CreateTestRequest, 'drivers' | 'trigger'>>(request: T, driverCount: number): T & Pick<TestConfigMessage, 'message_count_per_driver' | 'test_type'> {
+  if (request.scenarios) return { ...request, test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: scenarioWireCount(request.scenarios, driverCount) };
+  if (request.test_type === undefined) throw new Error('plannedConfig: a test without scenarios needs its test_type');
+  const count = plannedWireCount({ ...request, test_type: request.test_type });
   const stagedGapMs = request.stages && request.test_type === 'TSUNAMI' ? (request.stages.reduce((sum, s) => sum + s.duration_s, 0) * 1000) / count : undefined;
-  return { ...request, message_count_per_driver: count, ...(stagedGapMs === undefined ? {} : { test_message_delay: stagedGapMs }) };
+  return { ...request, test_type: request.test_type, message_count_per_driver: count, ...(stagedGapMs === undefined ? {} : { test_message_delay: stagedGapMs }) };
+}
+
+/**
+ * What a scenario test's message_count_per_driver says to a spec-only reader: the requests the first
+ * driver plans when its executors fix the iterations (as if every iteration ran to its end), else the
+ * largest plan, as for an AVALANCHE bounded by time (the count is then a cap).
+ */
+function scenarioWireCount(scenarios: Scenarios, driverCount: number): number {
+  const share = { index: 0, count: Math.max(1, driverCount) };
+  let requests = 0;
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    const iterations = plannedIterations({ [name]: scenario }, share);
+    if (iterations === undefined) return MAX_PLANNED_REQUESTS;
+    requests += iterations * requestsPerIteration(scenario.flow);
+  }
+  return Math.min(MAX_PLANNED_REQUESTS, Math.max(1, requests));
 }
 
 /** What a client sends (defaults may be left out). */

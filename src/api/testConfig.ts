@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedWorkloadMs, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
+import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedWorkloadMs, scenarioMap, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
 import { httpUrl } from './httpUrl.js';
 import { restRequestList } from './requests.js';
 
@@ -40,10 +40,13 @@ function zeroOrIn(bounds: { min: number; max: number }) {
  * from this one object: a new field is added here (and to the protocol's test_config when it travels).
  */
 export const TEST_CONFIG_FIELDS = {
-  test_type: z.enum(TEST_TYPES, { error: `must be one of ${TEST_TYPES.join(', ')}` }).meta({
-    description: TEST_TYPES.map((type) => `${type}: ${LOAD_MODEL_SPECS[type].description}`).join('; '),
-    'x-enum-descriptions': Object.fromEntries(TEST_TYPES.map((type) => [type, LOAD_MODEL_SPECS[type].description])),
-  }),
+  test_type: z
+    .enum(TEST_TYPES, { error: `must be one of ${TEST_TYPES.join(', ')}` })
+    .optional()
+    .meta({
+      description: `required unless scenarios are given. ${TEST_TYPES.map((type) => `${type}: ${LOAD_MODEL_SPECS[type].description}`).join('; ')}`,
+      'x-enum-descriptions': Object.fromEntries(TEST_TYPES.map((type) => [type, LOAD_MODEL_SPECS[type].description])),
+    }),
   test_message_delay: zeroOrIn(LIMITS.delayMs).default(0).meta({ description: 'milliseconds between request starts on each driver (TSUNAMI); 0 for AVALANCHE' }),
   message_count_per_driver: integerIn(1, LIMITS.count).optional().meta({ description: 'requests each driver sends; required unless stages or duration_s set the count (then their planned count)' }),
   target_url: httpUrl.optional().meta({ description: 'the URL every request goes to; absent: each driver uses its own --target' }),
@@ -73,6 +76,7 @@ export const TEST_CONFIG_FIELDS = {
   start_rps: z.number({ error: numberError(false) }).min(0, 'must be >= 0').max(LIMITS.throughput.max, `must be at most ${LIMITS.throughput.max}`).optional().meta({ description: 'the rate the first stage ramps from (default 0); only with stages' }),
   duration_s: planSeconds().optional().meta({ description: 'with a fixed rate: count = rate × duration; AVALANCHE without a rate: start requests for this long (message_count_per_driver is then a cap)' }),
   warmup_s: planSeconds().optional().meta({ description: 'seconds of warm-up, beside or instead of warmup_count_per_driver (whichever ends first)' }),
+  scenarios: scenarioMap.optional(),
 };
 
 /** Seconds of a plan: above 0, at most a day. */

@@ -67,6 +67,30 @@ export type IntervalPoint = z.output<typeof intervalPoint>;
 export const timelinePoint = intervalPoint.extend({ sent: count, completed: count });
 export type TimelinePoint = z.output<typeof timelinePoint>;
 
+/** A flow group's figures: the requests of its steps, counted under its name. */
+export const groupFigures = requestFigures.omit({ method: true, url: true });
+export type GroupFigures = z.output<typeof groupFigures>;
+
+export const iterationFigures = z
+  .object({
+    completed: count,
+    failed: count.meta({ description: 'ended early: a capture found nothing, an aborting check failed, or a stop cut it off' }),
+    dropped: count.meta({ description: 'arrivals that found no free VU under max_vus: never started' }),
+    failed_by_reason: z.record(z.string(), count).meta({ description: 'capture_missing, check_failed, interrupted' }),
+    duration: latency.meta({ description: 'iteration duration in milliseconds, from the merged histograms' }),
+  })
+  .meta({ description: 'scenario tests: iterations of the flows' });
+export type IterationFigures = z.output<typeof iterationFigures>;
+
+export const checkFigures = z
+  .object({
+    passes: count,
+    fails: count,
+    by_name: z.array(z.object({ name: z.string(), passes: count, fails: count })).meta({ description: "each check, named by its `name` or by what it checks (`read: status 200`)" }),
+  })
+  .meta({ description: 'scenario tests: check evaluations, over every check and per check' });
+export type CheckFigures = z.output<typeof checkFigures>;
+
 export const figures = z.object({
   sent: count,
   completed: count.meta({ description: 'responses received plus requests ended by an error' }),
@@ -83,7 +107,11 @@ export const figures = z.object({
   approximate: z.boolean().meta({ description: 'true when a driver sent no histogram, so latencies are not an exact merge' }),
   status_counts: statusCounts,
   bytes_received: count,
-  requests: z.array(requestFigures).meta({ description: 'per request name, when the test gives requests' }),
+  requests: z.array(requestFigures).meta({ description: 'per request name, when the test gives requests; per step name in a scenario test' }),
+  groups: z.array(groupFigures).meta({ description: 'scenario tests: per group of a flow' }),
+  iterations: iterationFigures.nullable(),
+  checks: checkFigures.nullable(),
+  vus: count.nullable().meta({ description: 'scenario tests: VUs running now' }),
   interval: intervalPoint.nullable().meta({ description: "the latest interval: a driver's since its previous report; overall, the newest second (still filling)" }),
 });
 export type Figures = z.output<typeof figures>;
@@ -135,6 +163,7 @@ export const driverView = z.object({
   state: z.string().nullable().meta({ description: 'what the driver says in its heartbeat: idle, running; stopped once it left' }),
   current_test: z.string().nullable(),
   deregistered: z.boolean(),
+  capabilities: z.array(z.string()).meta({ description: 'what the driver runs beyond the spec (scenarios); empty for a spec-only driver' }),
 });
 export type DriverView = z.output<typeof driverView>;
 

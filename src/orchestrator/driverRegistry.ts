@@ -57,6 +57,7 @@ export class DriverRegistry {
     if (message.message_type === 'DRIVER_NODE_DEREGISTER') return this.markDeregistered(message.node_id);
     const entry = this.entryFor(message.node_id, nowMs);
     entry.node_ip = message.node_IP;
+    entry.capabilities = message.capabilities ?? [];
     entry.registered_at = new Date(nowMs).toISOString();
     entry.deregistered = false;
     return this.heard(entry, nowMs);
@@ -139,7 +140,7 @@ export class DriverRegistry {
   private entryFor(nodeId: string, nowMs: number): Entry {
     let entry = this.#drivers.get(nodeId);
     if (!entry) {
-      entry = { node_id: nodeId, node_ip: null, status: 'alive', registered_at: null, last_heartbeat: null, state: null, current_test: null, deregistered: false, lastHeardMs: nowMs };
+      entry = { node_id: nodeId, node_ip: null, status: 'alive', registered_at: null, last_heartbeat: null, state: null, current_test: null, deregistered: false, capabilities: [], lastHeardMs: nowMs };
       this.#drivers.set(nodeId, entry);
     }
     return entry;

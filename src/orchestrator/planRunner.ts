@@ -1,7 +1,7 @@
 import { createTestBody, plannedConfig, type PlanSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
 import { newPlanId } from '../protocol/index.js';
-import { selectDrivers } from './driverSelection.js';
+import { neededCapability, selectDrivers } from './driverSelection.js';
 import { decidePlan, type PlanAction, type PlanContext } from './planDecision.js';
 import type { PlanLog } from './planLog.js';
 import type { PlanProjection } from './planProjection.js';
@@ -153,14 +153,14 @@ export class PlanRunner {
     const { drivers, trigger: _trigger, ...config } = createTestBody.parse(spec.body);
     let driverIds: string[];
     try {
-      driverIds = selectDrivers(this.controller.drivers.available(), drivers, this.controller.busyDrivers());
+      driverIds = selectDrivers(this.controller.drivers.available(), drivers, this.controller.busyDrivers(), neededCapability(config));
     } catch (error) {
       if (!(error instanceof ControlError)) throw error;
       if (!this.#startRefused.has(plan.plan_id)) this.#startRefused.set(plan.plan_id, { sinceMs: Date.now(), reason: error.message });
       return false;
     }
     this.#startRefused.delete(plan.plan_id);
-    const test = await this.controller.createTest(plannedConfig(config), driverIds);
+    const test = await this.controller.createTest(plannedConfig(config, driverIds.length), driverIds);
     this.plans.append(plan.plan_id, { type: 'plan_test_started', at: new Date().toISOString(), step, attempt, test_id: test.test_id });
     this.log.info({ plan_id: plan.plan_id, test: spec.name, attempt, test_id: test.test_id }, 'plan test started');
     try {

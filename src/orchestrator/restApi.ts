@@ -7,7 +7,7 @@ import { htmlReport, machineInfo } from '../report/index.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
 import { bearerTokenCheck } from './accessToken.js';
 import { registerDashboard } from './dashboardAssets.js';
-import { selectDrivers } from './driverSelection.js';
+import { neededCapability, selectDrivers } from './driverSelection.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import type { PlanRunner } from './planRunner.js';
 import { planViewOf } from './planViews.js';
@@ -70,8 +70,8 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.listTests, () => controller.tests.list().map((t) => summaryView(t, figures)));
   serve(app, ROUTES.createTest, async ({ body }, reply) => {
     const { drivers, trigger, ...fields } = body;
-    const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers());
-    const test = await controller.createTest(plannedConfig(fields), chosen);
+    const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers(), neededCapability(fields));
+    const test = await controller.createTest(plannedConfig(fields, chosen.length), chosen);
     if (trigger) await controller.triggerTest(test.test_id);
     return reply.code(201).send(detailView(test, figures));
   });

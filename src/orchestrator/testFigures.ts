@@ -1,5 +1,5 @@
-import type { DriverFigures, Figures, Latency, RequestFigures } from '../api/index.js';
-import { ERROR_SAMPLE_LIMITS, plannedWorkloadMs, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
+import type { CheckFigures, DriverFigures, Figures, GroupFigures, IterationFigures, Latency, RequestFigures } from '../api/index.js';
+import { ERROR_SAMPLE_LIMITS, figureRequests, groupNames, plannedWorkloadMs, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
@@ -36,37 +36,58 @@ export class FiguresCalculator {
     const drivers: DriverFigures[] = [];
     const plan = { count: test.config.message_count_per_driver, durationMs: plannedWorkloadMs(test.config) };
     let approximate = false;
-    const specs = test.config.requests ?? [];
+    const specs = figureRequests(test.config);
+    const groups = test.config.scenarios ? groupNames(test.config.scenarios).map(groupSpec) : [];
     for (const progress of test.drivers.values()) {
-      const { latency: exactLatency, requests } = merge.update(progress.node_id, progress.latest, progress.latest_buckets, specs);
-      if (progress.latest && !exactLatency && !nothingCompleted(progress.latest)) approximate = true;
-      drivers.push(driverFigures(progress, exactLatency, requests, plan));
+      const share = merge.update(progress.node_id, progress.latest, progress.latest_buckets, specs, groups);
+      if (progress.latest && !share.latency && !nothingCompleted(progress.latest)) approximate = true;
+      drivers.push(driverFigures(progress, share, plan));
     }
     const latency = approximate ? approximateLatency(drivers) : merge.latency();
     const counts = sumCounts(drivers);
     const interval = test.overall.latest(test.config, test.driver_ids.length);
-    return { drivers, aggregate: { ...counts, latency, approximate, interval, requests: merge.requestsFigures(specs, drivers, counts.elapsed_ms) } };
+    const flow = test.config.scenarios ? merge.flowFigures(drivers, groups, counts.elapsed_ms) : NO_FLOW;
+    return { drivers, aggregate: { ...counts, latency, approximate, interval, requests: merge.requestsFigures(specs, drivers, counts.elapsed_ms), ...flow } };
   }
 }
 
-type DriverShare = { latency: Latency | undefined; requests: RequestFigures[] };
+/** What a scenario test has beyond requests; a plain test has none of it. */
+type FlowShare = Pick<Figures, 'groups' | 'iterations' | 'checks' | 'vus'>;
+const NO_FLOW: FlowShare = { groups: [], iterations: null, checks: null, vus: null };
+
+/** A group's figures are kept as a request name's are; it has no method or URL of its own. */
+function groupSpec(name: string): RequestSpec {
+  return { name, method: 'GET', url: '', weight: 1 };
+}
+
+function asGroup({ method: _method, url: _url, ...figures }: RequestFigures): GroupFigures {
+  return figures;
+}
+
+type DriverShare = { latency: Latency | undefined; requests: RequestFigures[]; flow: FlowShare };
 
 /** One test's running merges (overall and per request name), and which report of each driver they hold. */
 class TestMerge {
   private readonly merge = new RunningMerge();
   private readonly byName = new Map<string, RunningMerge>();
+  private readonly byGroup = new Map<string, RunningMerge>();
+  private readonly iterationDurations = new RunningMerge();
   private readonly applied = new Map<string, { reportId: string; share: DriverShare }>();
 
   /**
    * Brings the driver's share up to its latest report (whose histogram the projection decoded); its exact
    * latency is undefined without a usable histogram.
    */
-  update(nodeId: string, report: MetricsMessage | undefined, buckets: BucketCounts | undefined, specs: readonly RequestSpec[]): DriverShare {
-    if (!report) return { latency: undefined, requests: [] };
+  update(nodeId: string, report: MetricsMessage | undefined, buckets: BucketCounts | undefined, specs: readonly RequestSpec[], groups: readonly RequestSpec[]): DriverShare {
+    if (!report) return { latency: undefined, requests: [], flow: NO_FLOW };
     const applied = this.applied.get(nodeId);
     if (applied?.reportId === report.report_id) return applied.share;
     this.merge.replace(nodeId, buckets);
-    const share = { latency: buckets && driverLatency(report, buckets), requests: this.updateRequests(nodeId, report, specs) };
+    const share = {
+      latency: buckets && driverLatency(report, buckets),
+      requests: this.updateNamed(this.byName, nodeId, report.requests_stats, report.elapsed_ms ?? 0, specs),
+      flow: this.updateFlow(nodeId, report, groups),
+    };
     this.applied.set(nodeId, { reportId: report.report_id, share });
     return share;
   }
@@ -86,17 +107,50 @@ class TestMerge {
     });
   }
 
-  private updateRequests(nodeId: string, report: MetricsMessage, specs: readonly RequestSpec[]): RequestFigures[] {
-    const stats = new Map((report.requests_stats ?? []).map((s) => [s.name, s]));
+  /**
+   * Over every driver: iterations and checks summed, iteration durations from the merged histograms,
+   * groups as request names are (counts summed, latency merged).
+   */
+  flowFigures(drivers: readonly DriverFigures[], groups: readonly RequestSpec[], elapsedMs: number): FlowShare {
+    const duration = this.iterationDurations.sources > 0 ? latencyOf(this.iterationDurations.summarize()) : EMPTY_LATENCY;
+    return {
+      iterations: sumIterations(drivers.map((d) => d.iterations), duration),
+      checks: sumChecks(drivers.map((d) => d.checks)),
+      vus: drivers.reduce((sum, d) => sum + (d.vus ?? 0), 0),
+      groups: groups.map((spec) => {
+        const own = drivers.flatMap((d) => d.groups.filter((g) => g.name === spec.name).map((g) => ({ ...g, method: spec.method, url: spec.url })));
+        const merged = this.byGroup.get(requestName(spec));
+        return asGroup({ ...sumRequestCounts(spec, own, elapsedMs), latency: merged && merged.sources > 0 ? latencyOf(merged.summarize()) : EMPTY_LATENCY });
+      }),
+    };
+  }
+
+  private updateFlow(nodeId: string, report: MetricsMessage, groups: readonly RequestSpec[]): FlowShare {
+    if (report.iterations === undefined && report.checks === undefined) return NO_FLOW;
+    const buckets = report.iteration_histogram === undefined ? undefined : decodeOrUndefined(report.iteration_histogram);
+    this.iterationDurations.replace(nodeId, buckets);
+    const duration = buckets && buckets.total > 0 ? latencyOf(summarize(histogramFromCounts(buckets))) : EMPTY_LATENCY;
+    const iterations = report.iterations ? { ...report.iterations, failed_by_reason: report.iterations.failed_by_reason ?? {}, duration } : null;
+    return {
+      iterations,
+      checks: sumChecks([report.checks ? { passes: 0, fails: 0, by_name: report.checks } : null]),
+      vus: report.vus ?? null,
+      groups: this.updateNamed(this.byGroup, nodeId, report.groups_stats, report.elapsed_ms ?? 0, groups).map(asGroup),
+    };
+  }
+
+  /** One driver's figures per name (request, step or group), and its share of each name's merged histogram. */
+  private updateNamed(merges: Map<string, RunningMerge>, nodeId: string, reported: readonly RequestStats[] | undefined, elapsedMs: number, specs: readonly RequestSpec[]): RequestFigures[] {
+    const stats = new Map((reported ?? []).map((s) => [s.name, s]));
     return specs.map((spec) => {
       const name = requestName(spec);
       const own = stats.get(name);
       const buckets = own?.histogram === undefined ? undefined : decodeOrUndefined(own.histogram);
-      let merge = this.byName.get(name);
-      if (!merge) this.byName.set(name, (merge = new RunningMerge()));
+      let merge = merges.get(name);
+      if (!merge) merges.set(name, (merge = new RunningMerge()));
       merge.replace(nodeId, buckets);
       const latency = buckets && buckets.total > 0 ? latencyOf(summarize(histogramFromCounts(buckets))) : EMPTY_LATENCY;
-      return { ...requestCounts(spec, own, report.elapsed_ms ?? 0), latency };
+      return { ...requestCounts(spec, own, elapsedMs), latency };
     });
   }
 }
@@ -116,6 +170,33 @@ function requestCounts(spec: RequestSpec, stats: RequestStats | undefined, elaps
     bytes_received: stats?.bytes_received ?? 0,
     rps: elapsedMs > 0 ? round3((completed * 1000) / elapsedMs) : null,
   };
+}
+
+/** Iterations over drivers (or one driver's by_name merged into totals); null when no driver ran scenarios. */
+function sumIterations(parts: readonly (IterationFigures | null)[], duration: Latency): IterationFigures | null {
+  const reported = parts.filter((p): p is IterationFigures => p !== null);
+  if (reported.length === 0) return null;
+  const failedByReason: Record<string, number> = {};
+  for (const part of reported) addInto(failedByReason, part.failed_by_reason);
+  const total = (pick: (p: IterationFigures) => number) => reported.reduce((sum, p) => sum + pick(p), 0);
+  return { completed: total((p) => p.completed), failed: total((p) => p.failed), dropped: total((p) => p.dropped), failed_by_reason: failedByReason, duration };
+}
+
+/** Checks summed by name, in the order they first appear, with the totals over every check. */
+function sumChecks(parts: readonly (CheckFigures | null)[]): CheckFigures | null {
+  const reported = parts.filter((p): p is CheckFigures => p !== null);
+  if (reported.length === 0) return null;
+  const byName = new Map<string, { name: string; passes: number; fails: number }>();
+  for (const part of reported) {
+    for (const check of part.by_name) {
+      const sum = byName.get(check.name) ?? { name: check.name, passes: 0, fails: 0 };
+      sum.passes += check.passes;
+      sum.fails += check.fails;
+      byName.set(check.name, sum);
+    }
+  }
+  const by_name = [...byName.values()];
+  return { passes: by_name.reduce((sum, c) => sum + c.passes, 0), fails: by_name.reduce((sum, c) => sum + c.fails, 0), by_name };
 }
 
 function sumRequestCounts(spec: RequestSpec, perDriver: readonly RequestFigures[], elapsedMs: number): Omit<RequestFigures, 'latency'> {
@@ -178,7 +259,8 @@ function progressOf(report: MetricsMessage | undefined, plan: ProgressPlan): num
   return plan.count > 0 ? Math.min(1, fraction) : 0;
 }
 
-function driverFigures(progress: DriverProgress, exactLatency: Latency | undefined, requests: RequestFigures[], plan: ProgressPlan): DriverFigures {
+function driverFigures(progress: DriverProgress, share: DriverShare, plan: ProgressPlan): DriverFigures {
+  const { latency: exactLatency, requests, flow } = share;
   const report = progress.latest;
   const sent = report?.sent ?? 0;
   const completed = report?.completed ?? 0;
@@ -201,6 +283,7 @@ function driverFigures(progress: DriverProgress, exactLatency: Latency | undefin
     status_counts: report?.status_counts ?? {},
     bytes_received: report?.bytes_received ?? 0,
     requests,
+    ...flow,
     reports: progress.reports,
     final: Boolean(progress.final),
     outcome: progress.final?.outcome ?? null,
@@ -225,7 +308,7 @@ function reportLatency(report: MetricsMessage): Latency {
   return { min: m.min_latency, max: m.max_latency, mean: m.mean_latency, median: m.median_latency, mode: m.mode_latency ?? null, p90: m.p90_latency ?? null, p95: m.p95_latency ?? null, p99: m.p99_latency ?? null };
 }
 
-function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate' | 'requests' | 'interval'> {
+function sumCounts(drivers: DriverFigures[]): Omit<Figures, 'latency' | 'approximate' | 'requests' | 'interval' | keyof FlowShare> {
   const totals = sumResponses(drivers);
   let inFlight = 0;
   let lateStarts = 0;

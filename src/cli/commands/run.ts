@@ -9,7 +9,8 @@ import { readScenarioFile } from '../run/scenarioFile.js';
 import { summaryTable } from '../run/summaryTable.js';
 import { parseDuration, parseStage, parseWarmup } from '../run/loadShapeFlags.js';
 import { runTestSession } from '../run/testSession.js';
-import { scenarioTest, toFieldError, type Scenario } from '../../api/index.js';
+import { createTestBody, scenarioTest, thresholdStepProblems, toFieldError, type Scenario } from '../../api/index.js';
+import { oneStepScenario, SCENARIO_FLAGS } from '../run/oneStepScenario.js';
 import { readPlanFile, runPlanSession } from '../run/planSession.js';
 import { planExitCode, planJson, planSummary } from '../run/planSummary.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
@@ -94,6 +95,9 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
   warmup: { type: 'string' },
+  executor: { type: 'string' },
+  vus: { type: 'string' },
+  iterations: { type: 'string' },
   scenario: { type: 'string' },
   method: { type: 'string' },
   header: { type: 'string', short: 'H', multiple: true },
@@ -145,7 +149,7 @@ type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
 type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; thresholds: Threshold[]; out: string[]; json: boolean };
 type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
 
-function parseTestType(value: string): CreateTestBody['test_type'] {
+function parseTestType(value: string): NonNullable<CreateTestBody['test_type']> {
   const type = TEST_TYPES.find((name) => name === value.toUpperCase());
   if (!type) throw new UsageError(`--type must be ${TEST_TYPES.map((name) => name.toLowerCase()).join(' or ')}, got "${value}"`);
   return type;
@@ -251,7 +255,29 @@ function parseSettings(values: FlagValues): Settings {
   refuseContradictions(values);
   if (values.scenario !== undefined) return scenarioSettings(values, values.scenario);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  const body: CreateTestBody = {
+  const body = SCENARIO_FLAGS.some((flag) => values[flag] !== undefined) ? oneStepScenarioBody(values) : requestsBody(values);
+  const thresholds = thresholdFlags(values.threshold ?? []);
+  // A body the orchestrator will refuse names its own problems; a valid one is checked for the steps thresholds name.
+  const parsed = createTestBody.safeParse(body);
+  const unknownSteps = parsed.success ? thresholdStepProblems(thresholds, parsed.data) : [];
+  if (unknownSteps.length > 0) throw new UsageError(`--threshold: ${unknownSteps.join('; ')}`);
+  return { orchestrator, token: accessToken(values.token), body, thresholds, out: parseOut(values.out ?? []), json: values.json ?? false };
+}
+
+/** `--vus`, `--iterations`, `--executor` with `--target`: one scenario whose flow is that one request. */
+function oneStepScenarioBody(values: FlagValues): CreateTestBody {
+  const target = parseTargetUrl(requireString(values.target, 'target'), 'target');
+  const { requests } = targetRequests(target, values);
+  return {
+    scenarios: oneStepScenario(values, requests?.[0] ?? { method: 'GET', url: target }) as CreateTestBody['scenarios'],
+    drivers: parseDrivers(values.drivers),
+    timeout_ms: optionalPositiveInt(values['timeout-ms'], 'timeout-ms'),
+    trigger: true,
+  };
+}
+
+function requestsBody(values: FlagValues): CreateTestBody {
+  return {
     test_type: parseTestType(requireString(values.type, 'type')),
     test_message_delay: parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0),
     message_count_per_driver: values.count === undefined ? undefined : parsePositiveInt(values.count, 'count', 0),
@@ -264,7 +290,6 @@ function parseSettings(values: FlagValues): Settings {
     ...parseWarmup(values.warmup),
     trigger: true,
   };
-  return { orchestrator, token: accessToken(values.token), body, thresholds: thresholdFlags(values.threshold ?? []), out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
 /**
@@ -328,7 +353,8 @@ function progressTarget(json: boolean): { mode: ProgressMode; stream: NodeJS.Wri
 }
 
 function describeCreated(test: TestDetailView): string {
-  const { planned_duration_s: seconds, message_count_per_driver: count } = test.config;
+  const { planned_duration_s: seconds, message_count_per_driver: count, scenarios } = test.config;
+  if (scenarios) return `test ${test.test_id} triggered: scenarios ${Object.entries(scenarios).map(([name, s]) => `${name} (${s.executor})`).join(', ')} on ${test.driver_ids.join(', ')}`;
   const plan = count === MAX_PLANNED_REQUESTS ? `requests for ${seconds} s` : `${count} requests${seconds === null ? '' : ` over ${seconds} s`}`;
   return `test ${test.test_id} triggered: ${test.config.test_type}, ${plan} per driver on ${test.driver_ids.join(', ')}`;
 }

@@ -8,22 +8,61 @@ const HEADER = ['scope', 'requests', 'errors', 'req/s', ...LATENCY_COLUMNS];
 /** The end-of-test summary: a heading, one row per driver and an overall row, then notes. */
 export function summaryTable(view: TestDetailView): string {
   const rows = [...view.drivers.map((d) => figuresRow(d.node_id, d)), figuresRow('overall', view.aggregate)];
-  return [heading(view), '', ...alignColumns([HEADER, ...rows]).map((line) => `  ${line}`), ...requestsSection(view.aggregate.requests), ...notes(view)].join('\n');
+  const flow = view.config.scenarios !== null;
+  return [
+    heading(view),
+    '',
+    ...alignColumns([HEADER, ...rows]).map((line) => `  ${line}`),
+    ...requestsSection(view.aggregate.requests, flow ? 'step' : 'request'),
+    ...requestsSection(view.aggregate.groups, 'group'),
+    ...iterationsSection(view.aggregate),
+    ...checksSection(view.aggregate),
+    ...notes(view),
+  ].join('\n');
 }
 
-const REQUEST_HEADER = ['request', 'method', 'requests', 'failures', 'req/s', 'median', 'p95', 'p99', 'max'];
+const NAMED_COLUMNS = ['requests', 'failures', 'req/s', 'median', 'p95', 'p99', 'max'];
 
-/** Per request name over every driver, as Locust's statistics table. */
-function requestsSection(requests: Figures['requests']): string[] {
-  if (requests.length === 0) return [];
-  const rows = requests.map((r) => [r.name, r.method, String(r.completed), `${r.error_count} (${errorPercent(r)})`, fixed(r.rps, 1), fixed(r.latency.median, 2), fixed(r.latency.p95, 2), fixed(r.latency.p99, 2), fixed(r.latency.max, 2)]);
-  return ['', '  per request:', ...alignColumns([REQUEST_HEADER, ...rows]).map((line) => `  ${line}`)];
+/** Per request name (per step, per group) over every driver, as Locust's statistics table. */
+function requestsSection(named: readonly (Figures['groups'][number] & { method?: string })[], what: 'request' | 'step' | 'group'): string[] {
+  if (named.length === 0) return [];
+  const withMethod = what !== 'group';
+  const rows = named.map((r) => [r.name, ...(withMethod ? [r.method ?? ''] : []), String(r.completed), `${r.error_count} (${errorPercent(r)})`, fixed(r.rps, 1), fixed(r.latency.median, 2), fixed(r.latency.p95, 2), fixed(r.latency.p99, 2), fixed(r.latency.max, 2)]);
+  const header = [what, ...(withMethod ? ['method'] : []), ...NAMED_COLUMNS];
+  return ['', `  per ${what}:`, ...alignColumns([header, ...rows]).map((line) => `  ${line}`)];
+}
+
+/** Iterations over every driver: how many ended well, failed (and why), were dropped; their durations. */
+function iterationsSection({ iterations, vus }: Figures): string[] {
+  if (!iterations) return [];
+  const reasons = Object.entries(iterations.failed_by_reason).filter(([, n]) => n > 0);
+  const failed = `${iterations.failed}${reasons.length > 0 ? ` (${reasons.map(([why, n]) => `${why} ${n}`).join(', ')})` : ''}`;
+  const d = iterations.duration;
+  return [
+    '',
+    `  iterations: ${iterations.completed} completed, ${failed} failed, ${iterations.dropped} dropped${vus ? `; ${vus} VUs running` : ''}`,
+    `  iteration duration (ms): median ${fixed(d.median, 1)}, p95 ${fixed(d.p95, 1)}, p99 ${fixed(d.p99, 1)}, max ${fixed(d.max, 1)}`,
+  ];
+}
+
+/** Each check with its pass rate, as k6's summary shows them. */
+function checksSection({ checks }: Figures): string[] {
+  if (!checks || checks.by_name.length === 0) return [];
+  const rows = checks.by_name.map((c) => [c.name, String(c.passes), String(c.fails), passPercent(c)]);
+  return ['', `  checks: ${passPercent(checks)} of ${checks.passes + checks.fails} passed`, ...alignColumns([['check', 'passes', 'fails', 'pass %'], ...rows]).map((line) => `  ${line}`)];
+}
+
+function passPercent(c: { passes: number; fails: number }): string {
+  const total = c.passes + c.fails;
+  return total > 0 ? `${((c.passes / total) * 100).toFixed(2)}%` : '-';
 }
 
 function heading(view: TestDetailView): string {
   const config = view.config;
   const seconds = (view.aggregate.elapsed_ms / 1000).toFixed(1);
-  const shape = `${config.test_type}, ${config.message_count_per_driver} requests per driver × ${view.drivers.length}`;
+  const shape = config.scenarios
+    ? `scenarios ${Object.entries(config.scenarios).map(([name, s]) => `${name} (${s.executor})`).join(', ')} × ${view.drivers.length} drivers`
+    : `${config.test_type}, ${config.message_count_per_driver} requests per driver × ${view.drivers.length}`;
   const reason = view.reason ? `: ${view.reason}` : '';
   return `test ${view.test_id} (${shape}) ${view.state} after ${seconds} s${reason}`;
 }
