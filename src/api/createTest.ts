@@ -43,7 +43,7 @@ export const createTestBody = z
     if (hasScenarios(body)) {
       for (const field of SCENARIO_SET_FIELDS) if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with scenarios: their executors and flows set the load' });
       if (body.test_message_delay !== 0) ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'cannot be given with scenarios: think steps set the pauses' });
-    } else if (body.test_type === undefined) ctx.addIssue({ code: 'custom', path: ['test_type'], message: 'is required (or give scenarios)' });
+    } else if (body.test_type === undefined) ctx.addIssue({ code: 'custom', path: ['test_type'], message: 'is required' });
   })
   .superRefine(
     (body, ctx) => {

@@ -5,7 +5,7 @@ import { scrapedMetric, type LabelledValue } from '../metrics/scrapedMetric.js';
 import type { BucketCounts } from '../stats/latencyHistogram.js';
 import { cumulativeBuckets, type CumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import type { RuntimeController } from './runtimeController.js';
-import type { FiguresCalculator } from './testFigures.js';
+import type { Figures, FiguresCalculator } from './testFigures.js';
 import type { TestProjection } from './testProjection.js';
 import { TEST_STATES } from './testEvents.js';
 
@@ -19,6 +19,12 @@ export type OrchestratorMetricsSources = {
 };
 
 const DRIVER_STATUSES = ['alive', 'lost', 'left'] as const;
+
+/**
+ * Steps and checks are named by users: a test's first this many of each get series, the rest none, so a
+ * flow of generated names cannot flood Prometheus (the REST views and reports keep every one).
+ */
+export const NAMED_SERIES_LIMIT = 50;
 
 /**
  * The orchestrator's /metrics: one prom-client registry per node (tests run several nodes in one process,
@@ -66,6 +72,30 @@ export class OrchestratorMetrics {
     totalsCounter(this.registry, 'stampede_request_errors_total', 'Failed requests, by test and error kind.', ['test_id', 'kind'], () =>
       aggregates().flatMap(({ test_id, aggregate }) => Object.entries(aggregate.errors).map(([kind, count]) => [{ test_id, kind }, count] as const)),
     );
+    this.defineFlowSeries(aggregates);
+  }
+
+  /** Scenario tests: per step, per check, iterations and VUs; names bounded by NAMED_SERIES_LIMIT per test. */
+  private defineFlowSeries(aggregates: () => { test_id: string; aggregate: Figures }[]): void {
+    const flows = () => aggregates().filter(({ aggregate }) => aggregate.iterations !== null);
+    totalsCounter(this.registry, 'stampede_step_requests_completed_total', `Requests completed per flow step, by test (a test's first ${NAMED_SERIES_LIMIT} steps).`, ['test_id', 'step'], () =>
+      flows().flatMap(({ test_id, aggregate }) => aggregate.requests.slice(0, NAMED_SERIES_LIMIT).map((step) => [{ test_id, step: step.name }, step.completed] as const)),
+    );
+    totalsCounter(this.registry, 'stampede_step_errors_total', `Failed requests per flow step, by test (a test's first ${NAMED_SERIES_LIMIT} steps).`, ['test_id', 'step'], () =>
+      flows().flatMap(({ test_id, aggregate }) => aggregate.requests.slice(0, NAMED_SERIES_LIMIT).map((step) => [{ test_id, step: step.name }, step.error_count] as const)),
+    );
+    totalsCounter(this.registry, 'stampede_checks_total', `Check evaluations by result, by test (a test's first ${NAMED_SERIES_LIMIT} checks).`, ['test_id', 'check', 'result'], () =>
+      flows().flatMap(({ test_id, aggregate }) =>
+        (aggregate.checks?.by_name ?? []).slice(0, NAMED_SERIES_LIMIT).flatMap((check) => [
+          [{ test_id, check: check.name, result: 'pass' }, check.passes] as const,
+          [{ test_id, check: check.name, result: 'fail' }, check.fails] as const,
+        ]),
+      ),
+    );
+    totalsCounter(this.registry, 'stampede_iterations_total', 'Flow iterations by outcome (completed, failed, dropped), by test.', ['test_id', 'outcome'], () =>
+      flows().flatMap(({ test_id, aggregate }) => (['completed', 'failed', 'dropped'] as const).map((outcome) => [{ test_id, outcome }, aggregate.iterations![outcome]] as const)),
+    );
+    scrapedMetric(Gauge, { registry: this.registry, name: 'stampede_vus', help: 'VUs running, by scenario test, summed over drivers.', labelNames: ['test_id'], values: () => flows().map(({ test_id, aggregate }) => [{ test_id }, aggregate.vus ?? 0]) });
   }
 
   private defineKafkaCounters(): void {
