@@ -27,8 +27,8 @@ const EXCLUSIVE_FIELDS = [{ fields: ['target_url', 'requests'] as const, message
 const SCENARIO_SET_FIELDS = ['test_type', 'message_count_per_driver', 'target_url', 'requests', 'throughput_per_driver', 'concurrency', 'warmup_count_per_driver', 'warmup_s', 'stages', 'start_rps', 'duration_s'] as const;
 
 /** Whether a body is a test of scenarios: its load is its scenarios', and the spec's load fields are not given. */
-function hasScenarios(body: { scenarios?: unknown }): boolean {
-  return body.scenarios !== undefined;
+function hasScenarios(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { scenarios?: unknown }).scenarios !== undefined;
 }
 
 /**
@@ -49,7 +49,7 @@ export const createTestBody = z
     (body, ctx) => {
       for (const problem of shapeProblems(body as typeof body & { test_type: string })) ctx.addIssue({ code: 'custom', ...problem });
     },
-    { when: (payload) => !hasScenarios(payload.value as object) && payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
+    { when: (payload) => !hasScenarios(payload.value) && payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
   )
   .superRefine(
     (body, ctx) => {
