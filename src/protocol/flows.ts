@@ -100,10 +100,6 @@ function nestedSteps(depth: number) {
  */
 function flowStep(depth: number): z.ZodType<FlowStep> {
   return z.unknown().transform((value, ctx) => {
-    if (depth > FLOW_LIMITS.depth) {
-      ctx.addIssue({ code: 'custom', message: `loops and groups nest at most ${FLOW_LIMITS.depth} deep` });
-      return z.NEVER;
-    }
     const schema = stepSchema(value, depth);
     if (typeof schema === 'string') {
       ctx.addIssue({ code: 'custom', message: schema });
@@ -120,7 +116,10 @@ function stepSchema(value: unknown, depth: number): z.ZodType | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `must be a step: a request (with url), {think}, {loop} or {group}`;
   const kinds = STEP_KINDS.filter((key) => key in value);
   if (kinds.length !== 1) return kinds.length === 0 ? 'must be a step: a request (with url), {think}, {loop} or {group}' : `is one step: give one of ${kinds.join(', ')}`;
-  switch (kinds[0]!) {
+  const kind = kinds[0]!;
+  // Top-level steps are at depth 1: a loop or group there holds the first level of nesting.
+  if ((kind === 'loop' || kind === 'group') && depth > FLOW_LIMITS.depth) return `loops and groups nest at most ${FLOW_LIMITS.depth} deep`;
+  switch (kind) {
     case 'url':
       return requestStep;
     case 'think':

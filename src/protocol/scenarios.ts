@@ -77,7 +77,9 @@ const scenario: z.ZodType<Scenario> = z.unknown().transform((value, ctx) => {
 });
 
 export const scenarioMap = z
-  .record(z.string().regex(SCENARIO_NAME, `a scenario's name is 1 to ${SCENARIO_LIMITS.nameLength} letters, digits, _ or -`), scenario)
+  .record(z.string().regex(SCENARIO_NAME, `a scenario's name is 1 to ${SCENARIO_LIMITS.nameLength} letters, digits, _ or -`), scenario, {
+    error: (issue) => (issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined),
+  })
   .superRefine((scenarios, ctx) => {
     const count = Object.keys(scenarios).length;
     if (count === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one scenario' });
