@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestDetailView } from '../src/api/index.js';
 import { newTestId } from '../src/protocol/index.js';
 import { journeyFlow, startJourneyServer, type JourneyServer } from './helpers/journeyServer.js';
 import { kcatProduce } from './helpers/kcat.js';
-import { eventually, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, stopAllChildren, tempDir } from './helpers/processes.js';
+import { parse as parseYaml } from 'yaml';
+import { eventually, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, tempDir } from './helpers/processes.js';
 
 const finished = (t: TestDetailView) => ['completed', 'failed', 'cancelled'].includes(t.state);
 
@@ -117,6 +118,17 @@ describe('user journeys: scenarios of flows on two real drivers through Kafka', 
     assert.ok(iterations.dropped > 0, JSON.stringify(iterations));
     const slow = test.aggregate.requests.find((r) => r.name === 'slow')!;
     assert.equal(slow.completed + iterations.dropped, 40, 'every arrival either ran or was dropped');
+  });
+
+  it("runs the README example's journey against stampede target's /api/, every check passing", async () => {
+    const target = await startTarget();
+    const example = parseYaml(readFileSync('examples/journey.yaml', 'utf8')) as { scenarios: { shoppers: { flow: unknown[] } } };
+    const flow = JSON.parse(JSON.stringify(example.scenarios.shoppers.flow).replaceAll('http://127.0.0.1:8080', target.url)) as unknown[];
+    const test = await runTest({ shoppers: { executor: 'per-vu-iterations', total_vus: 3, iterations: 2, flow } });
+    assert.equal(test.state, 'completed', test.reason ?? '');
+    assert.deepEqual(test.aggregate.requests.map((r) => [r.name, r.completed, r.error_count]), [['login', 6, 0], ['create', 6, 0], ['read', 6, 0], ['list', 12, 0], ['delete', 6, 0]]);
+    assert.deepEqual(test.aggregate.checks && [test.aggregate.checks.passes, test.aggregate.checks.fails], [6 * 5, 0]);
+    assert.deepEqual(test.aggregate.groups.map((g) => [g.name, g.completed]), [['browse', 18]]);
   });
 
   it('refuses scenarios on a spec-only driver with 409 naming it, and bad scenarios with 400 naming the path', async () => {

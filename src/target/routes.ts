@@ -10,6 +10,7 @@ import {
   resolveFaults,
   type FaultSettings,
 } from './faults.js';
+import { JOURNEY_PREFIX, serveJourneyApi } from './journeyApi.js';
 import { TargetMetrics, wantsJson } from './metricsFormat.js';
 
 /** Totals for /metrics: this process's counters, or in a cluster worker the sum the primary collects. */
@@ -50,7 +51,8 @@ export function createRequestHandler(deps: RouteDependencies): RequestListener {
       return;
     }
     deps.counters.track(res);
-    if (path !== '/ping') sendJson(res, 404, { error: `no route for ${req.method ?? 'GET'} ${path}` });
+    if (path.startsWith(JOURNEY_PREFIX)) serveJourneyApi(req, res, path);
+    else if (path !== '/ping') sendJson(res, 404, { error: `no route for ${req.method ?? 'GET'} ${path}` });
     else if (queryStart === -1 && defaultsAreFaultFree) sendPrepared(res, 200, PONG);
     else servePingWithFaults(res, query(), deps.faults);
   };

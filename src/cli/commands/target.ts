@@ -13,6 +13,10 @@ The HTTP server load tests aim at.
                  JSON {"requests_received","responses_sent","in_flight"} with
                  Accept: application/json or ?format=json.
                  Counts every request except /metrics itself, summed over all workers.
+  /api/…         a small API for user journeys (README, "User journeys"):
+                 POST /api/login {"user":NAME} gives {"accessToken"} and a session cookie;
+                 POST /api/items {"title":T}, GET /api/items, GET and DELETE /api/items/ID
+                 need both, of the same user (403 otherwise). Nothing is stored.
 
 Options:
   --host HOST         address to bind (default 127.0.0.1)
