@@ -4,13 +4,14 @@ import { byTestId, setText } from './dom.js';
 
 const DEFAULT_TSUNAMI_DELAY_MS = 20;
 /** Form fields that are not test fields, or that need their own reading. */
-const OWN_FIELDS = new Set(['drivers', 'trigger', 'token', 'requests', 'target_url']);
+const OWN_FIELDS = new Set(['drivers', 'trigger', 'token', 'requests', 'target_url', 'scenarios']);
 
 /**
  * The "New test" form. Its rules come from the API's own OpenAPI document (the CreateTest schema, which
  * is the one the API validates with): the load models offered, what each does, which fields are numbers,
  * and which value a model fixes. Every input named after a field of that schema is sent; the API
  * validates, and its 400 answer lists every bad field by its path, each message shown beside its field.
+ * Scenarios typed as JSON replace the load fields: the body is then the scenarios, the drivers and the trigger.
  */
 export function setupCreateForm(form, onCreated) {
   const schema = requestBodySchema('CreateTest').then((loaded) => {
@@ -25,13 +26,16 @@ export function setupCreateForm(form, onCreated) {
     const trigger = event.submitter?.value === 'create-trigger';
     clearMessages(form);
     setAccessToken(form.elements.namedItem('token').value.trim());
-    const what = requestsOf(form);
-    if (what.problem) {
-      showBeside(form, what.problem);
+    const scenarios = scenariosOf(form);
+    const what = scenarios.value === undefined && !scenarios.problem ? requestsOf(form) : {};
+    const problem = scenarios.problem ?? what.problem;
+    if (problem) {
+      showBeside(form, problem);
       return;
     }
     setBusy(form, true);
-    const response = await createTest({ ...requestBody(form, (await schema) ?? { properties: {} }, trigger), ...what.fields });
+    const body = scenarios.value === undefined ? { ...requestBody(form, (await schema) ?? { properties: {} }, trigger), ...what.fields } : scenarioBody(form, scenarios.value, trigger);
+    const response = await createTest(body);
     setBusy(form, false);
     if (response.ok) {
       showFormMessage(form, `Created ${response.body.test_id}${trigger ? ' and triggered it' : ''}.`, 'ok');
@@ -118,6 +122,29 @@ function requestsOf(form) {
   return { fields: { requests: [request] } };
 }
 
+/**
+ * The scenarios typed as JSON (the map of named scenarios), if any. The page has no YAML parser (plain
+ * modules, no bundler): YAML goes through `stampede run --scenario FILE`.
+ */
+function scenariosOf(form) {
+  const text = form.elements.namedItem('scenarios')?.value.trim() ?? '';
+  if (text === '') return {};
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { problem: { field: 'scenarios', message: `not valid JSON: ${error.message}` } };
+  }
+}
+
+/** A test of scenarios: their executors and flows set the load, so none of the form's load fields go with them. */
+function scenarioBody(form, scenarios, trigger) {
+  const body = { scenarios };
+  const drivers = driversValue(form.elements.namedItem('drivers')?.value.trim() ?? '');
+  if (drivers !== undefined) body.drivers = drivers;
+  if (trigger) body.trigger = true;
+  return body;
+}
+
 /** `Name: value` a line, as curl's -H. */
 function headerLines(text) {
   if (text === '') return {};
@@ -180,10 +207,21 @@ function showBeside(form, { field, message }) {
   const name = formFieldOf(form, field);
   const beside = name ? form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`) : null;
   if (!beside) return false;
-  const text = withoutFieldPrefix(message ?? 'invalid', String(field ?? name));
+  const text = withinField(name, String(field ?? name), withoutFieldPrefix(message ?? 'invalid', String(field ?? name)));
   setText(beside, beside.textContent ? `${beside.textContent}; ${text}` : text);
   form.elements.namedItem(name)?.setAttribute('aria-invalid', 'true');
+  // The scenarios' field folds away: its problems must not be hidden in it.
+  if (name === 'scenarios') {
+    const details = beside.closest('details');
+    if (details) details.open = true;
+  }
   return true;
+}
+
+/** Beside the scenarios, a problem keeps where in them it is: `shoppers.flow[0].url: must be …`. */
+function withinField(name, field, text) {
+  if (name !== 'scenarios' || !field.startsWith('scenarios') || field === 'scenarios') return text;
+  return `${field.slice('scenarios'.length).replace(/^\./, '')}: ${text}`;
 }
 
 /** The API says "field: problem"; beside the field itself the name is redundant. */

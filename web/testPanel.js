@@ -12,6 +12,11 @@ export function isFinished(test) {
   return FINISHED.has(test.state);
 }
 
+/** A test of scenarios (user journeys): its figures are per step, with groups, iterations, checks and VUs. */
+export function isScenarioTest(test) {
+  return test.config?.scenarios !== null && test.config?.scenarios !== undefined;
+}
+
 /** The shown test: state, configuration, progress, figures, latency distribution and errors. */
 export class TestPanel {
   constructor(root) {
@@ -32,26 +37,74 @@ export class TestPanel {
     this.#showWarnings(test);
     this.#showConfig(test);
     this.#showTiles(test.aggregate);
+    this.#showVus(test);
     syncRows(this.find('progress-body'), test.drivers, (d) => d.node_id, createProgressRow, (row, d, i) => fillProgressRow(row, d, i, test, rateOf(d)));
     // A test that ended before any request (drivers rejected it) has no figures: zeros would read as results.
     const nothingSent = isFinished(test) && test.aggregate.sent === 0;
     this.find('nothing-sent').hidden = !nothingSent;
     this.find('test-figures').hidden = nothingSent;
     this.#showLatency(test);
-    this.#showRequests(test.aggregate);
+    this.#showRequests(test);
+    this.#showScenarioFigures(test);
     this.#showDistribution(test.aggregate.latency);
     this.#showErrors(test.aggregate);
   }
 
-  /** Per request name, as Locust's statistics tab; only for tests that name their requests. */
-  #showRequests(aggregate) {
+  /** Per request name, as Locust's statistics tab; only for tests that name their requests. A scenario test's are its steps. */
+  #showRequests(test) {
+    const aggregate = test.aggregate;
     const requests = aggregate.requests ?? [];
+    const steps = isScenarioTest(test);
+    setText(this.find('requests-title'), steps ? 'Per step' : 'Requests');
+    setText(this.find('requests-unit'), steps ? 'per step name, all drivers' : 'per name, all drivers');
     this.find('requests-figures').hidden = requests.length === 0;
     syncRows(this.find('requests-body'), requests, (r) => r.name, createRequestRow, fillRequestRow);
     const statuses = Object.entries(aggregate.status_counts ?? {});
     const line = this.find('status-counts');
     line.hidden = statuses.length === 0;
     setText(line, `Responses by status: ${statuses.map(([status, count]) => `${status} × ${formatCount(count)}`).join(', ')}`);
+  }
+
+  /** A scenario test's iterations, groups and checks; hidden for a plain test. */
+  #showScenarioFigures(test) {
+    const scenario = isScenarioTest(test);
+    this.find('scenario-figures').hidden = !scenario;
+    if (!scenario) return;
+    this.#showIterations(test.aggregate.iterations);
+    const groups = test.aggregate.groups ?? [];
+    this.find('groups-figures').hidden = groups.length === 0;
+    syncRows(this.find('groups-body'), groups, (g) => g.name, createGroupRow, fillGroupRow);
+    this.#showChecks(test.aggregate.checks);
+  }
+
+  /** completed · failed (by reason) · dropped · p95 of the iteration duration; dashes before the first report. */
+  #showIterations(iterations) {
+    const it = iterations ?? null;
+    setCell(this.find('iterations-completed'), formatCount(it?.completed), it?.completed);
+    setCell(this.find('iterations-failed'), formatCount(it?.failed), it?.failed);
+    const reasons = Object.entries(it?.failed_by_reason ?? {}).filter(([, count]) => count > 0);
+    setText(this.find('iterations-failed-reasons'), reasons.length === 0 ? '' : ` (${reasons.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`);
+    setCell(this.find('iterations-dropped'), formatCount(it?.dropped), it?.dropped);
+    setCell(this.find('iterations-p95'), formatMs(it?.duration?.p95), it?.duration?.p95);
+    this.find('iterations-failed').classList.toggle('bad', (it?.failed ?? 0) > 0);
+    this.find('iterations-dropped').classList.toggle('bad', (it?.dropped ?? 0) > 0);
+  }
+
+  /** Every check over all drivers (the overall line first), then each one by name. */
+  #showChecks(checks) {
+    this.find('checks-empty').hidden = checks !== null && checks !== undefined;
+    this.find('checks-table').hidden = checks === null || checks === undefined;
+    fillCheckCells(this.find('checks-overall'), checks ?? { passes: 0, fails: 0 });
+    syncRows(this.find('checks-body'), checks?.by_name ?? [], (c) => c.name, createCheckRow, fillCheckRow);
+  }
+
+  /** VUs running now, beside the other headline figures; only a scenario test has VUs. */
+  #showVus(test) {
+    const scenario = isScenarioTest(test);
+    this.find('vus-tile').hidden = !scenario;
+    this.find('tiles').classList.toggle('with-vus', scenario);
+    const vus = scenario ? test.aggregate.vus : null;
+    setCell(this.find('vus-now'), formatCount(vus), vus);
   }
 
   #showHeader(test) {
@@ -96,7 +149,7 @@ export class TestPanel {
       ['Count per driver', formatCount(c.message_count_per_driver)],
       ['Throughput cap', c.throughput_per_driver ? `${formatRate(c.throughput_per_driver)} per driver` : 'none'],
       ['Warm-up per driver', c.warmup_count_per_driver ? `${formatCount(c.warmup_count_per_driver)} requests` : 'none'],
-      ['Target', c.target_url ?? "each driver's own --target"],
+      isScenarioTest(test) ? ['Scenarios', scenariosText(c.scenarios)] : ['Target', c.target_url ?? "each driver's own --target"],
       ['Drivers', String(test.driver_ids.length)],
       ['Created', formatDateTime(test.created_at)],
       ['Triggered', formatDateTime(test.triggered_at)],
@@ -230,6 +283,61 @@ function fillRequestRow(row, request, index) {
   setCell(cell('failures'), failures, request.error_count);
   for (const key of ['median', 'p95', 'p99', 'max']) setCell(cell(key), formatMs(request.latency[key]), request.latency[key]);
   setCell(cell('rate'), formatRate(request.rps), request.rps);
+}
+
+const GROUP_CELLS = ['name', 'requests', 'failures', 'median', 'p95', 'p99', 'max', 'rate'];
+
+function createGroupRow() {
+  return el('tr', {}, ...GROUP_CELLS.map((key) => el('td', { 'data-testid': key, 'data-label': key, className: key === 'name' ? 'mono' : 'num' })));
+}
+
+function fillGroupRow(row, group, index) {
+  row.setAttribute('data-testid', `group-row-${index}`);
+  const cell = (name) => byTestId(row, name);
+  setCell(cell('name'), group.name, group.name);
+  setCell(cell('requests'), formatCount(group.completed), group.completed);
+  const failures = group.completed > 0 ? `${formatCount(group.error_count)} (${formatPercent(group.error_count / group.completed)})` : formatCount(group.error_count);
+  setCell(cell('failures'), failures, group.error_count);
+  for (const key of ['median', 'p95', 'p99', 'max']) setCell(cell(key), formatMs(group.latency[key]), group.latency[key]);
+  setCell(cell('rate'), formatRate(group.rps), group.rps);
+}
+
+/** Passes over evaluations, as a percentage with 2 decimals: 99.5 % of checks is not "100 %". */
+function passRate(passes, fails) {
+  const total = passes + fails;
+  return total > 0 ? Math.round((passes / total) * 10_000) / 100 : null;
+}
+
+function createCheckRow() {
+  return el(
+    'tr',
+    {},
+    el('th', { scope: 'row', className: 'mono', 'data-testid': 'name' }),
+    el('td', { className: 'num', 'data-testid': 'passes', 'data-label': 'passes' }),
+    el('td', { className: 'num', 'data-testid': 'fails', 'data-label': 'fails' }),
+    el('td', { className: 'num', 'data-testid': 'pass_rate', 'data-label': 'pass %' }),
+  );
+}
+
+function fillCheckRow(row, check, index) {
+  row.setAttribute('data-testid', `check-row-${index}`);
+  row.setAttribute('data-check', check.name);
+  setCell(byTestId(row, 'name'), check.name, check.name);
+  byTestId(row, 'name').title = check.name;
+  fillCheckCells(row, check);
+}
+
+function fillCheckCells(row, { passes, fails }) {
+  const rate = passRate(passes, fails);
+  setCell(byTestId(row, 'passes'), formatCount(passes), passes);
+  setCell(byTestId(row, 'fails'), formatCount(fails), fails);
+  setCell(byTestId(row, 'pass_rate'), rate === null ? DASH : `${rate.toFixed(2)} %`, rate);
+  row.classList.toggle('check-failing', fails > 0);
+}
+
+/** `shoppers (per-vu-iterations), browsers (ramping-vus)` */
+function scenariosText(scenarios) {
+  return Object.entries(scenarios ?? {}).map(([name, s]) => `${name} (${s?.executor ?? '?'})`).join(', ');
 }
 
 function createDistributionBar() {

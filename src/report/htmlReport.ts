@@ -1,4 +1,4 @@
-import type { DriverFigures, Figures, RequestFigures, TestReportView } from '../api/index.js';
+import type { CheckFigures, DriverFigures, Figures, GroupFigures, IterationFigures, RequestFigures, TestReportView } from '../api/index.js';
 import type { ThresholdResult } from '../api/thresholds.js';
 import { lateStartWarning } from '../api/lateStartWarning.js';
 import { reportCharts, type TimelineSource } from './chartSeries.js';
@@ -28,9 +28,11 @@ export function htmlReport(input: HtmlReportInput): string {
   const body = [
     header(report),
     thresholdsSection(input.thresholds),
+    ...(isScenarioTest(report) ? [scenariosSection(report.config.scenarios ?? {})] : []),
     section('Overall', 'overall', figuresTable([{ key: 'overall', label: 'all drivers', figures: report.aggregate }])),
     section('Per driver', 'drivers', report.drivers.length === 0 ? empty('No driver reported.') : figuresTable(report.drivers.map((d) => ({ key: `driver:${d.node_id}`, label: d.node_id, figures: d, outcome: driverOutcome(d) })))),
     requestsSection(report),
+    ...scenarioFigureSections(report),
     section('Over time', 'charts', charts.length === 0 ? empty('No timeline: no driver reported during the run.') : charts.map((c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}"><figcaption>${escapeHtml(c.title)} (${escapeHtml(c.unit)})</figcaption></figure>`).join('')),
     errorsSection(report.aggregate),
     statusSection(report.aggregate),
@@ -125,7 +127,7 @@ function thresholdsSection(results: ThresholdResult[] | undefined): string {
   );
 }
 
-type FigureRow = { key: string; label: string; figures: Figures | DriverFigures | RequestFigures; outcome?: string };
+type FigureRow = { key: string; label: string; figures: Figures | DriverFigures | RequestFigures | GroupFigures; outcome?: string };
 
 const LATENCY_COLUMNS = ['min', 'mean', 'median', 'p90', 'p95', 'p99', 'max'] as const;
 
@@ -158,19 +160,121 @@ function driverOutcome(d: DriverFigures): string {
   return d.reason ? `${d.outcome ?? ''}: ${d.reason}` : (d.outcome ?? '');
 }
 
+/** Per request name; in a scenario test, per step (the figures are kept under each request step's name). */
 function requestsSection(report: TestReportView): string {
+  const steps = isScenarioTest(report);
+  const title = steps ? 'Per step' : 'Per request';
   const requests = report.aggregate.requests ?? [];
-  if (requests.length === 0) return section('Per request', 'requests', empty(`One request: ${report.config.target_url ?? ''}`));
+  if (requests.length === 0) return section(title, 'requests', empty(steps ? 'No step reported.' : `One request: ${report.config.target_url ?? ''}`));
   const list = requests.map((r) => `<li><code>${escapeHtml(r.name)}</code>: ${escapeHtml(r.method)} <code>${escapeHtml(r.url)}</code></li>`).join('');
   const perDriver = report.drivers
     .filter((d) => (d.requests ?? []).length > 0)
     .map((d) => `<h3>${escapeHtml(d.node_id)}</h3>${figuresTable((d.requests ?? []).map((r) => ({ key: `driver_request:${d.node_id}:${r.name}`, label: r.name, figures: r })))}`)
     .join('');
   return section(
-    'Per request',
+    title,
     'requests',
-    `<ul class="requests">${list}</ul>${figuresTable(requests.map((r) => ({ key: `request:${r.name}`, label: r.name, figures: r })))}${perDriver ? `<details><summary>Per request on each driver</summary>${perDriver}</details>` : ''}`,
+    `<ul class="requests">${list}</ul>${figuresTable(requests.map((r) => ({ key: `request:${r.name}`, label: r.name, figures: r })))}${perDriver ? `<details><summary>${title} on each driver</summary>${perDriver}</details>` : ''}`,
   );
+}
+
+/** A test of scenarios (user journeys): its config carries them. */
+function isScenarioTest(report: TestReportView): boolean {
+  return report.config.scenarios !== null && report.config.scenarios !== undefined;
+}
+
+/** A scenario test's figures beyond its steps; none for a plain test, whose report stays as it was. */
+function scenarioFigureSections(report: TestReportView): string[] {
+  return isScenarioTest(report) ? [groupsSection(report), iterationsSection(report), checksSection(report)] : [];
+}
+
+/** What a scenario field reads as on one line: stages as `30s→10`, other objects as JSON. */
+function scenarioFieldValue(name: string, value: unknown): string {
+  if (name === 'stages' && Array.isArray(value)) {
+    return value.map((stage: { duration_s?: unknown; target?: unknown }) => `${String(stage?.duration_s)}s→${String(stage?.target)}`).join(', ');
+  }
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** Each scenario by name: its executor and the fields that set its load (its flow is in the configuration below). */
+function scenariosSection(scenarios: Record<string, { executor: string } & Record<string, unknown>>): string {
+  const items = Object.entries(scenarios).map(([name, scenario]) => {
+    const fields = Object.entries(scenario)
+      .filter(([field, value]) => field !== 'executor' && field !== 'flow' && value !== undefined && value !== null)
+      .map(([field, value]) => `${escapeHtml(field)} ${escapeHtml(scenarioFieldValue(field, value))}`);
+    return `<li data-scenario="${escapeHtml(name)}"><code>${escapeHtml(name)}</code>: ${[escapeHtml(scenario.executor), ...fields].join(', ')}</li>`;
+  });
+  return section('Scenarios', 'scenarios', items.length === 0 ? empty('No scenario.') : `<ul class="scenarios">${items.join('')}</ul>`);
+}
+
+/** Per group of a flow: the requests of its steps, counted under its name. */
+function groupsSection(report: TestReportView): string {
+  const groups = report.aggregate.groups ?? [];
+  if (groups.length === 0) return section('Groups', 'groups', empty('No group in the flows.'));
+  const perDriver = report.drivers
+    .filter((d) => (d.groups ?? []).length > 0)
+    .map((d) => `<h3>${escapeHtml(d.node_id)}</h3>${figuresTable((d.groups ?? []).map((g) => ({ key: `driver_group:${d.node_id}:${g.name}`, label: g.name, figures: g })))}`)
+    .join('');
+  return section(
+    'Groups',
+    'groups',
+    `${figuresTable(groups.map((g) => ({ key: `group:${g.name}`, label: g.name, figures: g })))}${perDriver ? `<details><summary>Groups on each driver</summary>${perDriver}</details>` : ''}`,
+  );
+}
+
+/** Reasons an iteration fails, in the order the figures name them; any other reason a driver gives follows. */
+const ITERATION_FAILURES = ['capture_missing', 'check_failed', 'interrupted'] as const;
+const DURATION_COLUMNS = ['median', 'p95', 'p99', 'max'] as const;
+
+/** Iterations over all drivers, then each driver's: completed, failed (and why), dropped, and how long they took. */
+function iterationsSection(report: TestReportView): string {
+  const overall = report.aggregate.iterations;
+  if (!overall) return section('Iterations', 'iterations', empty('No iteration reported.'));
+  const rows: { key: string; label: string; iterations: IterationFigures }[] = [
+    { key: 'iterations', label: 'all drivers', iterations: overall },
+    ...report.drivers.flatMap((d) => (d.iterations ? [{ key: `driver_iterations:${d.node_id}`, label: d.node_id, iterations: d.iterations }] : [])),
+  ];
+  const seen = new Set(rows.flatMap((r) => Object.keys(r.iterations.failed_by_reason ?? {})));
+  const reasons = [...ITERATION_FAILURES, ...[...seen].filter((r) => !(ITERATION_FAILURES as readonly string[]).includes(r)).sort()].filter((r) => seen.has(r));
+  const head = ['', 'completed', 'failed', ...reasons.map((r) => `failed: ${escapeHtml(r)}`), 'dropped', ...DURATION_COLUMNS.map((c) => `${c} ms`)];
+  const body = rows
+    .map(({ key, label, iterations: it }) => {
+      const cells = [
+        cell(`${key}/completed`, it.completed),
+        cell(`${key}/failed`, it.failed, it.failed > 0 ? ' bad' : ''),
+        ...reasons.map((r) => cell(`${key}/failed:${r}`, it.failed_by_reason?.[r] ?? 0)),
+        cell(`${key}/dropped`, it.dropped, it.dropped > 0 ? ' bad' : ''),
+        ...DURATION_COLUMNS.map((c) => cell(`${key}/duration_${c}`, it.duration[c])),
+      ];
+      return `<tr><th scope="row">${escapeHtml(label)}</th>${cells.join('')}</tr>`;
+    })
+    .join('\n');
+  const failed = reasons.map((r) => `${escapeHtml(r)} ${shownNumber(overall.failed_by_reason?.[r] ?? 0)}`).join(', ');
+  const summary = `<p data-testid="iterations-summary">${shownNumber(overall.completed)} completed, ${shownNumber(overall.failed)} failed${failed ? ` (${failed})` : ''}, ${shownNumber(overall.dropped)} dropped; duration p95 ${shownNumber(overall.duration.p95)} ms.</p>`;
+  return section('Iterations', 'iterations', `${summary}<div class="scroll"><table class="figures"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>`);
+}
+
+/** Passes over evaluations, in percent with 2 decimals; null before any evaluation. */
+function passRate(passes: number, fails: number): number | null {
+  const total = passes + fails;
+  return total > 0 ? Math.round((passes / total) * 10_000) / 100 : null;
+}
+
+function passRateCell(figure: string, rate: number | null, fails: number): string {
+  return `<td class="num${fails > 0 ? ' bad' : ''}" data-figure="${escapeHtml(figure)}" data-value="${rate === null ? '' : rate}">${rate === null ? '–' : `${rate.toFixed(2)} %`}</td>`;
+}
+
+/** Every check over all drivers: the overall line first, then each check by name. */
+function checksSection(report: TestReportView): string {
+  const checks: CheckFigures | null = report.aggregate.checks;
+  if (!checks) return section('Checks', 'checks', empty('No check reported.'));
+  const row = (key: string, label: string, passes: number, fails: number, extra = '') =>
+    `<tr${extra}><th scope="row">${label}</th>${cell(`${key}/passes`, passes)}${cell(`${key}/fails`, fails, fails > 0 ? ' bad' : '')}${passRateCell(`${key}/pass_rate`, passRate(passes, fails), fails)}</tr>`;
+  const rows = [
+    row('checks', 'all checks', checks.passes, checks.fails, ' class="overall"'),
+    ...(checks.by_name ?? []).map((c) => row(`check:${c.name}`, `<code>${escapeHtml(c.name)}</code>`, c.passes, c.fails, ` data-check="${escapeHtml(c.name)}"`)),
+  ].join('\n');
+  return section('Checks', 'checks', `<table class="figures"><thead><tr><th>check</th><th>passes</th><th>fails</th><th>pass %</th></tr></thead><tbody>${rows}</tbody></table>`);
 }
 
 function errorsSection(f: Figures): string {
