@@ -14,11 +14,20 @@ const latency = z.object(Object.fromEntries(LATENCIES.map((name) => [name, z.num
 const comparedFigures = z.object({ sent: z.number(), completed: z.number(), error_count: z.number(), rps: z.number().nullable(), latency });
 const comparedRequest = comparedFigures.extend({ name: z.string() });
 
+const NO_LATENCY = Object.fromEntries(LATENCIES.map((name) => [name, null])) as z.output<typeof latency>;
+const comparedIterations = z.object({ completed: z.number(), failed: z.number(), duration: latency });
+const comparedChecks = z.object({ passes: z.number(), fails: z.number() });
+
 /** What compare reads of a result: the JSON of `stampede run --out x.json` / `--json`, or GET /api/tests/{id}/report. */
 export const comparableReport = z.object({
   test_id: z.string(),
   state: z.string(),
-  aggregate: comparedFigures.extend({ requests: z.array(comparedRequest).default([]) }),
+  aggregate: comparedFigures.extend({
+    requests: z.array(comparedRequest).default([]),
+    groups: z.array(comparedRequest).default([]),
+    iterations: comparedIterations.nullable().default(null),
+    checks: comparedChecks.nullable().default(null),
+  }),
 });
 export type ComparableReport = z.output<typeof comparableReport>;
 type ComparedFigures = z.output<typeof comparedFigures>;
@@ -52,13 +61,37 @@ function compareFigures(scope: string, base: ComparedFigures, next: ComparedFigu
   };
 }
 
-/** Overall, then every request name the two share (a name in only one of them is listed apart). */
+/**
+ * A scenario test's iterations and checks read as figures: failed iterations are its errors and their
+ * durations its latencies; a failed check is an error of the checks, which have no latency.
+ */
+function iterationFigures(iterations: z.output<typeof comparedIterations>): ComparedFigures {
+  const ended = iterations.completed + iterations.failed;
+  return { sent: ended, completed: ended, error_count: iterations.failed, rps: null, latency: iterations.duration };
+}
+
+function checkFigures(checks: z.output<typeof comparedChecks>): ComparedFigures {
+  const evaluated = checks.passes + checks.fails;
+  return { sent: evaluated, completed: evaluated, error_count: checks.fails, rps: null, latency: NO_LATENCY };
+}
+
+/** The scenario scopes both results have: iterations, checks, and every group they share. */
+function flowScopes(base: ComparableReport['aggregate'], next: ComparableReport['aggregate']): ScopeComparison[] {
+  const scopes: ScopeComparison[] = [];
+  if (base.iterations && next.iterations) scopes.push(compareFigures('iterations', iterationFigures(base.iterations), iterationFigures(next.iterations)));
+  if (base.checks && next.checks) scopes.push(compareFigures('checks', checkFigures(base.checks), checkFigures(next.checks)));
+  const newGroups = new Map(next.groups.map((g) => [g.name, g]));
+  for (const group of base.groups) if (newGroups.has(group.name)) scopes.push(compareFigures(`group ${group.name}`, group, newGroups.get(group.name)!));
+  return scopes;
+}
+
+/** Overall, then every request (or step) name the two share (a name in only one of them is listed apart), then a scenario test's iterations, checks and groups. */
 export function compareReports(base: ComparableReport, next: ComparableReport): { scopes: ScopeComparison[]; only_base: string[]; only_new: string[] } {
   const newByName = new Map(next.aggregate.requests.map((r) => [r.name, r]));
   const baseNames = new Set(base.aggregate.requests.map((r) => r.name));
   const shared = base.aggregate.requests.filter((r) => newByName.has(r.name)).map((r) => compareFigures(`request ${r.name}`, r, newByName.get(r.name)!));
   return {
-    scopes: [compareFigures('overall', base.aggregate, next.aggregate), ...shared],
+    scopes: [compareFigures('overall', base.aggregate, next.aggregate), ...shared, ...flowScopes(base.aggregate, next.aggregate)],
     only_base: [...baseNames].filter((name) => !newByName.has(name)),
     only_new: [...newByName.keys()].filter((name) => !baseNames.has(name)),
   };
