@@ -10,4 +10,14 @@ describe('the example files the README points to', () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(Object.keys(test?.body.scenarios ?? {}), ['shoppers', 'browsers']);
   });
+
+  it("the README's user-journey example is a valid scenario file", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### User journeys'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(yaml, 'a yaml block in the section');
+    const { errors, test } = parseScenario(parseYaml(yaml));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(Object.keys(test?.body.scenarios ?? {}), ['shoppers', 'browsers']);
+  });
 });
