@@ -18,12 +18,13 @@ fi
 cleanup() { if [ -n "$started_kafka" ]; then node bin/stampede.js kafka stop --data-dir .stampede/test-kafka || true; fi; }
 trap cleanup EXIT
 
-# Three files run beside the rest, in a node --test of their own: each runs its own brokers, and two
-# spend most of their 70-100 s waiting through those brokers' outages, which costs the other files
-# nothing. The files that time things finely (driver pacing, orchestrator end to end, load shapes,
+# Four files run beside the rest, in a node --test of their own: each runs its own brokers; two spend
+# most of their 70-100 s waiting through those brokers' outages, and Schemathesis (first, as node --test
+# sorts the files) about 90 s fuzzing an orchestrator that must see no driver, which costs the other
+# files nothing. The files that time things finely (driver pacing, orchestrator end to end, load shapes,
 # scale, compare) go last, when the outages are over and the machine is theirs again: the files beside
 # took 230 s in a clean-clone run, the others before the fine-timing ones 259 s.
-beside=(dist/test/cluster.test.js dist/test/outage.test.js dist/test/chaos.test.js)
+beside=(dist/test/api/schemathesis.test.js dist/test/cluster.test.js dist/test/outage.test.js dist/test/chaos.test.js)
 mapfile -t rest < <(find dist/test -name '*.test.js' | sort | grep -v -x -F "${beside[@]/#/-e}")
 mapfile -t fine_timing < <(printf '%s\n' "${rest[@]}" | grep -E '^dist/test/(driver/|orchestrator/|loadShapes|scale|cli/compare)')
 mapfile -t first < <(printf '%s\n' "${rest[@]}" | grep -v -x -F "${fine_timing[@]/#/-e}")

@@ -356,6 +356,26 @@ describe('dashboard in a real browser', () => {
     await closePages(page);
   });
 
+  it('shows a scenario test: per step, groups, iterations, checks, and the VUs tile', async () => {
+    const flow = [
+      { name: 'home', url: `${target.url}/ping`, check: [{ status: 200 }, { json: '$.message', equals: 'nope', name: 'says nope' }] },
+      { group: { name: 'again', steps: [{ name: 'second', url: `${target.url}/ping` }] } },
+    ];
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 5, flow } }, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`);
+    await waitForState(page, 'completed');
+    assert.equal(await textOf(page, 'requests-title'), 'Per step');
+    await eventually(() => page.getByTestId('request-row-1').count(), (n) => n === 1, 5_000, 'two step rows');
+    assert.equal(await page.getByTestId('request-row-0').getByTestId('requests').getAttribute('data-value'), String(2 * 2 * 5));
+    assert.equal(await page.getByTestId('group-row-0').getByTestId('name').textContent(), 'again');
+    assert.equal(await page.getByTestId('iterations-completed').getAttribute('data-value'), String(2 * 2 * 5));
+    const failing = page.locator('[data-testid^="check-row-"][data-check="says nope"]');
+    assert.equal(await failing.getByTestId('fails').getAttribute('data-value'), String(2 * 2 * 5));
+    assert.equal(await page.getByTestId('vus-tile').isVisible(), true);
+    await closePages(page);
+  });
+
   it('shows a banner, counting up, while no data comes from Kafka, and the badge stops saying live', async () => {
     const page = await openPage();
     await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 10_000, 'the page live');

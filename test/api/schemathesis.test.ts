@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { DriverView, TestSummaryView } from '../../src/api/index.js';
-import { getJson, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
+import { freePortPair, getJson, startCli, startOrchestratorProcess, stopAllChildren, tempDir } from '../helpers/processes.js';
 
 /** Installed by scripts/ensure-system-packages.sh (npm test runs it first). */
 const SCHEMATHESIS = '.stampede/schemathesis-venv/bin/st';
@@ -27,12 +27,27 @@ function runSchemathesis(documentUrl: string): Promise<{ code: number | null; ou
   });
 }
 
+/**
+ * The orchestrator gets a broker of its own: scripts/test.sh runs this file beside the others (it spends a
+ * minute and a half waiting on Schemathesis), and on the suite's broker it would meet their drivers and
+ * fire Schemathesis's tests at them.
+ */
 describe('Schemathesis against the real orchestrator finds nothing (no driver registered, so no load is fired)', () => {
+  const dataDir = tempDir('stampede-schemathesis-kafka-');
+  const suiteBrokers = process.env.KAFKA_BROKERS;
   let url: string;
   before(async () => {
+    const port = await freePortPair();
+    const broker = startCli(['kafka', 'start', '--port', String(port), '--data-dir', dataDir]);
+    assert.equal(await broker.exited, 0, `kafka start: ${broker.stderr()}`);
+    process.env.KAFKA_BROKERS = `127.0.0.1:${port}`;
     ({ url } = await startOrchestratorProcess());
   });
-  after(() => stopAllChildren());
+  after(async () => {
+    await stopAllChildren();
+    await startCli(['kafka', 'stop', '--data-dir', dataDir]).exited;
+    process.env.KAFKA_BROKERS = suiteBrokers;
+  });
 
   it('passes every check on every operation of the OpenAPI document', { timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
     assert.ok(existsSync(SCHEMATHESIS), `${SCHEMATHESIS} is missing: run bash scripts/ensure-system-packages.sh`);
