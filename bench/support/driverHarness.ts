@@ -8,7 +8,7 @@ const UNUSED_ORCHESTRATOR = 'http://127.0.0.1:7070';
 
 export type LoadSettings = Pick<TestConfigMessage, 'test_type' | 'message_count_per_driver'> &
   Partial<Pick<TestConfigMessage, 'target_url'>> &
-  Partial<Pick<TestConfigMessage, 'test_message_delay' | 'throughput_per_driver' | 'concurrency' | 'requests' | 'stages' | 'start_rps' | 'duration_s'>>;
+  Partial<Pick<TestConfigMessage, 'test_message_delay' | 'throughput_per_driver' | 'concurrency' | 'requests' | 'stages' | 'start_rps' | 'duration_s' | 'scenarios'>>;
 
 export type DriverResult = { report: MetricsMessage; requestsPerSecond: number };
 
