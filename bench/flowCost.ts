@@ -11,8 +11,8 @@ import { fixed, markdownTable, printSection, ratio } from './support/table.js';
  * templated variables. The driver runs with --workers 1, as scenario tests always run on its own thread.
  */
 const VUS = 64;
-const REQUESTS = 60_000;
-const ROUNDS = 3;
+const REQUESTS = 120_000;
+const ROUNDS = 5;
 
 type Shape = { shape: string; settings: LoadSettings };
 

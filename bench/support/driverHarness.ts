@@ -1,7 +1,7 @@
 import type { KafkaBus } from '../../src/bus/index.js';
 import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '../../src/protocol/index.js';
 import { connectTestBus, subscribeInbox, type Inbox } from '../../test/helpers/kafka.js';
-import { startDriverProcess, stopChild, type Child } from '../../test/helpers/processes.js';
+import { startRegisteredDriver, stopChild, type Child } from '../../test/helpers/processes.js';
 
 /** The driver logs the orchestrator's address and never contacts it; these benchmarks talk to it over Kafka only. */
 const UNUSED_ORCHESTRATOR = 'http://127.0.0.1:7070';
@@ -28,7 +28,8 @@ export class DriverHarness {
   static async start(driverArgs: string[] = ['--workers', 'auto']): Promise<DriverHarness> {
     const bus = await connectTestBus(`bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     const { inbox, close } = await subscribeInbox(bus, [TOPICS.metrics]);
-    const driver = await startDriverProcess(UNUSED_ORCHESTRATOR, driverArgs);
+    // Nothing listens at the orchestrator's address: the driver is driven over Kafka only.
+    const driver = await startRegisteredDriver(UNUSED_ORCHESTRATOR, driverArgs);
     return new DriverHarness(bus, inbox, close, driver);
   }
 

@@ -117,16 +117,22 @@ export async function startOrchestratorProcess(storeFile = join(tempDir(), 'orch
   return { child, url: match[1]!, storeFile, port: chosenPort };
 }
 
-/**
- * Returns once the orchestrator lists the driver alive: the driver prints "registered" when Kafka has its
- * register message, which the orchestrator may not have read yet, and a test naming it would be refused.
- */
-export async function startDriverProcess(orchestratorUrl: string, extraArgs: string[] = []): Promise<{ child: Child; nodeId: string }> {
+/** A driver process, returned once it says it registered: Kafka has its register message (no orchestrator needs to be there). */
+export async function startRegisteredDriver(orchestratorUrl: string, extraArgs: string[] = []): Promise<{ child: Child; nodeId: string }> {
   const orchestrator = orchestratorUrl.replace(/^http:\/\//, '');
   // One worker unless the test asks: see driverProcess.ts.
   const workers = extraArgs.includes('--workers') ? [] : ['--workers', '1'];
   const child = startCli(['driver', '--kafka', testBrokers().join(','), '--orchestrator', orchestrator, '--store', join(tempDir(), 'driver.db'), ...workers, ...extraArgs]);
   const nodeId = (await child.waitForLine(/driver (\S+) registered/))[1]!;
+  return { child, nodeId };
+}
+
+/**
+ * Returns once the orchestrator lists the driver alive: the driver prints "registered" when Kafka has its
+ * register message, which the orchestrator may not have read yet, and a test naming it would be refused.
+ */
+export async function startDriverProcess(orchestratorUrl: string, extraArgs: string[] = []): Promise<{ child: Child; nodeId: string }> {
+  const { child, nodeId } = await startRegisteredDriver(orchestratorUrl, extraArgs);
   const isAlive = (drivers: { node_id: string; status: string }[]) => drivers.some((d) => d.node_id === nodeId && d.status === 'alive');
   await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestratorUrl}/api/drivers`), isAlive, 15_000, `driver ${nodeId} alive at the orchestrator`);
   return { child, nodeId };

@@ -18,6 +18,11 @@ export class VuCookieJar {
   });
   private empty = true;
 
+  /** Whether any cookie was ever stored: until then a request needs no cookie header (and no URL for it). */
+  get holdsCookies(): boolean {
+    return !this.empty;
+  }
+
   /** Keeps what the response from `url` set; `setCookie` as undici gives the header (one value or many). */
   store(url: string, setCookie: string | string[] | undefined): void {
     if (setCookie === undefined) return;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { FLOW_BODY_LIMIT_BYTES, type CapturedOutcome, type HttpClient } from '../httpClient.js';
 import type { Recorder } from '../recorder.js';
-import type { RequestSequence } from '../requests/requestIterator.js';
+import type { PreparedRequest, RequestSequence } from '../requests/requestIterator.js';
 import { captureAll } from './captures.js';
 import { checkPasses, jsonBody } from './checks.js';
 import { drawThinkMs, type CompiledRequest, type CompiledStep } from './compiledFlow.js';
@@ -50,10 +50,7 @@ async function runSteps(vu: VirtualUser, steps: readonly CompiledStep[], context
 
 async function runRequest(vu: VirtualUser, step: CompiledRequest, context: FlowContext): Promise<IterationFailure | undefined> {
   const templateContext = { seq: context.sequence.next(), driverId: context.driverId, testId: context.testId, vars: vu.vars };
-  const prepared = step.template.fixed ?? step.template.render(templateContext);
-  const url = context.origins[prepared.originIndex] + prepared.path;
-  const cookie = vu.cookies.cookieHeader(url);
-  const request = cookie === undefined ? prepared : { ...prepared, headers: [...(prepared.headers ?? []), 'cookie', cookie] };
+  const request = withCookies(vu, step.template.fixed ?? step.template.render(templateContext), context);
   recordSent(context, step);
   context.inFlight.count += 1;
   const sentAt = performance.now();
@@ -61,7 +58,9 @@ async function runRequest(vu: VirtualUser, step: CompiledRequest, context: FlowC
   const durationMs = performance.now() - sentAt;
   context.inFlight.count -= 1;
   recordOutcome(context, step, outcome, durationMs);
-  vu.cookies.store(url, outcome.headers['set-cookie']);
+  const setCookie = outcome.headers['set-cookie'];
+  if (setCookie !== undefined) vu.cookies.store(urlOf(request, context), setCookie);
+  if (step.captures === undefined && step.checks.length === 0) return undefined;
   const response: FlowResponse = { status: outcome.status, headers: outcome.headers, body: outcome.body, bodyTruncated: outcome.bodyTruncated, durationMs };
   const parsedJson = jsonBody(response);
   if (step.captures) {
@@ -77,6 +76,17 @@ async function runRequest(vu: VirtualUser, step: CompiledRequest, context: FlowC
   return undefined;
 }
 
+/** The request with the VU's cookie header, when its jar holds cookies for it (a VU that never got one pays nothing). */
+function withCookies(vu: VirtualUser, prepared: PreparedRequest, context: FlowContext): PreparedRequest {
+  if (!vu.cookies.holdsCookies) return prepared;
+  const cookie = vu.cookies.cookieHeader(urlOf(prepared, context));
+  return cookie === undefined ? prepared : { ...prepared, headers: [...(prepared.headers ?? []), 'cookie', cookie] };
+}
+
+function urlOf(request: PreparedRequest, context: FlowContext): string {
+  return context.origins[request.originIndex] + request.path;
+}
+
 function recordSent(context: FlowContext, step: CompiledRequest): void {
   context.steps.recordSent(step.stepIndex);
   for (const group of step.groupIndexes) context.figures.groups.recordSent(group);
@@ -84,9 +94,11 @@ function recordSent(context: FlowContext, step: CompiledRequest): void {
 
 /** A flow's latency is the request's own (a VU waits for it: there is no schedule to be late against). */
 function recordOutcome(context: FlowContext, step: CompiledRequest, outcome: CapturedOutcome, durationMs: number): void {
-  const micros = durationMs * 1000;
-  for (const [recorder, index] of [[context.steps, step.stepIndex] as const, ...step.groupIndexes.map((group) => [context.figures.groups, group] as const)]) {
-    if (outcome.errorKind === undefined) recorder.recordSuccess(micros, micros, outcome.status, outcome.bytes, index);
-    else recorder.recordError(outcome.errorKind, outcome.errorMessage, outcome.status, outcome.bytes, index);
-  }
+  recordIn(context.steps, step.stepIndex, outcome, durationMs * 1000);
+  for (const group of step.groupIndexes) recordIn(context.figures.groups, group, outcome, durationMs * 1000);
+}
+
+function recordIn(recorder: Recorder, index: number, outcome: CapturedOutcome, micros: number): void {
+  if (outcome.errorKind === undefined) recorder.recordSuccess(micros, micros, outcome.status, outcome.bytes, index);
+  else recorder.recordError(outcome.errorKind, outcome.errorMessage, outcome.status, outcome.bytes, index);
 }
