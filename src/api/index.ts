@@ -8,3 +8,4 @@ export * from './openApi.js';
 export { durationSeconds, hasDurationUnit, parseStageText } from '../protocol/index.js';
 export * from './scenario.js';
 export * from './plan.js';
+export * from './testKeys.js';

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { accessToken, parseCommandFlags, parseFlags, parseHostPort, parseNonNegativeNumber, parsePositiveInt, requireString } from '../args.js';
+import { accessToken, parseCommandFlags, parseFlags, parseHostPort, requireString, type OptionSpec } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
 import { readScenarioFile } from '../run/scenarioFile.js';
 import { summaryTable } from '../run/summaryTable.js';
-import { parseDuration, parseStage, parseWarmup } from '../run/loadShapeFlags.js';
 import { runTestSession } from '../run/testSession.js';
-import { createTestBody, scenarioTest, thresholdStepProblems, toFieldError, type Scenario } from '../../api/index.js';
-import { oneStepScenario, SCENARIO_FLAGS } from '../run/oneStepScenario.js';
+import { scenarioTest, TEST_KEY_NAMES, TEST_KEYS, toFieldError, type Scenario, type ScenarioIssue, type TestKeyName } from '../../api/index.js';
+import { FLAG_OF_FIELD, keysFromFlags, targetUrl, testFlagsHelp, TEST_FLAG_OPTIONS, type TestFlagValues } from '../run/testFlags.js';
+import { oneStepScenario, SCENARIO_FLAGS, type ScenarioFlagValues } from '../run/oneStepScenario.js';
 import { readPlanFile, runPlanSession } from '../run/planSession.js';
 import { planExitCode, planJson, planSummary } from '../run/planSummary.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
@@ -18,7 +18,18 @@ import { UsageError } from '../usageError.js';
 import { htmlReport, machineInfo } from '../../report/index.js';
 import type { TestReportView } from '../../api/index.js';
 import type { Figures } from '../../orchestrator/testFigures.js';
-import { LOAD_MODEL_SPECS, MAX_PLANNED_REQUESTS, TEST_TYPES } from '../../protocol/index.js';
+import { EXECUTOR_NAMES, MAX_PLANNED_REQUESTS, TEST_TYPES } from '../../protocol/index.js';
+
+/** A long list as --help lines of at most 100 characters, indented to the help column. */
+function wrapped(text: string, column: number): string {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && column + last.length + 1 + word.length <= 100) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.map((line) => `${' '.repeat(column)}${line}`).join('\n');
+}
 
 const USAGE = `Usage: stampede run --orchestrator HOST:PORT --target URL --type ${TEST_TYPES.map((name) => name.toLowerCase()).join('|')} (--count N | --duration D | --stage D:R …) [options]
 
@@ -27,38 +38,22 @@ driver on a terminal, one plain line per second otherwise), prints the summary a
 
 Options:
   --orchestrator HOST:PORT  the orchestrator's REST API (required, e.g. 127.0.0.1:7070)
-  --target URL              the URL every request goes to (required, e.g. http://127.0.0.1:8080/ping)
-  --type TYPE               the load model (required):
-${TEST_TYPES.map((name) => `                              ${name.toLowerCase()}: ${LOAD_MODEL_SPECS[name].description}`).join('\n')}
-  --count N                 requests per driver (required unless --duration or --stage sets it)
-  --duration D              start requests for D (30s, 1m30s): with --rate or --delay-ms the count
-                            is rate × duration; an AVALANCHE without a rate runs for D (--count caps it)
-  --stage D:R               a stage of a ramping arrival rate per driver (k6's duration:target):
-                            over D the rate moves linearly to R req/s; repeatable, e.g.
-                            --stage 30s:500 --stage 1m:500 --stage 10s:0 (ramp up, hold, ramp down);
-                            a stage to 0 after 0 is a pause; the count is the plan's integral
-  --start-rate R            the rate the first --stage ramps from (default 0)
-  --delay-ms D              TSUNAMI: milliseconds between request starts on each driver
-  --rate R                  requests per second per driver (default: no cap)
-  --drivers K|ID,…          how many of the live drivers take part, or which ones (default: all)
-  --concurrency C           AVALANCHE: most requests in flight per driver
-  --timeout-ms T            per-request timeout
-  --warmup N|D              requests (N) or seconds (D, e.g. 10s) per driver sent first, the same
-                            way, and kept out of every figure
+${testFlagsHelp()}
+  --executor NAME           a one-step scenario of the --target request, run by virtual users:
+${wrapped(EXECUTOR_NAMES.join(', '), 28)}
+                            (default per-vu-iterations with --iterations, else constant-vus)
+  --vus N                   its VUs per driver (max_vus for an arrival rate, start_vus for ramping-vus)
+  --iterations N            per-vu-iterations / shared-iterations: iterations per VU / per driver
   --method M                the HTTP method (default GET, or POST with --body)
   -H, --header 'Name: v'    a request header; repeatable
   --body STRING|@FILE       the request body, as is (templates such as {{seq}} and {{uuid}} work in
                             the body, header values and the URL)
   --scenario FILE           the test in a YAML or JSON file, keyed by these options' long names with _
-                            for - (type, count, delay_ms, rate, target, drivers, concurrency,
-                            timeout_ms, warmup, duration, stages, thresholds, requests); a flag given
-                            here wins over the file's key
+                            for -, and scenarios (user journeys, see the README):
+${wrapped(TEST_KEY_NAMES.join(', '), 28)}
+                            a flag given here wins over the file's key
   --token TOKEN             the orchestrator's access token, if it was started with one
                             (STAMPEDE_TOKEN works too and keeps it out of the process list)
-  --threshold EXPR          pass/fail criterion on the overall figures; repeatable:
-                              p95<200  p99<=500  median<50  mean<…  max<…  min>…  mode<…  p90<…  (ms)
-                              errors<1%  (error rate)   errors<=5  (count)   rps>=900  (completed/s)
-                              operators: < <= > >= ==
   --plan FILE               run a plan file (YAML or JSON) instead of one test: its tests one after
                             another, each retried up to its retries; only --orchestrator, --token
                             and --json go with it (see the README's "Test plans")
@@ -83,18 +78,7 @@ more than 3 s during the test.`;
 
 const OPTIONS = {
   orchestrator: { type: 'string' },
-  target: { type: 'string' },
-  type: { type: 'string' },
-  count: { type: 'string' },
-  duration: { type: 'string' },
-  stage: { type: 'string', multiple: true },
-  'start-rate': { type: 'string' },
-  'delay-ms': { type: 'string' },
-  rate: { type: 'string' },
-  drivers: { type: 'string' },
-  concurrency: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  warmup: { type: 'string' },
+  ...TEST_FLAG_OPTIONS,
   executor: { type: 'string' },
   vus: { type: 'string' },
   iterations: { type: 'string' },
@@ -103,30 +87,16 @@ const OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   body: { type: 'string' },
   token: { type: 'string' },
-  threshold: { type: 'string', multiple: true },
   out: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   plan: { type: 'string' },
-} as const;
+} as const satisfies OptionSpec;
 
 /** Flags that --plan allows; every other one belongs in the plan file. */
 const PLAN_FLAGS = new Set(['orchestrator', 'token', 'json', 'plan']);
 
 /** Which flag set each request field, so the API's "field: problem" can name the flag too. */
-const FLAG_OF_FIELD: Record<string, string> = {
-  test_type: '--type',
-  test_message_delay: '--delay-ms',
-  message_count_per_driver: '--count',
-  target_url: '--target',
-  throughput_per_driver: '--rate',
-  drivers: '--drivers',
-  concurrency: '--concurrency',
-  timeout_ms: '--timeout-ms',
-  warmup_count_per_driver: '--warmup',
-  warmup_s: '--warmup',
-  stages: '--stage',
-  start_rps: '--start-rate',
-  duration_s: '--duration',
+const FLAG_OF_REQUEST_PART: Record<string, string> = {
   'requests[0].url': '--target',
   'requests[0].method': '--method',
   'requests[0].headers': '--header',
@@ -138,28 +108,27 @@ const FLAG_OF_FIELD: Record<string, string> = {
  * `requests[0].headers.x` from --header.
  */
 function flagOfField(field: string): string | undefined {
-  const ofRequest = Object.entries(FLAG_OF_FIELD).find(([prefix]) => prefix.startsWith('requests[') && (field === prefix || field.startsWith(`${prefix}.`)))?.[1];
-  return ofRequest ?? FLAG_OF_FIELD[field.split(/[.[]/)[0]!];
+  return requestPartFlag(field) ?? FLAG_OF_FIELD[field.split(/[.[]/)[0]!];
+}
+
+/** The flag behind a part of the one request --target, --method, --header and --body make. */
+function requestPartFlag(field: string): string | undefined {
+  return Object.entries(FLAG_OF_REQUEST_PART).find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`))?.[1];
 }
 
 export const EXIT_THRESHOLD_FAILED = 99;
 const EXIT_INTERRUPTED = 130;
 
-type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'];
+/** The run-only flags typed; the test keys' flags (derived from src/api/testKeys.ts) by name. */
+type FlagValues = ReturnType<typeof parseFlags<typeof OPTIONS>>['values'] & TestFlagValues;
+
+/** A flag that takes one value (a test key's flag is typed only by its name). */
+function textFlag(values: FlagValues, flag: string): string | undefined {
+  const value = values[flag];
+  return typeof value === 'string' ? value : undefined;
+}
 type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; thresholds: Threshold[]; out: string[]; json: boolean };
 type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
-
-function parseTestType(value: string): NonNullable<CreateTestBody['test_type']> {
-  const type = TEST_TYPES.find((name) => name === value.toUpperCase());
-  if (!type) throw new UsageError(`--type must be ${TEST_TYPES.map((name) => name.toLowerCase()).join(' or ')}, got "${value}"`);
-  return type;
-}
-
-function parseTargetUrl(value: string, flag: string): string {
-  const url = URL.canParse(value) ? new URL(value) : undefined;
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`--${flag} must be an http(s) URL, got "${value}"`);
-  return url.href;
-}
 
 const OUT_EXTENSIONS = ['.json', '.csv', '.html'];
 
@@ -168,18 +137,6 @@ function parseOut(values: readonly string[]): string[] {
     if (!OUT_EXTENSIONS.includes(extname(value).toLowerCase())) throw new UsageError(`--out must name a .json, .csv or .html file, got "${value}"`);
   }
   return [...values];
-}
-
-function optionalPositiveInt(value: string | undefined, flag: string): number | undefined {
-  return value === undefined ? undefined : parsePositiveInt(value, flag, 0);
-}
-
-/** A count of live drivers, or (as the API allows) a comma-separated list of driver ids. */
-function parseDrivers(value: string | undefined): number | string[] | undefined {
-  if (value === undefined || /^\d+$/.test(value.trim())) return optionalPositiveInt(value, 'drivers');
-  const ids = value.split(',').map((id) => id.trim());
-  if (ids.some((id) => id === '')) throw new UsageError(`--drivers must be a count or comma-separated driver ids, got "${value}"`);
-  return ids;
 }
 
 /**
@@ -242,99 +199,80 @@ function refuseContradictions(values: FlagValues): void {
   }
 }
 
-/** --stage, --start-rate and --duration; without any of them --count is required. */
-function loadShape(values: FlagValues): Pick<CreateTestBody, 'stages' | 'start_rps' | 'duration_s'> {
-  const stages = values.stage?.map(parseStage);
-  const duration = values.duration === undefined ? undefined : parseDuration(values.duration, 'duration');
-  if (!stages && duration === undefined && values.count === undefined) throw new UsageError('missing required argument --count (or --duration, or --stage)');
-  if (values['start-rate'] !== undefined && !stages) throw new UsageError('--start-rate needs --stage (it is the rate the first stage ramps from)');
-  return { stages, start_rps: values['start-rate'] === undefined ? undefined : parseNonNegativeNumber(values['start-rate'], 'start-rate', 0), duration_s: duration };
-}
-
-function parseSettings(values: FlagValues): Settings {
-  refuseContradictions(values);
-  if (values.scenario !== undefined) return scenarioSettings(values, values.scenario);
-  const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  const body = SCENARIO_FLAGS.some((flag) => values[flag] !== undefined) ? oneStepScenarioBody(values) : requestsBody(values);
-  const thresholds = thresholdFlags(values.threshold ?? []);
-  // A body the orchestrator will refuse names its own problems; a valid one is checked for the steps thresholds name.
-  const parsed = createTestBody.safeParse(body);
-  const unknownSteps = parsed.success ? thresholdStepProblems(thresholds, parsed.data) : [];
-  if (unknownSteps.length > 0) throw new UsageError(`--threshold: ${unknownSteps.join('; ')}`);
-  return { orchestrator, token: accessToken(values.token), body, thresholds, out: parseOut(values.out ?? []), json: values.json ?? false };
-}
-
-/** `--vus`, `--iterations`, `--executor` with `--target`: one scenario whose flow is that one request. */
-function oneStepScenarioBody(values: FlagValues): CreateTestBody {
-  const target = parseTargetUrl(requireString(values.target, 'target'), 'target');
-  const { requests } = targetRequests(target, values);
-  return {
-    scenarios: oneStepScenario(values, requests?.[0] ?? { method: 'GET', url: target }) as CreateTestBody['scenarios'],
-    drivers: parseDrivers(values.drivers),
-    timeout_ms: optionalPositiveInt(values['timeout-ms'], 'timeout-ms'),
-    trigger: true,
-  };
-}
-
-function requestsBody(values: FlagValues): CreateTestBody {
-  return {
-    test_type: parseTestType(requireString(values.type, 'type')),
-    test_message_delay: parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0),
-    message_count_per_driver: values.count === undefined ? undefined : parsePositiveInt(values.count, 'count', 0),
-    ...loadShape(values),
-    ...targetRequests(parseTargetUrl(requireString(values.target, 'target'), 'target'), values),
-    throughput_per_driver: values.rate === undefined ? undefined : parseNonNegativeNumber(values.rate, 'rate', 0),
-    drivers: parseDrivers(values.drivers),
-    concurrency: optionalPositiveInt(values.concurrency, 'concurrency'),
-    timeout_ms: optionalPositiveInt(values['timeout-ms'], 'timeout-ms'),
-    ...parseWarmup(values.warmup),
-    trigger: true,
-  };
+/**
+ * A test from flags alone needs a target, a type and something that sets the count; --start-rate only
+ * ramps --stage. A scenario file or a one-step scenario (--vus…) brings its own.
+ */
+function requireTestFlags(values: FlagValues): void {
+  requireString(textFlag(values, 'target'), 'target');
+  requireString(textFlag(values, 'type'), 'type');
+  if (values.stage === undefined && values.duration === undefined && values.count === undefined) throw new UsageError('missing required argument --count (or --duration, or --stage)');
+  if (values['start-rate'] !== undefined && values.stage === undefined) throw new UsageError('--start-rate needs --stage (it is the rate the first stage ramps from)');
 }
 
 /**
- * A scenario file with the flags laid over it, key by key: the flags win. The merged scenario goes through
- * the same translation as a plan's tests, so it accepts exactly what POST /api/tests accepts.
+ * One path for every way to say a test: the flags become test keys (src/api/testKeys.ts), laid over a
+ * scenario file's keys when there is one (the flags win), and the keys go through the same translation and
+ * checks as a plan's tests, so a flag and a file key accept exactly what POST /api/tests accepts.
  */
-function scenarioSettings(values: FlagValues, file: string): Settings {
-  const merged: Scenario = { ...readScenarioFile(file), ...scenarioFlags(values) };
-  const { test, issues } = scenarioTest(merged);
-  if (!test) throw new UsageError(`--scenario ${file}: ${issues.map((issue) => `${describeKey(toFieldError(issue).field, values)}: ${issue.message}`).join('; ')}`);
+function parseSettings(values: FlagValues): Settings {
+  refuseContradictions(values);
+  const oneStep = SCENARIO_FLAGS.some((flag) => values[flag] !== undefined);
+  if (oneStep && values.scenario !== undefined) throw new UsageError(`--${SCENARIO_FLAGS.find((flag) => values[flag] !== undefined)} does not go with --scenario: write the scenario in the file`);
+  if (values.scenario === undefined && !oneStep) requireTestFlags(values);
+  const fromFile = values.scenario === undefined ? {} : readScenarioFile(values.scenario);
+  const keys: Scenario = { ...fromFile, ...(oneStep ? oneStepKeys(values) : { ...keysFromFlags(values), ...targetKeys(values) }) };
+  const { test, issues } = scenarioTest(keys);
+  if (!test) throw new UsageError(`${values.scenario === undefined ? '' : `--scenario ${values.scenario}: `}${issues.map((issue) => describeIssue(issue, values)).join('; ')}`);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
-/** The flags given, as scenario keys; each is checked by its own flag's rule first, so a mistake names the flag. */
-function scenarioFlags(values: FlagValues): Partial<Scenario> {
-  const keys: Partial<Scenario> = {};
-  const set = <K extends keyof Scenario>(key: K, value: Scenario[K] | undefined) => {
-    if (value !== undefined) keys[key] = value;
-  };
-  set('type', values.type === undefined ? undefined : parseTestType(values.type).toLowerCase());
-  set('count', values.count === undefined ? undefined : parsePositiveInt(values.count, 'count', 0));
-  set('delay_ms', values['delay-ms'] === undefined ? undefined : parseNonNegativeNumber(values['delay-ms'], 'delay-ms', 0));
-  set('rate', values.rate === undefined ? undefined : parseNonNegativeNumber(values.rate, 'rate', 0));
-  set('drivers', values.drivers);
-  set('concurrency', optionalPositiveInt(values.concurrency, 'concurrency'));
-  set('timeout_ms', optionalPositiveInt(values['timeout-ms'], 'timeout-ms'));
-  set('warmup', values.warmup);
-  set('duration', values.duration);
-  set('stages', values.stage);
-  set('thresholds', values.threshold);
-  if (values.target !== undefined) {
-    // --target replaces what the file sends: its URL, or its mix of requests.
-    const { target_url, requests } = targetRequests(parseTargetUrl(values.target, 'target'), values);
-    Object.assign(keys, { target: target_url, requests });
-  }
-  return keys;
+/** `--vus`, `--iterations`, `--executor` with `--target`: one scenario whose flow is that one request; the load flags are the executor's. */
+function oneStepKeys(values: FlagValues): Partial<Scenario> {
+  const target = targetUrl(requireString(textFlag(values, 'target'), 'target'), 'target');
+  const { requests } = targetRequests(target, values);
+  const { drivers, timeout_ms, max_duration, tls_insecure, thresholds } = keysFromFlags(values);
+  return { scenarios: oneStepScenario(values as ScenarioFlagValues, requests?.[0] ?? { method: 'GET', url: target }), drivers, timeout_ms, max_duration, tls_insecure, thresholds };
 }
 
-/** A scenario key, and the flag that set it when a flag did. */
-function describeKey(field: string, values: FlagValues): string {
+/** --target (with --method, --header, --body) replaces what a file sends: its URL, or its mix of requests. */
+function targetKeys(values: FlagValues): Partial<Scenario> {
+  const target = textFlag(values, 'target');
+  if (target === undefined) return {};
+  const { target_url, requests } = targetRequests(targetUrl(target, 'target'), values);
+  return { target: target_url, requests };
+}
+
+/**
+ * A problem at a key, said as the user said it: by its flag when the test came from flags (`--delay-ms: …`,
+ * `--header: …` for the request --target, --method, --header and --body make); in a file by its key, and
+ * the flag too when a flag set it (`count (from --count): …`).
+ */
+function describeIssue(issue: ScenarioIssue, values: FlagValues): string {
+  const field = toFieldError(issue).field;
+  const flag = flagOfKeyPath(field);
+  if (values.scenario === undefined) {
+    // A threshold's own message quotes it: `--threshold "p95<<3" is not valid: …`.
+    if (flag === '--threshold') return `--${issue.message}`;
+    return `${flag ?? field}: ${issue.message}`;
+  }
+  const given = flag !== undefined && values[flag.slice(2)] !== undefined;
+  return `${given ? `${field} (from ${flag})` : field}: ${issue.message}`;
+}
+
+/** The flag behind a key's path: the request --target and its parts make, or the key's own flag. */
+function flagOfKeyPath(field: string): string | undefined {
+  const ofRequest = requestPartFlag(field);
+  if (ofRequest) return ofRequest;
+  const key = keyOfField(field);
+  const flag = key === undefined ? null : TEST_KEYS[key].flag;
+  return flag === null ? undefined : `--${flag}`;
+}
+
+function keyOfField(field: string): TestKeyName | undefined {
   const key = field.split(/[.[]/)[0] ?? field;
-  const flag = key.replaceAll('_', '-');
-  const given = key === 'stages' ? values.stage : key === 'thresholds' ? values.threshold : (values as Record<string, unknown>)[flag];
-  return given === undefined ? field : `${field} (from --${key === 'stages' ? 'stage' : key === 'thresholds' ? 'threshold' : flag})`;
+  return (TEST_KEY_NAMES as readonly string[]).includes(key) ? (key as TestKeyName) : undefined;
 }
 
 function thresholdFlags(expressions: readonly string[]): Threshold[] {
