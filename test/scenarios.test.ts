@@ -114,6 +114,12 @@ describe('user journeys: scenarios of flows on two real drivers through Kafka', 
     assert.equal(test.state, 'completed', test.reason ?? '');
     const rampVus = [...server.vuArrivals.keys()].filter((vu) => vu.startsWith('ramp-') && !before.has(vu));
     assert.deepEqual(rampVus.map((vu) => Number(vu.slice(5))).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], '3 VUs per driver at the top, ids unique over both');
+    const report = await getJson<{ timeline: Record<string, { vus: number | null }[]> }>(`${orchestratorUrl}/api/tests/${test.test_id}/report`);
+    for (const [driver, points] of Object.entries(report.timeline)) {
+      // Reported every 500 ms: one report falls in the 0.9 s the ramp holds 3 VUs (the other scenario adds its 1).
+      assert.ok(Math.max(...points.map((p) => p.vus ?? 0)) >= 3, `${driver}'s VUs over time: ${points.map((p) => p.vus).join(' ')}`);
+      assert.equal(points.at(-1)?.vus, 0, `${driver} ends with no VU running`);
+    }
     const iterations = test.aggregate.iterations!;
     assert.ok(iterations.dropped > 0, JSON.stringify(iterations));
     const slow = test.aggregate.requests.find((r) => r.name === 'slow')!;

@@ -64,7 +64,7 @@ export const intervalPoint = z
 export type IntervalPoint = z.output<typeof intervalPoint>;
 
 /** One point per report of a driver: its interval figures and its cumulative counts. */
-export const timelinePoint = intervalPoint.extend({ sent: count, completed: count });
+export const timelinePoint = intervalPoint.extend({ sent: count, completed: count, vus: count.nullable().meta({ description: 'scenario tests: VUs running when the report was made (VUs over time); null for a plain test' }) });
 export type TimelinePoint = z.output<typeof timelinePoint>;
 
 /** A flow group's figures: the requests of its steps, counted under its name. */

@@ -112,13 +112,13 @@ function applyReport(test: TestProjection, report: MetricsMessage, at: string): 
   if (report.phase === 'warmup' || (progress.mark && (report.seq ?? Number.MAX_SAFE_INTEGER) <= progress.mark.seq)) return;
   const mark: ReportMark = { seq: report.seq ?? Number.MAX_SAFE_INTEGER, elapsed_ms: report.elapsed_ms ?? 0, sent: report.sent ?? 0, completed: report.completed ?? 0, errors: sumErrors(report.errors), buckets };
   const interval = buckets ? subtractCounts(buckets, progress.mark?.buckets) : undefined;
-  const point = timelinePoint(test.config, mark, progress.mark, interval);
+  const point = { ...timelinePoint(test.config, mark, progress.mark, interval), vus: report.vus ?? null };
   progress.mark = mark;
   progress.timeline.push(point);
   test.overall.add(report.node_id, point, interval);
 }
 
-function timelinePoint(config: TestConfigMessage, now: ReportMark, before: ReportMark | undefined, interval: BucketCounts | undefined): TimelinePoint {
+function timelinePoint(config: TestConfigMessage, now: ReportMark, before: ReportMark | undefined, interval: BucketCounts | undefined): Omit<TimelinePoint, 'vus'> {
   const from = before ?? { elapsed_ms: 0, sent: 0, completed: 0, errors: 0 };
   const ms = Math.max(0, now.elapsed_ms - from.elapsed_ms);
   const perSecond = (count: number) => (ms > 0 ? round3((count * 1000) / ms) : null);
