@@ -376,6 +376,24 @@ describe('dashboard in a real browser', () => {
     await closePages(page);
   });
 
+  it('creates a scenario test from YAML typed in the form, and names a YAML mistake at the field', async () => {
+    const page = await openPage();
+    await page.getByTestId('scenarios-details').locator('summary').click();
+    await page.getByTestId('field-scenarios').fill('s:\n  executor: per-vu-iterations\n  vus: 1\n  iterations: [');
+    await page.getByTestId('create-button').click();
+    // The YAML parser loads on first use: the message comes once it has read the text.
+    const mistake = await eventually(async () => (await textOf(page, 'error-scenarios')) ?? '', (text) => text !== '', 5_000, 'the YAML mistake shown');
+    assert.match(mistake, /^not valid YAML or JSON: /);
+    const before = (await getJson<unknown[]>(`${orchestrator.url}/api/tests`)).length;
+    await page.getByTestId('field-drivers').fill(driverIds.join(', '));
+    await page.getByTestId('field-scenarios').fill(`s:\n  executor: per-vu-iterations\n  vus: 1\n  iterations: 2\n  flow:\n    - {name: home, url: "${target.url}/ping"}\n`);
+    await page.getByTestId('create-trigger-button').click();
+    const tests = await eventually(() => getJson<TestView[]>(`${orchestrator.url}/api/tests`), (list) => list.length > before, 10_000, 'the test created from the form');
+    const created = await eventually(() => getJson<TestView & { aggregate: { requests: { name: string; completed: number }[] } }>(`${orchestrator.url}/api/tests/${tests.at(-1)!.test_id}`), (t) => t.state === 'completed', 20_000, 'the scenario test completed');
+    assert.deepEqual(created.aggregate.requests.map((r) => [r.name, r.completed]), [['home', 2 * driverIds.length * 1]]);
+    await closePages(page);
+  });
+
   it('shows a banner, counting up, while no data comes from Kafka, and the badge stops saying live', async () => {
     const page = await openPage();
     await eventually(() => page.getByTestId('connection').getAttribute('data-state'), (state) => state === 'live', 10_000, 'the page live');

@@ -11,7 +11,7 @@ const OWN_FIELDS = new Set(['drivers', 'trigger', 'token', 'requests', 'target_u
  * is the one the API validates with): the load models offered, what each does, which fields are numbers,
  * and which value a model fixes. Every input named after a field of that schema is sent; the API
  * validates, and its 400 answer lists every bad field by its path, each message shown beside its field.
- * Scenarios typed as JSON replace the load fields: the body is then the scenarios, the drivers and the trigger.
+ * Scenarios typed as JSON or YAML replace the load fields: the body is then the scenarios, the drivers and the trigger.
  */
 export function setupCreateForm(form, onCreated) {
   const schema = requestBodySchema('CreateTest').then((loaded) => {
@@ -26,7 +26,7 @@ export function setupCreateForm(form, onCreated) {
     const trigger = event.submitter?.value === 'create-trigger';
     clearMessages(form);
     setAccessToken(form.elements.namedItem('token').value.trim());
-    const scenarios = scenariosOf(form);
+    const scenarios = await scenariosOf(form);
     const what = scenarios.value === undefined && !scenarios.problem ? requestsOf(form) : {};
     const problem = scenarios.problem ?? what.problem;
     if (problem) {
@@ -123,16 +123,22 @@ function requestsOf(form) {
 }
 
 /**
- * The scenarios typed as JSON (the map of named scenarios), if any. The page has no YAML parser (plain
- * modules, no bundler): YAML goes through `stampede run --scenario FILE`.
+ * The scenarios typed as JSON or YAML (the map of named scenarios, as a scenario file's `scenarios`), if
+ * any. JSON is read at once; anything else by the yaml package's browser build, loaded only then.
  */
-function scenariosOf(form) {
+async function scenariosOf(form) {
   const text = form.elements.namedItem('scenarios')?.value.trim() ?? '';
   if (text === '') return {};
   try {
     return { value: JSON.parse(text) };
+  } catch {
+    // Not JSON: YAML, which is a superset of it.
+  }
+  try {
+    const { parse } = await import('/vendor/yaml/index.js');
+    return { value: parse(text) };
   } catch (error) {
-    return { problem: { field: 'scenarios', message: `not valid JSON: ${error.message}` } };
+    return { problem: { field: 'scenarios', message: `not valid YAML or JSON: ${error.message.split('\n')[0]}` } };
   }
 }
 

@@ -20,6 +20,12 @@ function packageRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 }
 
+/** The .js files below a folder, as paths relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => extname(file) === '.js').map((file) => file.split('\\').join('/'));
+}
+
 /**
  * The dashboard is static files from web/ plus uPlot from node_modules, all served locally
  * (no internet needed). Files are read once at start-up and served from memory by exact path.
@@ -38,6 +44,10 @@ export function registerDashboard(app: FastifyInstance): void {
     const file = join(uplotDir, name);
     if (existsSync(file)) assets.set(`/vendor/${name}`, { body: readFileSync(file), type: CONTENT_TYPES[extname(name)]! });
   }
+  // The yaml package's browser build (ES modules importing each other by relative path), for the form's
+  // scenarios in YAML: the page imports it only when a scenario is typed as YAML.
+  const yamlDir = join(dirname(createRequire(import.meta.url).resolve('yaml')), '..', 'browser', 'dist');
+  for (const file of filesUnder(yamlDir)) assets.set(`/vendor/yaml/${file}`, { body: readFileSync(join(yamlDir, file)), type: CONTENT_TYPES['.js']! });
   const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'api');
   for (const name of SHARED_MODULES) assets.set(`/${name}`, { body: readFileSync(join(apiDir, name)), type: CONTENT_TYPES['.js']! });
   const index = assets.get('/index.html');
