@@ -386,11 +386,13 @@ describe('dashboard in a real browser', () => {
     assert.match(mistake, /^not valid YAML or JSON: /);
     const before = (await getJson<unknown[]>(`${orchestrator.url}/api/tests`)).length;
     await page.getByTestId('field-drivers').fill(driverIds.join(', '));
-    await page.getByTestId('field-scenarios').fill(`s:\n  executor: per-vu-iterations\n  vus: 1\n  iterations: 2\n  flow:\n    - {name: home, url: "${target.url}/ping"}\n`);
+    await page.getByTestId('field-scenarios').fill(`from_form:\n  executor: per-vu-iterations\n  vus: 1\n  iterations: 2\n  flow:\n    - {name: typed, url: "${target.url}/ping"}\n`);
     await page.getByTestId('create-trigger-button').click();
-    const tests = await eventually(() => getJson<TestView[]>(`${orchestrator.url}/api/tests`), (list) => list.length > before, 10_000, 'the test created from the form');
-    const created = await eventually(() => getJson<TestView & { aggregate: { requests: { name: string; completed: number }[] } }>(`${orchestrator.url}/api/tests/${tests.at(-1)!.test_id}`), (t) => t.state === 'completed', 20_000, 'the scenario test completed');
-    assert.deepEqual(created.aggregate.requests.map((r) => [r.name, r.completed]), [['home', 2 * driverIds.length * 1]]);
+    type ScenarioView = TestView & { config: { scenarios: Record<string, unknown> | null } };
+    const tests = await eventually(() => getJson<ScenarioView[]>(`${orchestrator.url}/api/tests`), (list) => list.length > before && list.some((t) => t.config.scenarios?.from_form), 10_000, 'the test created from the form');
+    const fromForm = tests.find((t) => t.config.scenarios?.from_form)!;
+    const created = await eventually(() => getJson<TestView & { aggregate: { requests: { name: string; completed: number }[] } }>(`${orchestrator.url}/api/tests/${fromForm.test_id}`), (t) => t.state === 'completed', 20_000, 'the scenario test completed');
+    assert.deepEqual(created.aggregate.requests.map((r) => [r.name, r.completed]), [['typed', 2 * driverIds.length]]);
     await closePages(page);
   });
 

@@ -25,6 +25,12 @@ function createEntry() {
   return createLinkEntry(ENTRY_IDS, 'history-id mono');
 }
 
+/** `TSUNAMI · 2×100`, or for a test of scenarios their names over the drivers. */
+function loadText(config, drivers, perDriver) {
+  if (config.scenarios) return `${Object.keys(config.scenarios).join(', ')} · ${drivers} driver${drivers === 1 ? '' : 's'}`;
+  return `${config.test_type} · ${drivers}×${formatCount(perDriver)}`;
+}
+
 function fillEntry(entry, test, index, selectedId) {
   entry.setAttribute('data-testid', `history-row-${index}`);
   entry.setAttribute('data-test-id', test.test_id);
@@ -33,7 +39,7 @@ function fillEntry(entry, test, index, selectedId) {
     href: testHash(test.test_id),
     current: test.test_id === selectedId,
     name: test.test_id,
-    meta: `${test.config.test_type} · ${test.driver_ids.length}×${formatCount(perDriver)} · ${formatWhen(test.created_at, Date.now())}`,
+    meta: `${loadText(test.config, test.driver_ids.length, perDriver)} · ${formatWhen(test.created_at, Date.now())}`,
     state: test.state,
   });
 }

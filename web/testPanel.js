@@ -57,6 +57,8 @@ export class TestPanel {
     const steps = isScenarioTest(test);
     setText(this.find('requests-title'), steps ? 'Per step' : 'Requests');
     setText(this.find('requests-unit'), steps ? 'per step name, all drivers' : 'per name, all drivers');
+    // A VU waits for each answer: a step's latency runs from its send, not from a schedule.
+    setText(this.find('latency-note'), `All latencies in milliseconds, measured from each request's ${steps ? 'send (a VU waits for each answer)' : 'intended start'}.`);
     this.find('requests-figures').hidden = requests.length === 0;
     syncRows(this.find('requests-body'), requests, (r) => r.name, createRequestRow, fillRequestRow);
     const statuses = Object.entries(aggregate.status_counts ?? {});
@@ -143,13 +145,19 @@ export class TestPanel {
 
   #showConfig(test) {
     const c = test.config;
+    // A scenario test's load is its scenarios': the spec's fields on its wire say nothing a person needs.
+    const load = isScenarioTest(test)
+      ? [['Type', 'scenarios'], ['Scenarios', scenariosText(c.scenarios)]]
+      : [
+          ['Type', c.test_type],
+          ['Delay', c.test_type === 'TSUNAMI' ? formatMs(c.test_message_delay) : DASH],
+          ['Count per driver', formatCount(c.message_count_per_driver)],
+          ['Throughput cap', c.throughput_per_driver ? `${formatRate(c.throughput_per_driver)} per driver` : 'none'],
+          ['Warm-up per driver', c.warmup_count_per_driver ? `${formatCount(c.warmup_count_per_driver)} requests` : 'none'],
+          ['Target', c.target_url ?? "each driver's own --target"],
+        ];
     const items = [
-      ['Type', c.test_type],
-      ['Delay', c.test_type === 'TSUNAMI' ? formatMs(c.test_message_delay) : DASH],
-      ['Count per driver', formatCount(c.message_count_per_driver)],
-      ['Throughput cap', c.throughput_per_driver ? `${formatRate(c.throughput_per_driver)} per driver` : 'none'],
-      ['Warm-up per driver', c.warmup_count_per_driver ? `${formatCount(c.warmup_count_per_driver)} requests` : 'none'],
-      isScenarioTest(test) ? ['Scenarios', scenariosText(c.scenarios)] : ['Target', c.target_url ?? "each driver's own --target"],
+      ...load,
       ['Drivers', String(test.driver_ids.length)],
       ['Created', formatDateTime(test.created_at)],
       ['Triggered', formatDateTime(test.triggered_at)],
@@ -237,7 +245,8 @@ function fillProgressRow(row, driver, index, test, rate) {
   bar.title = `${percent} %`;
   bar.firstElementChild.style.width = `${percent}%`;
   bar.classList.toggle('bar-done', driver.progress >= 1);
-  setCell(cell('sent'), `${formatCount(driver.sent)} / ${formatCount(test.config.message_count_per_driver)}`, driver.sent);
+  const planned = isScenarioTest(test) ? '' : ` / ${formatCount(test.config.message_count_per_driver)}`;
+  setCell(cell('sent'), `${formatCount(driver.sent)}${planned}`, driver.sent);
   setCell(cell('completed'), formatCount(driver.completed), driver.completed);
   setCell(cell('errors'), formatCount(driver.error_count), driver.error_count);
   setCell(cell('rate'), formatRate(rate), rate);
