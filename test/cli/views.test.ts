@@ -91,6 +91,13 @@ describe('progress views', () => {
     assert.equal(plainProgressLine(view, 3_000), 't=3.0s sent=120/400 completed=118 errors=0 rps=40.1 p50=1.2ms p99=3.4ms');
   });
 
+  it("adds a scenario test's VUs and iterations to the plain line and under the bars", () => {
+    const iterations = { completed: 40, failed: 2, dropped: 1, failed_by_reason: { capture_missing: 2 }, duration: figures().latency };
+    const view = testView({ state: 'running', aggregate: figures({ sent: 120, completed: 118, rps: 40.06, vus: 8, iterations, latency: { ...figures().latency, median: 1.2, p99: 3.4 } }) });
+    assert.equal(plainProgressLine(view, 3_000), 't=3.0s sent=120/400 completed=118 errors=0 rps=40.1 p50=1.2ms p99=3.4ms vus=8 iterations=40 failed=2 dropped=1');
+    assert.equal(ttyProgressLines(view).at(-1), 'vus=8  iterations=40  failed=2  dropped=1');
+  });
+
   it('says the drivers are warming up, and how far, instead of figures that do not count yet', () => {
     const warming = { phase: 'warmup' as const, warmup_completed: 7, sent: 0, completed: 0, progress: 0, final: false, outcome: null };
     const view = testView({ state: 'running', config: { ...testView().config, warmup_count_per_driver: 10 }, drivers: [driverFigures('driver-a', warming), driverFigures('driver-b', { ...warming, warmup_completed: 10 })] });

@@ -118,7 +118,14 @@ function figuresText(view: TestDetailView): string {
     `rps=${a.rps === null ? '-' : a.rps.toFixed(1)}`,
     `p50=${millis(a.latency.median)}`,
     `p99=${millis(a.latency.p99)}`,
+    ...flowText(a),
   ].join(' ');
+}
+
+/** A scenario test's VUs and iterations: `vus=20 iterations=118 failed=2 dropped=0`; nothing for a plain test. */
+function flowText(f: Figures): string[] {
+  if (!f.iterations) return [];
+  return [`vus=${f.vus ?? 0}`, `iterations=${f.iterations.completed}`, `failed=${f.iterations.failed}`, `dropped=${f.iterations.dropped}`];
 }
 
 /** One bar per driver, then the overall counts and latencies. */
@@ -129,7 +136,8 @@ export function ttyProgressLines(view: TestDetailView): string[] {
   const latency = view.aggregate.latency;
   const time = timeText(view);
   const latencyLine = `latency  median ${millis(latency.median)}  p95 ${millis(latency.p95)}  p99 ${millis(latency.p99)}   ${view.state}${time.length > 0 ? `   ${time.join(' ')}` : ''}`;
-  return [...alignColumns([...driverRows, overall]), latencyLine];
+  const flow = flowText(view.aggregate);
+  return [...alignColumns([...driverRows, overall]), latencyLine, ...(flow.length > 0 ? [flow.join('  ')] : [])];
 }
 
 function driverRow(d: DriverFigures, perDriver: number): string[] {
