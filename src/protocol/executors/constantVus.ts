@@ -1,12 +1,11 @@
-import { EXECUTOR_LIMITS, oneOf, perDriverCount, planSeconds, wholeCount, type Executor } from './executor.js';
+import { oneOf, perDriverCount, planSeconds, VU_COUNT_FIELDS, type Executor } from './executor.js';
 
 /** k6's constant-vus: a fixed number of VUs loop iterations for `duration_s`. */
 export const constantVus: Executor = {
   name: 'constant-vus',
   description: 'closed model: `vus` VUs per driver (or `total_vus` split over the drivers) loop iterations for `duration_s`',
   fields: {
-    vus: wholeCount(EXECUTOR_LIMITS.vus, 'VUs on each driver').optional(),
-    total_vus: wholeCount(EXECUTOR_LIMITS.vus, 'VUs over all drivers, split exactly (10 on 3 drivers: 4/3/3)').optional(),
+    ...VU_COUNT_FIELDS,
     duration_s: planSeconds('seconds during which iterations start'),
   },
   problems: (fields) => oneOf(fields, 'vus', 'total_vus'),

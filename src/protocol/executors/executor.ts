@@ -121,3 +121,19 @@ export function laneArrivals(total: number, lane: DriverShare): number {
 
 /** k6's maxDuration for the iteration executors: a count of iterations is still bounded in time. */
 export const DEFAULT_ITERATIONS_MAX_DURATION_S = 600;
+
+/** `vus` on each driver, or `total_vus` split over them: the closed-model executors' VUs (one of the two, `oneOf`). */
+export const VU_COUNT_FIELDS = {
+  vus: wholeCount(EXECUTOR_LIMITS.vus, 'VUs on each driver').optional(),
+  total_vus: wholeCount(EXECUTOR_LIMITS.vus, 'VUs over all drivers, split exactly (10 on 3 drivers: 4/3/3)').optional(),
+};
+
+/** The iteration executors' bound in time. */
+export const MAX_DURATION_FIELD = {
+  max_duration_s: planSeconds(`seconds after which no iteration starts (default ${DEFAULT_ITERATIONS_MAX_DURATION_S})`).optional(),
+};
+
+/** How long an iteration executor may start iterations, in ms. */
+export function iterationsWindowMs(fields: ExecutorFields): number {
+  return ((fields.max_duration_s as number | undefined) ?? DEFAULT_ITERATIONS_MAX_DURATION_S) * 1000;
+}
