@@ -61,7 +61,7 @@ function heading(view: TestDetailView): string {
   const config = view.config;
   const seconds = (view.aggregate.elapsed_ms / 1000).toFixed(1);
   const shape = config.scenarios
-    ? `scenarios ${Object.entries(config.scenarios).map(([name, s]) => `${name} (${s.executor})`).join(', ')} × ${view.drivers.length} drivers`
+    ? `scenarios ${Object.entries(config.scenarios).map(([name, s]) => `${name} (${s.executor})`).join(', ')} × ${view.drivers.length} driver${view.drivers.length === 1 ? '' : 's'}`
     : `${config.test_type}, ${config.message_count_per_driver} requests per driver × ${view.drivers.length}`;
   const reason = view.reason ? `: ${view.reason}` : '';
   return `test ${view.test_id} (${shape}) ${view.state} after ${seconds} s${reason}`;
