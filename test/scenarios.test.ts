@@ -87,18 +87,20 @@ describe('user journeys: scenarios of flows on two real drivers through Kafka', 
     assert.match(cli.stderr(), /thresholds\[0\].*"logn".*did you mean "login"/);
   });
 
-  it('holds each executor\'s plan: arrivals split exactly, shared iterations 4/3, two scenarios with start_after', async () => {
+  it('holds each executor\'s plan: arrivals split exactly, a ramp its integral, shared iterations 4/3, two scenarios with start_after', async () => {
     const plain = (name: string) => [{ name, url: `${server.url}/plain`, headers: { 'x-vu': `${name}-{{vu}}` } }];
     const test = await runTest({
       arrivals: { executor: 'constant-arrival-rate', total_rate: 21, duration_s: 1, max_vus: 5, flow: plain('arrival') },
       shared: { executor: 'shared-iterations', total_vus: 3, total_iterations: 7, flow: plain('shared') },
       later: { executor: 'constant-vus', vus: 1, duration_s: 0.5, start_after: '1s', flow: [...plain('later'), { think: '100ms' }] },
+      rising: { executor: 'ramping-arrival-rate', start_rate: 0, stages: [{ duration_s: 1, target: 20 }], max_vus: 5, flow: plain('rising') },
     });
     assert.equal(test.state, 'completed', test.reason ?? '');
     const byName = Object.fromEntries(test.aggregate.requests.map((r) => [r.name, r.completed]));
     assert.equal(byName.arrival, 21, '21 arrivals/s for 1 s over the fleet');
     assert.deepEqual(test.drivers.map((d) => d.requests.find((r) => r.name === 'arrival')?.completed), [11, 10]);
     assert.deepEqual(test.drivers.map((d) => d.requests.find((r) => r.name === 'shared')?.completed), [4, 3]);
+    assert.deepEqual(test.drivers.map((d) => d.requests.find((r) => r.name === 'rising')?.completed), [10, 10], 'a ramp from 0 to 20/s over 1 s: its integral, 10, on each driver');
     const firstOf = (prefix: string) => Math.min(...[...server.vuArrivals].filter(([vu]) => vu.startsWith(prefix)).map(([, times]) => times[0]!));
     assert.ok(firstOf('later-') - firstOf('arrival-') >= 900, `the later scenario starts 1 s after the others (${firstOf('later-') - firstOf('arrival-')} ms)`);
     const laterVus = [...server.vuArrivals.keys()].filter((vu) => vu.startsWith('later-'));

@@ -217,7 +217,8 @@ const NO_HEADERS: CapturedOutcome['headers'] = Object.freeze({});
 
 class CapturingHandler extends OutcomeHandler {
   private headers: CapturedOutcome['headers'] | undefined;
-  private readonly chunks: Buffer[] = [];
+  /** Made at the first kept chunk: most flow steps keep none (bodyLimit 0). */
+  private chunks: Buffer[] | undefined;
   private kept = 0;
   private truncated = false;
 
@@ -248,15 +249,15 @@ class CapturingHandler extends OutcomeHandler {
       if (room <= 0) return;
       chunk = chunk.subarray(0, room);
     }
-    this.chunks.push(chunk);
+    (this.chunks ??= []).push(chunk);
     this.kept += chunk.length;
   }
 
   protected override finish(outcome: RequestOutcome): void {
     if (this.settled) return;
     const { chunks } = this;
-    const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.kept).toString('utf8');
-    chunks.length = 0;
+    const body = chunks === undefined ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.kept).toString('utf8');
+    this.chunks = undefined;
     // Written out rather than spread: a spread outcome cost 7 % of a one-step flow's CPU in a profile.
     const captured: CapturedOutcome = { ok: outcome.ok, status: outcome.status, bytes: outcome.bytes, errorKind: outcome.errorKind, errorMessage: outcome.errorMessage, headers: this.headers ?? NO_HEADERS, body, bodyTruncated: this.truncated };
     super.finish(captured);

@@ -22,30 +22,31 @@ export type FlowContext = {
   inFlight: { count: number };
 };
 
-/** One iteration of a VU: the steps in order, until the last or until one ends it. */
+/**
+ * One iteration of a VU: the steps in order, until the last or until one ends it. Loops are frames of a
+ * stack, not recursive calls: every await is a promise and a turn of the microtask queue, and a step
+ * of a load test cannot spare one per level of nesting.
+ */
 export async function runIteration(vu: VirtualUser, steps: readonly CompiledStep[], context: FlowContext): Promise<void> {
   const startedAt = performance.now();
   vu.beginIteration();
-  const failure = await runSteps(vu, steps, context);
-  context.figures.iterationEnded(performance.now() - startedAt, failure);
-}
-
-async function runSteps(vu: VirtualUser, steps: readonly CompiledStep[], context: FlowContext): Promise<IterationFailure | undefined> {
-  for (const step of steps) {
-    if (vu.interrupted) return 'interrupted';
-    if (step.kind === 'think') {
-      if (!(await vu.think(drawThinkMs(step.think)))) return 'interrupted';
-    } else if (step.kind === 'loop') {
-      for (let round = 0; round < step.count; round++) {
-        const failure = await runSteps(vu, step.steps, context);
-        if (failure) return failure;
-      }
-    } else {
-      const failure = await runRequest(vu, step, context);
-      if (failure) return failure;
+  const frames = [{ steps, next: 0, roundsLeft: 1 }];
+  let failure: IterationFailure | undefined;
+  while (failure === undefined && frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    if (frame.next === frame.steps.length) {
+      frame.roundsLeft -= 1;
+      if (frame.roundsLeft > 0) frame.next = 0;
+      else frames.pop();
+      continue;
     }
+    const step = frame.steps[frame.next++]!;
+    if (vu.interrupted) failure = 'interrupted';
+    else if (step.kind === 'request') failure = await runRequest(vu, step, context);
+    else if (step.kind === 'loop') frames.push({ steps: step.steps, next: 0, roundsLeft: step.count });
+    else if (!(await vu.think(drawThinkMs(step.think)))) failure = 'interrupted';
   }
-  return undefined;
+  context.figures.iterationEnded(performance.now() - startedAt, failure);
 }
 
 async function runRequest(vu: VirtualUser, step: CompiledRequest, context: FlowContext): Promise<IterationFailure | undefined> {

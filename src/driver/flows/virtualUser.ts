@@ -15,12 +15,17 @@ export class VirtualUser {
   interrupted = false;
   private wake: (() => void) | undefined;
 
-  constructor(readonly id: number) {}
+  /** `{{vu}}` as text, made once. */
+  private readonly idText: string;
+
+  constructor(readonly id: number) {
+    this.idText = String(id);
+  }
 
   /** Starts the next iteration: fresh variables, and its number from 1. */
   beginIteration(): void {
     this.iteration += 1;
-    this.vars = { vu: String(this.id), iteration: String(this.iteration) };
+    this.vars = { vu: this.idText, iteration: String(this.iteration) };
   }
 
   /** A think: resolves false when the VU was interrupted meanwhile. */

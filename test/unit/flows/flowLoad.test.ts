@@ -60,6 +60,17 @@ describe('FlowLoad runs scenarios of flows against a real HTTP server (no broker
     assert.deepEqual(figures.checks, [{ name: 'created', passes: 0, fails: 3 }]);
   });
 
+  it('runs loops, nested ones too, and think steps: each step as many times as the loops say', async () => {
+    const flow = [
+      { name: 'first', url: `${server.url}/plain` },
+      { loop: { count: 3, steps: [{ name: 'outer', url: `${server.url}/plain` }, { loop: { count: 2, steps: [{ name: 'inner', url: `${server.url}/plain` }, { think: '1ms' }] } }] } },
+      { name: 'last', url: `${server.url}/plain` },
+    ];
+    const { steps, flow: figures } = await runAs('d1', config({ loops: { executor: 'per-vu-iterations', vus: 2, iterations: 2, flow } }));
+    assert.deepEqual(Object.values(steps).map((s) => [s.name, s.completed]), [['first', 4], ['outer', 12], ['inner', 24], ['last', 4]]);
+    assert.deepEqual(figures.iterations, { completed: 4, failed: 0, dropped: 0, failed_by_reason: {} });
+  });
+
   it('drops arrivals that find every VU busy (max_vus), never starting them late', async () => {
     const { steps, flow } = await runAs('d1', config({ arrivals: { executor: 'constant-arrival-rate', rate: 20, duration_s: 0.5, max_vus: 2, flow: [{ name: 'slow', url: `${server.url}/slow` }] } }));
     // 10 arrivals 50 ms apart; each iteration holds its VU 200 ms: two VUs take one arrival in four.
