@@ -13,7 +13,7 @@ import { FLAG_OF_FIELD, keysFromFlags, targetUrl, testFlagsHelp, TEST_FLAG_OPTIO
 import { oneStepScenario, SCENARIO_FLAGS, type ScenarioFlagValues } from '../run/oneStepScenario.js';
 import { readPlanFile, runPlanSession } from '../run/planSession.js';
 import { planExitCode, planJson, planSummary } from '../run/planSummary.js';
-import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, ThresholdSyntaxError, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
+import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import { htmlReport, machineInfo } from '../../report/index.js';
 import type { TestReportView } from '../../api/index.js';
@@ -225,7 +225,9 @@ function parseSettings(values: FlagValues): Settings {
   const { test, issues } = scenarioTest(keys);
   if (!test) throw new UsageError(`${values.scenario === undefined ? '' : `--scenario ${values.scenario}: `}${issues.map((issue) => describeIssue(issue, values)).join('; ')}`);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds: thresholdFlags(test.thresholds), out: parseOut(values.out ?? []), json: values.json ?? false };
+  // scenarioTest has parsed each threshold: a mistake was a problem at its key.
+  const thresholds = parseThresholds(test.thresholds);
+  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds, out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
 /** `--vus`, `--iterations`, `--executor` with `--target`: one scenario whose flow is that one request; the load flags are the executor's. */
@@ -273,15 +275,6 @@ function flagOfKeyPath(field: string): string | undefined {
 function keyOfField(field: string): TestKeyName | undefined {
   const key = field.split(/[.[]/)[0] ?? field;
   return (TEST_KEY_NAMES as readonly string[]).includes(key) ? (key as TestKeyName) : undefined;
-}
-
-function thresholdFlags(expressions: readonly string[]): Threshold[] {
-  try {
-    return parseThresholds(expressions);
-  } catch (error) {
-    if (error instanceof ThresholdSyntaxError) throw new UsageError(`--${error.message}`);
-    throw error;
-  }
 }
 
 /** The live view goes where a person watches: stdout normally, stderr (terminal only) under --json. */
