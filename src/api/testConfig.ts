@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedWorkloadMs, scenarioMap, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
+import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedTestMs, scenarioMap, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
 import { httpUrl } from './httpUrl.js';
 import { restRequestList } from './requests.js';
 
@@ -106,7 +106,7 @@ function viewOf(schema: z.ZodType): z.ZodType {
 export const testConfigView = z.object({
   ...(Object.fromEntries(Object.entries(TEST_CONFIG_FIELDS).map(([name, schema]) => [name, viewOf(schema)])) as ConfigViewShape),
   message_count_per_driver: z.int().meta({ description: 'requests each driver sends: with stages their integral, with duration_s at a fixed rate rate × duration, for an unpaced AVALANCHE over duration_s a cap' }),
-  planned_duration_s: z.number().nullable().meta({ description: 'how long the workload is planned to start requests (stages or duration_s); null for a count-only test' }),
+  planned_duration_s: z.number().nullable().meta({ description: 'how long the workload is planned to start requests (stages or duration_s; with scenarios, until the last ends when time bounds each); null for a count-only test' }),
 });
 
 export type TestConfigView = z.output<typeof testConfigView>;
@@ -116,6 +116,6 @@ export function configView(config: TestConfigMessage): TestConfigView {
   const fields = Object.fromEntries(
     Object.entries(TEST_CONFIG_FIELDS).map(([name, schema]: [string, z.ZodType]) => [name, config[name as keyof TestConfigMessage] ?? (schema instanceof z.ZodDefault ? schema.parse(undefined) : null)]),
   );
-  const plannedMs = plannedWorkloadMs(config);
+  const plannedMs = plannedTestMs(config);
   return { ...fields, planned_duration_s: plannedMs === undefined ? null : plannedMs / 1000 } as TestConfigView;
 }

@@ -1,5 +1,5 @@
 import type { CheckFigures, DriverFigures, Figures, GroupFigures, IterationFigures, Latency, RequestFigures } from '../api/index.js';
-import { ERROR_SAMPLE_LIMITS, figureRequests, groupNames, plannedWorkloadMs, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
+import { ERROR_SAMPLE_LIMITS, figureRequests, groupNames, plannedTestMs, requestName, type MetricsMessage, type RequestSpec, type RequestStats } from '../protocol/index.js';
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
@@ -34,7 +34,7 @@ export class FiguresCalculator {
     let merge = this.#merges.get(test.test_id);
     if (!merge) this.#merges.set(test.test_id, (merge = new TestMerge()));
     const drivers: DriverFigures[] = [];
-    const plan = { count: test.config.message_count_per_driver, durationMs: plannedWorkloadMs(test.config) };
+    const plan = { count: test.config.message_count_per_driver, durationMs: plannedTestMs(test.config) };
     let approximate = false;
     const specs = figureRequests(test.config);
     const groups = test.config.scenarios ? groupNames(test.config.scenarios).map(groupSpec) : [];

@@ -3,7 +3,7 @@ import { durationSeconds } from './duration.js';
 import { EXECUTOR_NAMES, executorNamed, type DriverShare, type Executor, type ExecutorPlan } from './executors/index.js';
 import { flowSteps, requestSteps, type FlowStep } from './flows.js';
 import { undefinedVariables } from './flowVariables.js';
-import { MAX_PLAN_SECONDS } from './loadShape.js';
+import { MAX_PLAN_SECONDS, plannedDurationMs, plannedWorkloadMs, type ShapeFields } from './loadShape.js';
 import { requestName, type RequestSpec } from './requests.js';
 
 /**
@@ -121,6 +121,21 @@ export function scenarioPlans(scenarios: Scenarios, share: DriverShare): Scenari
     vuIdsBefore += block;
     return planned;
   });
+}
+
+/**
+ * How long a test is planned to run: its load shape's, or with scenarios the end of the last one when time
+ * bounds every scenario (arrivals, constant and ramping VUs); undefined when counts decide (iterations).
+ */
+export function plannedTestMs(config: ShapeFields & { scenarios?: Scenarios | undefined }): number | undefined {
+  if (!config.scenarios) return plannedWorkloadMs(config);
+  let end = 0;
+  for (const plan of scenarioPlans(config.scenarios, { index: 0, count: 1 })) {
+    const ms = plan.model === 'arrivals' ? plannedDurationMs(plan.segments) : plan.iterationsPerVu === undefined && plan.sharedIterations === undefined ? plan.durationMs : undefined;
+    if (ms === undefined) return undefined;
+    end = Math.max(end, plan.startAfterMs + ms);
+  }
+  return end;
 }
 
 /** Iterations this driver plans over every scenario; undefined when one of them is bounded by time only. */

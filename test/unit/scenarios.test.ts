@@ -9,6 +9,7 @@ import {
   groupNames,
   MAX_PLANNED_REQUESTS,
   plannedIterations,
+  plannedTestMs,
   scenarioMap,
   scenarioPlans,
   stepNames,
@@ -491,5 +492,20 @@ describe('parseScenario with scenarios and step thresholds', () => {
     assert.equal(parsed.errors[0]!.field, 'thresholds[0]');
     assert.match(parsed.errors[0]!.message, /"login"/);
     assert.match(parsed.errors[0]!.message, /sign-in/);
+  });
+});
+
+describe('plannedTestMs: how long a test is planned to run', () => {
+  const flow = [{ url: 'http://127.0.0.1:1/' }];
+  const plannedOf = (scenarios: Record<string, unknown>) => plannedTestMs({ test_type: 'AVALANCHE', test_message_delay: 0, scenarios: scenarioMap.parse(scenarios) });
+
+  it('ends with the last scenario when time bounds every one (start_after counted)', () => {
+    assert.equal(plannedOf({ a: { executor: 'constant-vus', vus: 1, duration_s: 30, start_after: '10s', flow }, b: { executor: 'constant-arrival-rate', rate: 5, duration_s: 20, max_vus: 2, flow } }), 40_000);
+    assert.equal(plannedOf({ r: { executor: 'ramping-vus', stages: [{ duration_s: 5, target: 2 }, { duration_s: 3, target: 0 }], flow } }), 8_000);
+  });
+
+  it('is undefined when iterations decide, and a plain test keeps its load shape', () => {
+    assert.equal(plannedOf({ a: { executor: 'constant-vus', vus: 1, duration_s: 30, flow }, i: { executor: 'per-vu-iterations', vus: 1, iterations: 3, flow } }), undefined);
+    assert.equal(plannedTestMs({ test_type: 'TSUNAMI', test_message_delay: 0, throughput_per_driver: 10, duration_s: 3 }), 3_000);
   });
 });
