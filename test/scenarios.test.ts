@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TestDetailView } from '../src/api/index.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { z } from 'zod';
+import { testDetailView, type TestDetailView } from '../src/api/index.js';
 import { newTestId } from '../src/protocol/index.js';
 import { journeyFlow, startJourneyServer, type JourneyServer } from './helpers/journeyServer.js';
 import { kcatProduce } from './helpers/kcat.js';
@@ -61,6 +63,10 @@ describe('user journeys: scenarios of flows on two real drivers through Kafka', 
     assert.deepEqual(result.aggregate.checks && [result.aggregate.checks.passes, result.aggregate.checks.fails], [15 * 6, 0]);
     assert.deepEqual(result.aggregate.groups.map((g) => [g.name, g.completed]), [['readback', 15]]);
     assert.deepEqual(result.thresholds.map((t) => t.ok), [true, true, true, true, true]);
+    // The view as the OpenAPI document states it, drivers' intervals included (a driver's is a timeline point).
+    const validate = new Ajv2020({ strict: false }).compile(z.toJSONSchema(testDetailView, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }));
+    const detail = await getJson(`${orchestratorUrl}/api/tests/${result.test_id}`);
+    assert.ok(validate(detail), JSON.stringify(validate.errors));
     const metrics = await (await fetch(`${orchestratorUrl}/metrics`)).text();
     assert.ok(metrics.includes(`stampede_step_requests_completed_total{test_id="${result.test_id}",step="delete"} 15`), 'per-step series');
     assert.ok(metrics.includes(`stampede_checks_total{test_id="${result.test_id}",check="read: status 200",result="pass"} 15`), 'per-check series');

@@ -118,6 +118,8 @@ export type Figures = z.output<typeof figures>;
 
 export const driverFigures = figures.extend({
   node_id: z.string(),
+  // A driver's latest interval is a point of its timeline: with its cumulative counts and VUs.
+  interval: timelinePoint.nullable().meta({ description: "the driver's latest interval: between its last two reports, with its cumulative counts" }),
   reports: count,
   final: z.boolean(),
   outcome: z.string().nullable().meta({ description: `on the final report: ${TEST_OUTCOMES.join(', ')}` }),
