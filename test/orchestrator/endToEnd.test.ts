@@ -114,8 +114,10 @@ describe('orchestrator with real drivers, target and Kafka', () => {
   it('aggregates exactly: the overall median and p99 are those of all samples, not a mean of medians', async () => {
     const fastTarget = await startTarget(['--delay-ms', '2']);
     // Equal counts put the true median at the fast driver's slowest response (its cold start can take
-    // 20 ms), so the slow target must be far slower for the mean of medians to be clearly off.
-    const slowTarget = await startTarget(['--delay-ms', '100']);
+    // 20 ms, a loaded machine 50), so the slow target must be far slower for the mean of medians to be
+    // clearly off: at 200 ms the mean of medians is about 100, where only a fast response as slow as the
+    // slow target's could meet it.
+    const slowTarget = await startTarget(['--delay-ms', '200']);
     const [fast] = await addDrivers(1, ['--target', `${fastTarget.url}/ping`]);
     const [slow] = await addDrivers(1, ['--target', `${slowTarget.url}/ping`]);
     const { inbox, close } = await subscribeInbox(bus, [TOPICS.metrics]);
