@@ -133,7 +133,7 @@ class TestMerge {
     const iterations = report.iterations ? { ...report.iterations, failed_by_reason: report.iterations.failed_by_reason ?? {}, duration } : null;
     return {
       iterations,
-      checks: sumChecks([report.checks ? { passes: 0, fails: 0, by_name: report.checks } : null]),
+      checks: report.checks ? checkTotals(report.checks) : null,
       vus: report.vus ?? null,
       groups: this.updateNamed(this.byGroup, nodeId, report.groups_stats, report.elapsed_ms ?? 0, groups).map(asGroup),
     };
@@ -195,7 +195,11 @@ function sumChecks(parts: readonly (CheckFigures | null)[]): CheckFigures | null
       byName.set(check.name, sum);
     }
   }
-  const by_name = [...byName.values()];
+  return checkTotals([...byName.values()]);
+}
+
+/** Checks by name, with their totals over every check. */
+function checkTotals(by_name: CheckFigures['by_name']): CheckFigures {
   return { passes: by_name.reduce((sum, c) => sum + c.passes, 0), fails: by_name.reduce((sum, c) => sum + c.fails, 0), by_name };
 }
 

@@ -32,7 +32,12 @@ function executorFields(executor: string, values: ScenarioFlagValues): Record<st
   if (values.iterations !== undefined) fields.iterations = parsePositiveInt(values.iterations, 'iterations', 0);
   if (values.duration !== undefined) fields[executor.endsWith('iterations') ? 'max_duration_s' : 'duration_s'] = parseDuration(values.duration, 'duration');
   if (values.rate !== undefined) fields.rate = Number(values.rate);
-  if (values.stage !== undefined) fields.stages = values.stage.map((text) => ({ duration_s: parseStage(text).duration_s, target: parseStage(text).target_rps }));
+  if (values.stage !== undefined) {
+    fields.stages = values.stage.map((text) => {
+      const { duration_s, target_rps } = parseStage(text);
+      return { duration_s, target: target_rps };
+    });
+  }
   if (values['start-rate'] !== undefined) fields.start_rate = Number(values['start-rate']);
   return fields;
 }
