@@ -16,7 +16,7 @@ describe('the Kafka bus on a real broker', () => {
 
   it('is receiving within two seconds of subscribing and round-trips every message type', async () => {
     const started = Date.now();
-    const { inbox, close } = await subscribeInbox(bus, [TOPICS.register, TOPICS.testConfig, TOPICS.trigger, TOPICS.metrics, TOPICS.heartbeat, TOPICS.control]);
+    const { inbox, close } = await subscribeInbox(bus, [TOPICS.register, TOPICS.testConfig, TOPICS.trigger, TOPICS.metrics, TOPICS.heartbeat, TOPICS.control, TOPICS.dataRequests, TOPICS.dataRows]);
     const subscribeMs = Date.now() - started;
     assert.ok(subscribeMs < 5_000, `subscribing took ${subscribeMs} ms`);
     const testId = newTestId();
@@ -27,6 +27,8 @@ describe('the Kafka bus on a real broker', () => {
       metrics: { node_id: 'n', test_id: testId, report_id: newReportId(), metrics: { mean_latency: 2.5, median_latency: 2, min_latency: 1, max_latency: 3 }, sent: 3, completed: 3, final: true },
       heartbeat: { node_id: `driver-${testId}`, heartbeat: 'YES', timestamp: new Date().toISOString(), state: 'idle' },
       control: { message_type: 'CANCEL_TEST', test_id: testId },
+      data_requests: { message_type: 'TAKE_ROWS', test_id: testId, node_id: 'n', source: 'users', request_id: 1, rows: 10 },
+      data_rows: { test_id: testId, node_id: 'n', source: 'users', request_id: 1, columns: ['user', 'note'], first_row: 0, rows: [['a', null]], total_rows: 1, pass: 1 },
     };
     const sentAt = Date.now();
     for (const [topic, message] of Object.entries(samples)) await bus.publish(topic as TopicName, message as never);

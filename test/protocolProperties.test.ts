@@ -7,6 +7,8 @@ import {
   decodeMessage,
   encodeMessage,
   heartbeatMessage,
+  dataRequestMessage,
+  dataRowsMessage,
   metricsMessage,
   ProtocolError,
   registerMessage,
@@ -25,6 +27,8 @@ const fieldsOf: Record<TopicName, string[]> = {
   metrics: Object.keys(metricsMessage.shape),
   heartbeat: Object.keys(heartbeatMessage.shape),
   control: Object.keys(controlMessage.shape),
+  data_requests: Object.keys(dataRequestMessage.shape),
+  data_rows: Object.keys(dataRowsMessage.shape),
 };
 const latencyFields = Object.keys(metricsMessage.shape.metrics.shape);
 

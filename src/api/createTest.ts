@@ -44,6 +44,7 @@ export const createTestBody = z
       for (const field of SCENARIO_SET_FIELDS) if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with scenarios: their executors and flows set the load' });
       if (body.test_message_delay !== 0) ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'cannot be given with scenarios: think steps set the pauses' });
     } else if (body.test_type === undefined) ctx.addIssue({ code: 'custom', path: ['test_type'], message: 'is required' });
+    for (const problem of dataSourceProblems(body)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .superRefine(
     (body, ctx) => {
@@ -61,6 +62,28 @@ export const createTestBody = z
     // has no fields for them to read.
     { when: (payload) => payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !MODEL_RULE_FIELDS.has(String(issue.path[0]))) },
   );
+
+/** Each scenario's data source is one of the test's; a test's data is read by scenarios only. */
+function dataSourceProblems(body: { data?: Record<string, string> | undefined; scenarios?: Scenarios | undefined }): { path: (string | number)[]; message: string }[] {
+  const named = Object.keys(body.data ?? {});
+  if (!body.scenarios) return body.data ? [{ path: ['data'], message: "is read by scenarios' data: {source}; this test has no scenarios" }] : [];
+  const readers = new Map<string, { scenario: string; how: string }>();
+  return Object.entries(body.scenarios).flatMap(([name, scenario]) => {
+    const data = scenario.data;
+    if (data === undefined) return [];
+    const path = ['scenarios', name, 'data'];
+    if (!named.includes(data.source)) {
+      const known = named.length > 0 ? `the test's data names ${named.join(', ')}` : 'the test has no data (upload a file: POST /api/data, or stampede run --data NAME=FILE)';
+      return [{ path: [...path, 'source'], message: `names no data source of the test: ${known}` }];
+    }
+    // One way of dealing per source: unique rows and a circular walk of the same rows cannot share an account.
+    const how = `mode ${data.mode}, on_exhausted ${data.on_exhausted ?? 'stop'}`;
+    const first = readers.get(data.source);
+    if (!first) readers.set(data.source, { scenario: name, how });
+    else if (first.how !== how) return [{ path, message: `reads ${data.source} with ${how}, but scenario ${first.scenario} reads it with ${first.how}: scenarios sharing a source read it the same way` }];
+    return [];
+  });
+}
 
 type JsonSchema = Record<string, unknown>;
 

@@ -39,6 +39,7 @@ function operation(route: RouteSpec): object {
     ...(route.changes ? { security: [{}, { bearerToken: [] }] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${route.body.name}` } } } } } : {}),
+    ...(route.rawBody ? { requestBody: { required: true, description: route.rawBody.description, content: Object.fromEntries(route.rawBody.contentTypes.map((type) => [type, { schema: { type: 'string' } }])) } } : {}),
     responses: Object.fromEntries(Object.entries(route.responses).map(([status, spec]) => [status, responseObject(spec)])),
   };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ID_MAX_LENGTH } from '../protocol/index.js';
+import { DATA_ID, DATA_LIMITS, ID_MAX_LENGTH } from '../protocol/index.js';
 import { createTestBody, createTestRules } from './createTest.js';
 import { createPlanBody, planView } from './plan.js';
-import { driverView, errorBody, kafkaStatus, liveEvent, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
+import { dataFileView, driverView, errorBody, kafkaStatus, liveEvent, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
 
 export type ResponseSpec = {
   description: string;
@@ -24,6 +24,8 @@ export type RouteSpec = {
   query?: z.ZodObject;
   /** The JSON body, named for the OpenAPI document's components (clients such as the dashboard's form read it there). */
   body?: { name: string; schema: z.ZodType; rules?: (jsonSchema: (schema: z.ZodType) => Record<string, unknown>) => Record<string, unknown>[] };
+  /** A body taken as it is, streamed (an uploaded file): the media types it may have. */
+  rawBody?: { contentTypes: readonly string[]; description: string };
   responses: Record<number, ResponseSpec>;
 };
 
@@ -36,6 +38,10 @@ const pathId = (what: string) => z.string().min(1, 'must not be empty').max(ID_M
 const testIdParams = z.object({ test_id: pathId('test id') });
 const nodeIdParams = z.object({ node_id: pathId('driver node id') });
 const planIdParams = z.object({ plan_id: pathId('plan id') });
+const dataIdParams = z.object({ data_id: z.string().regex(DATA_ID, 'must be a data_id: 64 lowercase hex digits').meta({ description: 'the SHA-256 of the file, as POST /api/data returned it' }) });
+
+/** The media types of an uploaded data file, each naming its format. */
+export const DATA_CONTENT_TYPES = ['text/csv', 'application/json', 'application/x-ndjson', 'application/jsonl'] as const;
 
 const error = (description: string): ResponseSpec => ({ description, schema: errorBody });
 const notFoundTest = error('no test with this test_id');
@@ -144,6 +150,30 @@ export const ROUTES = {
     changes: true,
     params: planIdParams,
     responses: { 202: { description: 'cancel requested; the plan ends cancelled once its running test has stopped', schema: planView }, ...bodyRefusals, 401: unauthorized, 404: error('no plan with this plan_id'), 409: error('the plan is already finished'), 414: idTooLong },
+  },
+  uploadData: {
+    method: 'POST',
+    path: '/api/data',
+    summary: 'Upload a file of test data (CSV with a header row, a JSON array of objects, or JSON Lines); tests name it by its data_id',
+    changes: true,
+    rawBody: { contentTypes: DATA_CONTENT_TYPES, description: `the file as it is: text/csv, application/json (an array of objects) or application/x-ndjson (JSON Lines); at most ${DATA_LIMITS.fileBytes} bytes, ${DATA_LIMITS.rows} rows, ${DATA_LIMITS.columns} columns` },
+    responses: {
+      201: { description: 'stored (or already stored: the same bytes have the same id)', schema: dataFileView },
+      400: error('the file is not valid for its format (`message` names the line or row), or a column name cannot be used as {{data.COLUMN}}, or it has too many rows or columns'),
+      401: unauthorized,
+      413: error(`the file is larger than ${DATA_LIMITS.fileBytes} bytes`),
+      415: error(`the body is none of ${DATA_CONTENT_TYPES.join(', ')}`),
+    },
+  },
+  listData: { method: 'GET', path: '/api/data', summary: 'Uploaded data files, newest first', responses: { 200: { description: 'files', schema: z.array(dataFileView) } } },
+  getData: { method: 'GET', path: '/api/data/{data_id}', summary: 'One uploaded data file', params: dataIdParams, responses: { 200: { description: 'the file', schema: dataFileView }, 400: error('not a data_id'), 404: error('no file with this data_id') } },
+  deleteData: {
+    method: 'DELETE',
+    path: '/api/data/{data_id}',
+    summary: 'Delete an uploaded data file',
+    changes: true,
+    params: dataIdParams,
+    responses: { 204: { description: 'deleted' }, 400: error('not a data_id'), 401: unauthorized, 404: error('no file with this data_id'), 409: error('a test not finished yet reads it') },
   },
   metrics: { method: 'GET', path: '/metrics', summary: 'Prometheus text', responses: { 200: { description: 'metrics', schema: z.string(), contentType: 'text/plain' } } },
   openApi: { method: 'GET', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } } },

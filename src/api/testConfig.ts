@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedTestMs, scenarioMap, TEST_TYPES, type TestConfigMessage } from '../protocol/index.js';
+import { LOAD_MODEL_SPECS, MAX_PLAN_SECONDS, plannedTestMs, scenarioMap, TEST_TYPES, testDataMap, type TestConfigMessage } from '../protocol/index.js';
 import { httpUrl } from './httpUrl.js';
 import { restRequestList } from './requests.js';
 
@@ -77,6 +77,7 @@ export const TEST_CONFIG_FIELDS = {
   duration_s: planSeconds().optional().meta({ description: 'with a fixed rate: count = rate × duration; AVALANCHE without a rate: start requests for this long (message_count_per_driver is then a cap)' }),
   warmup_s: planSeconds().optional().meta({ description: 'seconds of warm-up, beside or instead of warmup_count_per_driver (whichever ends first)' }),
   scenarios: scenarioMap.optional(),
+  data: testDataMap.optional(),
 };
 
 /** Seconds of a plan: above 0, at most a day. */

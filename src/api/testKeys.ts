@@ -188,6 +188,22 @@ export const TEST_KEYS = {
     schema: z.array(z.unknown(), { error: 'must be a list of requests' }),
     fields: ['requests'],
   },
+  data: {
+    flag: 'data',
+    kind: 'text',
+    repeatable: true,
+    valueName: 'NAME=FILE',
+    help: [
+      "test data for scenarios: FILE (CSV with a header row, a JSON array, JSON Lines)",
+      "uploaded as data source NAME, read by a scenario's data: {source: NAME, mode};",
+      'repeatable. In a file: data: {NAME: {file: PATH}} (PATH from the file\'s folder)',
+    ],
+    schema: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.strictObject({ file: z.string() })]))], {
+      error: 'must map data source names to files ({users: {file: users.csv}}) or to data ids, or be a list of NAME=FILE',
+    }),
+    fields: ['data'],
+    toBody: (value: string[] | Record<string, string | { file: string }>, issues: KeyIssue[]) => ({ data: uploadedDataIds(value, issues) }),
+  },
   scenarios: {
     flag: null,
     kind: 'text',
@@ -208,6 +224,18 @@ export function keyToBody(key: TestKeyName, value: unknown, issues: KeyIssue[]):
   const spec: TestKey = TEST_KEYS[key];
   if (spec.toBody) return (spec.toBody as (value: unknown, issues: KeyIssue[]) => Record<string, unknown>)(value, issues);
   return { [spec.fields[0]!]: value };
+}
+
+/**
+ * The data ids of a test's data: `stampede run` uploads each file and puts its id in place of it
+ * (src/cli/run/dataFiles.ts); over REST a file cannot be read, so a name must map to an uploaded file's id.
+ */
+function uploadedDataIds(value: string[] | Record<string, string | { file: string }>, issues: KeyIssue[]): Record<string, string> | undefined {
+  if (Array.isArray(value) || Object.values(value).some((entry) => typeof entry !== 'string')) {
+    issues.push({ path: ['data'], message: 'names files, which stampede run uploads; without it give each source the data_id POST /api/data returned' });
+    return undefined;
+  }
+  return value as Record<string, string>;
 }
 
 /** `--drivers 3` is a count, `--drivers d1,d2` names them. */

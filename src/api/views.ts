@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_SAMPLE_LIMITS, TEST_OUTCOMES, TEST_PHASES } from '../protocol/index.js';
+import { DATA_MODES, ERROR_SAMPLE_LIMITS, TEST_OUTCOMES, TEST_PHASES } from '../protocol/index.js';
 import { testConfigView } from './testConfig.js';
 
 /**
@@ -143,7 +143,24 @@ export const testSummaryView = z.object({
 });
 export type TestSummaryView = z.output<typeof testSummaryView>;
 
-export const testDetailView = testSummaryView.extend({ drivers: z.array(driverFigures) });
+/** One data source of a test: how its rows were used, and where the unused ones are. */
+export const dataSourceFigures = z
+  .object({
+    source: z.string(),
+    data_id: z.string(),
+    mode: z.enum(DATA_MODES),
+    rows: count.meta({ description: "the file's rows" }),
+    used: count.meta({ description: 'rows iterations used, over every driver' }),
+    dealt: count.nullable().meta({ description: 'unique: rows handed to drivers (each at most once per pass)' }),
+    left: count.nullable().meta({ description: 'unique: rows never handed out (of the current pass)' }),
+    held: count.nullable().meta({ description: 'unique: rows drivers still running hold and have not used yet' }),
+    unused: count.nullable().meta({ description: 'unique: rows drivers took and had not used when their part ended (never handed out again)' }),
+    lost: z.array(z.object({ node_id: z.string(), rows: count })).meta({ description: 'unique: rows a driver took and had not reported used when it was lost (never handed out again), per driver' }),
+  })
+  .meta({ description: 'a data source of the test (scenarios with data)' });
+export type DataSourceFigures = z.output<typeof dataSourceFigures>;
+
+export const testDetailView = testSummaryView.extend({ drivers: z.array(driverFigures), data: z.array(dataSourceFigures).meta({ description: 'per data source the test names; empty without data' }) });
 export type TestDetailView = z.output<typeof testDetailView>;
 
 export const testReportView = testDetailView.extend({
@@ -152,9 +169,24 @@ export const testReportView = testDetailView.extend({
 });
 export type TestReportView = z.output<typeof testReportView>;
 
-export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_finished'] as const;
+export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_finished', 'data_granted'] as const;
 
 export const testEventView = z.looseObject({ type: z.enum(TEST_EVENT_TYPES), at: isoTime }).meta({ description: "one entry of a test's event log; the other fields depend on the type" });
+
+/** An uploaded data file as POST/GET /api/data show it. */
+export const dataFileView = z
+  .object({
+    data_id: z.string().meta({ description: 'the SHA-256 of the uploaded bytes: the same file uploaded again has the same id' }),
+    format: z.enum(['csv', 'json', 'jsonl']),
+    rows: count,
+    columns: z.array(z.string()).meta({ description: 'usable in a flow as {{data.COLUMN}}' }),
+    bytes: count,
+    uploaded_at: isoTime,
+    missing: z.record(z.string(), z.object({ rows: count, first_row: count })).meta({ description: 'per column some rows lack (JSON objects without the key): how many and the first (1-based); a flow using such a column is refused' }),
+    used_by: z.array(z.string()).meta({ description: 'tests not finished yet that read the file: it cannot be deleted meanwhile' }),
+  })
+  .meta({ description: 'a file of test data kept by the orchestrator' });
+export type DataFileView = z.output<typeof dataFileView>;
 
 export const driverView = z.object({
   node_id: z.string(),

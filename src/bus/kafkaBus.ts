@@ -36,6 +36,8 @@ export type SubscribeOptions<T extends TopicName> = {
   onMalformed?: (malformed: MalformedDelivery<T>) => void;
   /** Start from these offsets where given (e.g. restored from a store); elsewhere at the end of the log. */
   resumeFrom?: ResumeOffsets;
+  /** Only messages with a key it accepts are decoded and delivered (data rows addressed to one driver); the others cost no parsing. */
+  acceptKey?: (key: string | undefined) => boolean;
 };
 
 export type Subscription = { close(): Promise<void>; readonly deliveringSince: number | undefined };
@@ -196,6 +198,8 @@ export class KafkaBus {
 
   private deliver<T extends TopicName>(record: { topic: string; partition: number; offset: bigint; key: Buffer | undefined; value: Buffer | undefined }, options: SubscribeOptions<T>): void {
     const topic = record.topic as T;
+    const key = record.key && record.key.length > 0 ? record.key.toString('utf8') : undefined;
+    if (options.acceptKey && !options.acceptKey(key)) return;
     const decoded = decodeMessage(topic, record.value);
     if (!decoded.ok) {
       this.countRejected(decoded.error, record);
@@ -203,7 +207,6 @@ export class KafkaBus {
       if (raw && options.onMalformed) this.handle(topic, record.offset, () => options.onMalformed?.({ topic, error: decoded.error, raw }));
       return;
     }
-    const key = record.key && record.key.length > 0 ? record.key.toString('utf8') : undefined;
     this.handle(topic, record.offset, () => options.onMessage({ topic, message: decoded.value, raw: decoded.raw, partition: record.partition, offset: record.offset, key } as Delivery<T>));
   }
 

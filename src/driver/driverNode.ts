@@ -13,6 +13,7 @@ import { loadEngineFactory, type LoadEngineFactory } from './loadEngines.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
+import { DataChannel } from './data/dataChannel.js';
 import { cumulativeBuckets } from '../stats/cumulativeBuckets.js';
 import { bucketsOf } from '../stats/latencyHistogram.js';
 import { FinishedTestSeries } from '../metrics/finishedTestSeries.js';
@@ -64,6 +65,8 @@ export class DriverNode {
   private readonly guard: CommandGuard | undefined;
   private readonly commandsRefused: Partial<Record<CommandRefusal, number>> = {};
   private subscription: Subscription | undefined;
+  private dataSubscription: Subscription | undefined;
+  private readonly data: DataChannel;
   private current: TestRun | undefined;
   private stopping: Promise<void> | undefined;
   private status: StatusServer | undefined;
@@ -92,6 +95,7 @@ export class DriverNode {
       log: this.log,
     });
     this.metrics = new DriverMetrics(this.nodeId, () => this.metricsSnapshot());
+    this.data = new DataChannel(this.nodeId, (message) => this.bus.publish(TOPICS.dataRequests, message, this.nodeId), this.log);
   }
 
   /** Connects to Kafka first: without it there is nothing to do, and the caller reports it as unreachable. */
@@ -133,11 +137,20 @@ export class DriverNode {
         onMessage: (delivery) => this.onMessage(delivery),
         onMalformed: (malformed) => this.onMalformedCommand(malformed),
       });
+      // Rows for every driver pass by on one topic; only ours are decoded.
+      this.dataSubscription = await this.bus.subscribe({
+        topics: [TOPICS.dataRows],
+        acceptKey: (key) => key === this.nodeId,
+        onMessage: (delivery) => {
+          if (this.admits(delivery)) this.data.onRows(delivery.message);
+        },
+      });
       await this.publishRegistration('DRIVER_NODE_REGISTER');
       this.heartbeat.start();
       this.publishLeftoverReports();
     } catch (error) {
       await this.subscription?.close();
+      await this.dataSubscription?.close();
       await this.status.close();
       throw error;
     }
@@ -177,7 +190,7 @@ export class DriverNode {
   }
 
   /** Verified on receipt, before anything else looks at the command. */
-  private admits(delivery: Delivery<'test_config' | 'trigger' | 'control'>): boolean {
+  private admits(delivery: Delivery<'test_config' | 'trigger' | 'control' | 'data_rows'>): boolean {
     const verdict = this.guard?.check(delivery.topic, delivery.raw) ?? { ok: true };
     if (verdict.ok) return true;
     this.commandsRefused[verdict.reason] = (this.commandsRefused[verdict.reason] ?? 0) + 1;
@@ -284,6 +297,7 @@ export class DriverNode {
       engines: this.engines,
       sink: this.sink,
       log: this.log,
+      askRows: this.data.ask,
     });
     this.current = run;
     this.heartbeat.now();
@@ -298,6 +312,7 @@ export class DriverNode {
 
   private onRunDone(test: KnownTest, run: TestRun, report: MetricsMessage | undefined): void {
     test.state = report?.outcome === 'cancelled' ? 'cancelled' : 'finished';
+    this.data.closeTest(run.testId);
     this.finishedTests.add(testFigures(run));
     if (this.current === run) this.current = undefined;
     this.heartbeat.now();
@@ -352,7 +367,7 @@ export class DriverNode {
     this.earlyCancels.clear();
     const run = this.current;
     run?.abort(reason);
-    await Promise.all([this.finalReportsOut(run), this.subscription?.close()]);
+    await Promise.all([this.finalReportsOut(run), this.subscription?.close(), this.dataSubscription?.close()]);
     // Side by side: with Kafka away each waits out the bus's 6 s send window, and one after the other
     // (a beat sent while the deregistration waited) kept a stopping driver 11 s instead of about 7.
     await Promise.all([

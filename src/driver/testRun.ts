@@ -7,6 +7,7 @@ import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
 import type { LoadEngine, PhaseLoad } from './loadEngine.js';
 import type { LoadEngineFactory } from './loadEngines.js';
 import { FlowLoad } from './flows/flowLoad.js';
+import type { RowsAsker } from './data/dataChannel.js';
 import type { Recorder } from './recorder.js';
 import { Reporter, type FinalState, type PhaseProgress, type ReportSink } from './reporter.js';
 
@@ -23,6 +24,8 @@ export type TestRunOptions = {
   log: Logger;
   /** Builds the engine that sends the load: on this event loop or in load workers (`loadEngineFactory`). */
   engines: LoadEngineFactory;
+  /** Asks the orchestrator for a scenario's test data (a driver node's DataChannel). */
+  askRows?: RowsAsker | undefined;
 };
 
 /** Stopping: how long requests already in flight may still finish before they are cut off. */
@@ -166,7 +169,7 @@ export class TestRun {
       tls: { insecure: config.tls_insecure ?? false, ca: options.caCertificates },
     };
     // Scenarios run on the driver's own event loop: VUs share its connection pools (decisions.md, "Scenarios on one thread").
-    if (config.scenarios) return new FlowLoad(setup);
+    if (config.scenarios) return new FlowLoad(setup, options.askRows, this.log);
     return options.engines(setup, (reason) => this.onLoadFailure(reason));
   }
 

@@ -1,4 +1,8 @@
+import { basename, dirname, extname, join } from 'node:path';
 import { KafkaBus, type KafkaSecurity } from '../bus/index.js';
+import { DataCatalog } from './data/dataCatalog.js';
+import { RowDealer } from './data/rowDealer.js';
+import { dataRowCounts } from './data/testData.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsStore } from '../store/metricsStore.js';
 import { LiveUpdates } from './liveUpdates.js';
@@ -16,6 +20,8 @@ export type OrchestratorOptions = {
   host: string;
   port: number;
   storeFile: string;
+  /** Where uploaded test data is kept; default: beside the store, `<store name>-data/`. */
+  dataDir?: string | undefined;
   token?: string | undefined;
   /** Signs test_config, trigger and control, so drivers with the same secret obey only this orchestrator. */
   commandSecret?: string | undefined;
@@ -28,16 +34,21 @@ export type RunningOrchestrator = { url: string; controller: RuntimeController; 
 export async function startOrchestrator(options: OrchestratorOptions): Promise<RunningOrchestrator> {
   const log = options.log ?? createLogger('orchestrator');
   const store = MetricsStore.open(options.storeFile);
+  const catalog = DataCatalog.open(options.dataDir ?? defaultDataDir(options.storeFile));
   let bus: KafkaBus | undefined;
+  let dealer: RowDealer | undefined;
   try {
     bus = await KafkaBus.connect({ brokers: options.brokers, security: options.security, signal: options.signal, clientId: 'orchestrator', log, commandSecret: options.commandSecret });
     const controller = new RuntimeController(bus, store, log);
     await controller.start();
+    dealer = new RowDealer({ bus, tests: controller.tests, catalog, store, log });
+    await dealer.start();
+    const connectedDealer = dealer;
     const figures = new FiguresCalculator();
     const live = new LiveUpdates(controller, figures);
-    const plans = new PlanRunner(controller, figures, log);
+    const plans = new PlanRunner(controller, figures, log, (data) => dataRowCounts(data, catalog));
     const connectedBus = bus;
-    const app = buildRestApi({ controller, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
+    const app = buildRestApi({ controller, catalog, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
     await app.listen({ host: options.host, port: options.port });
     live.start();
     plans.start();
@@ -52,14 +63,22 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
         plans.stop();
         live.stop();
         await app.close();
+        await connectedDealer.stop();
         await controller.stop();
         await connectedBus.close();
+        catalog.close();
         store.close();
       },
     };
   } catch (error) {
+    await dealer?.stop();
     await bus?.close();
+    catalog.close();
     store.close();
     throw error;
   }
+}
+
+function defaultDataDir(storeFile: string): string {
+  return join(dirname(storeFile), `${basename(storeFile, extname(storeFile))}-data`);
 }

@@ -1,6 +1,6 @@
 import { createTestBody, plannedConfig, type PlanSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
-import { newPlanId } from '../protocol/index.js';
+import { newPlanId, type TestData } from '../protocol/index.js';
 import { neededCapability, selectDrivers } from './driverSelection.js';
 import { decidePlan, type PlanAction, type PlanContext } from './planDecision.js';
 import type { PlanLog } from './planLog.js';
@@ -31,6 +31,8 @@ export class PlanRunner {
     private readonly controller: RuntimeController,
     private readonly figures: FiguresCalculator,
     private readonly log: Logger,
+    /** Each data source's row count (the uploaded files'), kept with a test that reads data. */
+    private readonly dataRows: (data: TestData | undefined) => Record<string, number> | undefined = () => undefined,
   ) {
     this.plans = controller.plans;
   }
@@ -160,7 +162,7 @@ export class PlanRunner {
       return false;
     }
     this.#startRefused.delete(plan.plan_id);
-    const test = await this.controller.createTest(plannedConfig(config, driverIds.length), driverIds);
+    const test = await this.controller.createTest(plannedConfig(config, driverIds.length), driverIds, this.dataRows(config.data));
     this.plans.append(plan.plan_id, { type: 'plan_test_started', at: new Date().toISOString(), step, attempt, test_id: test.test_id });
     this.log.info({ plan_id: plan.plan_id, test: spec.name, attempt, test_id: test.test_id }, 'plan test started');
     try {

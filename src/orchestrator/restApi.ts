@@ -1,11 +1,14 @@
 import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { fieldErrors, openApiDocument, plannedConfig, planSpec, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
+import { createTestBody, DATA_CONTENT_TYPES, fieldErrors, openApiDocument, plannedConfig, planSpec, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
 import { htmlReport, machineInfo } from '../report/index.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
 import { bearerTokenCheck } from './accessToken.js';
+import { dataFormatOf, DataUploadError, type DataCatalog, type DataSummary } from './data/dataCatalog.js';
+import { dataFileView, dataRowCounts, testDataProblems, testsReading } from './data/testData.js';
 import { registerDashboard } from './dashboardAssets.js';
 import { neededCapability, selectDrivers } from './driverSelection.js';
 import type { LiveUpdates } from './liveUpdates.js';
@@ -18,6 +21,8 @@ import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } fro
 
 export type RestApiDeps = {
   controller: RuntimeController;
+  /** Uploaded test data. */
+  catalog: DataCatalog;
   plans: PlanRunner;
   figures: FiguresCalculator;
   live: LiveUpdates;
@@ -70,8 +75,10 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.listTests, () => controller.tests.list().map((t) => summaryView(t, figures)));
   serve(app, ROUTES.createTest, async ({ body }, reply) => {
     const { drivers, trigger, ...fields } = body;
+    const dataProblems = testDataProblems(fields, deps.catalog);
+    if (dataProblems.length > 0) throw new InputError(400, dataProblems);
     const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers(), neededCapability(fields));
-    const test = await controller.createTest(plannedConfig(fields, chosen.length), chosen);
+    const test = await controller.createTest(plannedConfig(fields, chosen.length), chosen, dataRowCounts(fields.data, deps.catalog));
     if (trigger) await controller.triggerTest(test.test_id);
     return reply.code(201).send(detailView(test, figures));
   });
@@ -92,13 +99,54 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
   serve(app, ROUTES.listPlans, () => deps.plans.plans.list().map(planViewOf));
-  serve(app, ROUTES.createPlan, ({ body }, reply) => reply.code(201).send(planViewOf(deps.plans.createPlan(planSpec(body)))));
+  serve(app, ROUTES.createPlan, ({ body }, reply) => {
+    const spec = planSpec(body);
+    const dataProblems = spec.tests.flatMap((test, i) => testDataProblems(createTestBody.parse(test.body), deps.catalog).map(({ field, message }) => ({ field: `tests[${i}].${field}`, message })));
+    if (dataProblems.length > 0) throw new InputError(400, dataProblems);
+    return reply.code(201).send(planViewOf(deps.plans.createPlan(spec)));
+  });
   serve(app, ROUTES.getPlan, ({ params }) => planViewOf(deps.plans.mustGet(params.plan_id)));
   serve(app, ROUTES.cancelPlan, ({ params }, reply) => reply.code(202).send(planViewOf(deps.plans.cancelPlan(params.plan_id))));
+  registerDataRoutes(app, deps);
   const metrics = new OrchestratorMetrics({ controller, figures, rejectedMessages: deps.rejectedMessages });
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()));
   const document = openApiDocument();
   serve(app, ROUTES.openApi, () => document);
+}
+
+/** Test data files: the upload streams its body to the catalog, so its own media types and no JSON parsing. */
+function registerDataRoutes(app: FastifyInstance, deps: RestApiDeps): void {
+  const { controller, catalog } = deps;
+  const view = (file: DataSummary) => dataFileView(file, controller.tests.list());
+  const mustFindData = (dataId: string) => {
+    const file = catalog.get(dataId);
+    if (!file) throw new ControlError('not_found', `no data file ${dataId}`);
+    return file;
+  };
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser([...DATA_CONTENT_TYPES], (_request, payload, done) => done(null, payload));
+    serve(scope, ROUTES.uploadData, async (_input, reply, request) => {
+      const format = dataFormatOf(request.headers['content-type']);
+      if (!format) throw Object.assign(new Error(`the body is none of ${DATA_CONTENT_TYPES.join(', ')}`), { statusCode: 415 });
+      const file = await catalog.upload(request.body as Readable, format).catch((error: unknown) => {
+        if (!(error instanceof DataUploadError)) throw error;
+        throw error.limit === 'fileBytes' ? Object.assign(new Error(error.message), { statusCode: 413 }) : new InputError(400, [{ field: '(body)', message: error.message }]);
+      });
+      deps.log.info({ data_id: file.data_id, rows: file.rows, columns: file.columns.length, bytes: file.bytes }, 'data file stored');
+      return reply.code(201).send(view(file));
+    });
+  });
+  serve(app, ROUTES.listData, () => catalog.list().map(view));
+  serve(app, ROUTES.getData, ({ params }) => view(mustFindData(params.data_id)));
+  serve(app, ROUTES.deleteData, ({ params }, reply) => {
+    mustFindData(params.data_id);
+    const readers = testsReading(params.data_id, controller.tests.list());
+    if (readers.length > 0) throw new ControlError('conflict', `data file ${params.data_id} is read by tests not finished yet: ${readers.join(', ')}`);
+    catalog.delete(params.data_id);
+    deps.log.info({ data_id: params.data_id }, 'data file deleted');
+    return reply.code(204).send();
+  });
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Delivery, KafkaBus, ResumeOffsets, Subscription } from '../bus/index.js';
+import type { Delivery, KafkaBus, Subscription } from '../bus/index.js';
+import { savedOffsets, saveHandledOffset } from './kafkaOffsets.js';
 import type { Logger } from '../log/logger.js';
 import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
 import type { MetricsStore } from '../store/metricsStore.js';
@@ -7,7 +8,7 @@ import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, type StatusChange } fro
 import type { TestEvent } from './testEvents.js';
 import { PlanLog } from './planLog.js';
 import { replayEventLog, TestLog } from './testLog.js';
-import { isFinished, type TestProjection } from './testProjection.js';
+import { driversStillRunning, isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
 import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
 import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping.js';
@@ -19,7 +20,6 @@ import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping
  */
 export const SILENT_AFTER_MS = 15_000;
 const SWEEP_INTERVAL_MS = 250;
-const OFFSET_KEY_PREFIX = 'kafka_offset:';
 
 export type NewTest = Omit<TestConfigMessage, 'test_id' | 'driver_ids' | 'created_at'>;
 
@@ -77,7 +77,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     this.log.info({ events: replayed, tests: this.tests.list().length, plans: this.plans.list().length }, 'replayed the event log');
     this.#subscriptions = await Promise.all([
       this.bus.subscribe({ topics: [TOPICS.register, TOPICS.heartbeat], onMessage: (d) => this.onPresence(d) }),
-      this.bus.subscribe({ topics: [TOPICS.metrics], onMessage: (d) => this.onMetrics(d), resumeFrom: this.savedOffsets() }),
+      this.bus.subscribe({ topics: [TOPICS.metrics], onMessage: (d) => this.onMetrics(d), resumeFrom: savedOffsets(this.store, TOPICS.metrics) }),
     ]);
     this.#sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     await this.bus.publish(TOPICS.control, { message_type: 'REGISTER_REQUEST', reason: 'orchestrator started' });
@@ -89,11 +89,12 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     this.#subscriptions = [];
   }
 
-  async createTest(request: NewTest, driverIds: string[]): Promise<TestProjection> {
+  /** `dataRows`: each data source's row count, kept with the test (its figures say how many are left). */
+  async createTest(request: NewTest, driverIds: string[], dataRows?: Record<string, number>): Promise<TestProjection> {
     // max_duration_s travels in the config too: a driver stops by itself even if it never hears us again.
     const config: TestConfigMessage = { ...request, test_id: newTestId(), driver_ids: driverIds, created_at: new Date().toISOString() };
     await this.bus.publish(TOPICS.testConfig, config, config.test_id);
-    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s: request.max_duration_s });
+    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s: request.max_duration_s, ...(dataRows ? { data_rows: dataRows } : {}) });
     this.log.info({ test_id: config.test_id, test_type: config.test_type, drivers: driverIds }, 'test created');
     return this.mustGet(config.test_id);
   }
@@ -209,7 +210,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     this.counters.reports_received += 1;
     this.heardFromKafka(Date.now());
     this.recordReport(delivery.message);
-    this.store.setValue(`${OFFSET_KEY_PREFIX}${delivery.topic}:${delivery.partition}`, (delivery.offset + 1n).toString());
+    saveHandledOffset(this.store, delivery);
   }
 
   private recordReport(report: MetricsMessage): void {
@@ -221,17 +222,6 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const appended = this.tests.append(report.test_id, { type: 'report_received', at: new Date().toISOString(), report }, `report:${report.report_id}`);
     if (!appended) this.counters.reports_duplicate += 1;
     else if (report.final) this.superviseOne(this.mustGet(report.test_id), Date.now());
-  }
-
-  /** Metrics resume where the last run stopped, so reports sent while the orchestrator was down still count. */
-  private savedOffsets(): ResumeOffsets {
-    const offsets: ResumeOffsets = new Map();
-    for (let partition = 0; partition < 1024; partition++) {
-      const value = this.store.getValue(`${OFFSET_KEY_PREFIX}${TOPICS.metrics}:${partition}`);
-      if (value === undefined) break;
-      offsets.set(`${TOPICS.metrics}:${partition}`, BigInt(value));
-    }
-    return offsets;
   }
 
   private sweep(): void {
@@ -269,7 +259,8 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   private finish(testId: string, state: 'completed' | 'failed' | 'cancelled', reason?: string): void {
     const test = this.tests.get(testId);
     if (!test || isFinished(test)) return;
-    this.tests.append(testId, { type: 'test_finished', at: new Date().toISOString(), state, reason });
+    const lost = driversStillRunning(test).filter((id) => this.drivers.get(id)?.status !== 'alive');
+    this.tests.append(testId, { type: 'test_finished', at: new Date().toISOString(), state, reason, ...(lost.length > 0 ? { drivers_lost: lost } : {}) });
     this.log.info({ test_id: testId, state, reason }, 'test finished');
     // Whatever ended the test (its time limit, a lost or rejecting driver, a cancel), load stops with it.
     const loading = driversStillLoading(test, (id) => this.drivers.get(id));

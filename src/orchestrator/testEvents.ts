@@ -1,5 +1,6 @@
 import { TEST_STATES, type TEST_EVENT_TYPES, type TestState } from '../api/index.js';
 import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
+import type { RowGrant } from './data/rowDealing.js';
 
 export { TEST_STATES, type TestState };
 export type FinishedState = Extract<TestState, 'completed' | 'failed' | 'cancelled'>;
@@ -9,11 +10,14 @@ export type FinishedState = Extract<TestState, 'completed' | 'failed' | 'cancell
  * exactly these; a test's state is what folding its events gives (testProjection.ts).
  */
 export type TestEvent =
-  | { type: 'test_created'; at: string; config: TestConfigMessage; driver_ids: string[]; max_duration_s?: number | undefined }
+  | { type: 'test_created'; at: string; config: TestConfigMessage; driver_ids: string[]; max_duration_s?: number | undefined; data_rows?: Record<string, number> | undefined }
   | { type: 'test_triggered'; at: string }
   | { type: 'report_received'; at: string; report: MetricsMessage }
   | { type: 'cancel_requested'; at: string; reason: string }
-  | { type: 'test_finished'; at: string; state: FinishedState; reason?: string | undefined };
+  /** `drivers_lost`: drivers of the test lost (or gone) without a final report when it ended: what they held is lost with them */
+  | { type: 'test_finished'; at: string; state: FinishedState; reason?: string | undefined; drivers_lost?: string[] | undefined }
+  /** unique rows of a data source became a driver's (src/orchestrator/data/rowDealing.ts) */
+  | ({ type: 'data_granted'; at: string; source: string } & RowGrant);
 
 export type TestEventType = TestEvent['type'];
 

@@ -4,6 +4,7 @@ import { intervalPercentiles, subtractCounts } from '../stats/intervalCounts.js'
 import { decodeHistogramCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { OverallTimeline } from './overallTimeline.js';
 import type { TestEvent, TestState } from './testEvents.js';
+import { applyGrant, emptyDealing, type SourceDealing } from './data/rowDealing.js';
 
 export type { IntervalPoint, TimelinePoint };
 
@@ -38,6 +39,12 @@ export type TestProjection = {
   cancel_requested_at: string | undefined;
   drivers: Map<string, DriverProgress>;
   overall: OverallTimeline;
+  /** drivers lost (or gone) without a final report when the test ended */
+  drivers_lost: string[];
+  /** rows of each data source's file, as it was when the test was created */
+  data_rows: Record<string, number>;
+  /** how each data source's unique rows were dealt */
+  dealing: Map<string, SourceDealing>;
   /** bumped by every applied event, so caches of derived figures know when to recompute */
   version: number;
 };
@@ -56,6 +63,9 @@ export function createProjection(event: Extract<TestEvent, { type: 'test_created
     cancel_requested_at: undefined,
     drivers: new Map(event.driver_ids.map((id) => [id, emptyProgress(id)])),
     overall: new OverallTimeline(),
+    drivers_lost: [],
+    data_rows: event.data_rows ?? {},
+    dealing: new Map(),
     version: 1,
   };
 }
@@ -82,14 +92,24 @@ export function applyTestEvent(test: TestProjection, event: TestEvent): void {
     case 'cancel_requested':
       test.cancel_requested_at ??= event.at;
       return;
+    case 'data_granted':
+      applyGrant(dealingOf(test, event.source), event);
+      return;
     case 'test_finished':
       if (test.state === 'created' || test.state === 'running') {
         test.state = event.state;
         test.reason = event.reason;
         test.finished_at = event.at;
+        test.drivers_lost = event.drivers_lost ?? [];
       }
       return;
   }
+}
+
+export function dealingOf(test: TestProjection, source: string): SourceDealing {
+  let dealing = test.dealing.get(source);
+  if (!dealing) test.dealing.set(source, (dealing = emptyDealing()));
+  return dealing;
 }
 
 function applyReport(test: TestProjection, report: MetricsMessage, at: string): void {

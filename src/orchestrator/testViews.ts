@@ -1,4 +1,5 @@
 import { configView, type Figures, type TestDetailView, type TestReportView, type TestSummaryView } from '../api/index.js';
+import { dataFigures } from './data/dataFigures.js';
 import type { FiguresCalculator } from './testFigures.js';
 import type { TestProjection } from './testProjection.js';
 
@@ -19,7 +20,7 @@ export function summaryView(test: TestProjection, calculator: FiguresCalculator)
 }
 
 export function detailView(test: TestProjection, calculator: FiguresCalculator): TestDetailView {
-  return { ...summaryView(test, calculator), drivers: calculator.figuresFor(test).drivers };
+  return { ...summaryView(test, calculator), drivers: calculator.figuresFor(test).drivers, data: dataFigures(test) };
 }
 
 export function reportView(test: TestProjection, calculator: FiguresCalculator): TestReportView {

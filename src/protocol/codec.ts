@@ -14,6 +14,7 @@ import {
   type TestConfigMessage,
   type TriggerMessage,
 } from './messages.js';
+import { dataRequestMessage, dataRowsMessage, type DataRequestMessage, type DataRowsMessage } from './data.js';
 import { fieldPath } from './fieldPath.js';
 import { TOPICS, type TopicName } from './topics.js';
 import { numberText } from './wireValues.js';
@@ -26,6 +27,8 @@ export interface TopicMessages {
   metrics: MetricsMessage;
   heartbeat: HeartbeatMessage;
   control: ControlMessage;
+  data_requests: DataRequestMessage;
+  data_rows: DataRowsMessage;
 }
 
 const schemas: { [T in TopicName]: z.ZodType<TopicMessages[T]> } = {
@@ -35,6 +38,8 @@ const schemas: { [T in TopicName]: z.ZodType<TopicMessages[T]> } = {
   [TOPICS.metrics]: metricsMessage,
   [TOPICS.heartbeat]: heartbeatMessage,
   [TOPICS.control]: controlMessage,
+  [TOPICS.dataRequests]: dataRequestMessage,
+  [TOPICS.dataRows]: dataRowsMessage,
 };
 
 /** Why a message was rejected: the topic, the field at fault (`(message)` for the whole), the reason. */
@@ -100,6 +105,8 @@ const encoders: { [T in TopicName]: (message: TopicMessages[T]) => WireObject } 
   metrics: (m) => withoutUndefined({ ...m, metrics: encodeLatencies(m.metrics) }),
   heartbeat: (m) => withoutUndefined({ ...m }),
   control: (m) => withoutUndefined({ ...m }),
+  data_requests: (m) => withoutUndefined({ ...m }),
+  data_rows: (m) => withoutUndefined({ ...m }),
 };
 
 /** The JSON object a message goes out as (before any signing). */

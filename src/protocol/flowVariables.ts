@@ -5,7 +5,31 @@ import { parseTemplate } from './templates.js';
 /** Variables every VU has from its first step: its id across the fleet and its iteration number. */
 export const VU_VARIABLES = ['vu', 'iteration'] as const;
 
-export type VariableProblem = { path: (string | number)[]; message: string };
+export type VariableProblem = { path: (string | number)[]; variable: string; message: string };
+
+const DATA_PREFIX = 'data.';
+
+/** `data.COLUMN`: a column of the scenario's data source. */
+export function isDataVariable(variable: string): boolean {
+  return variable.startsWith(DATA_PREFIX);
+}
+
+/** The variables of a data source's columns. */
+export function dataVariables(columns: readonly string[]): string[] {
+  return columns.map((column) => DATA_PREFIX + column);
+}
+
+/** Every `data.COLUMN` a flow uses, by column, with the first step path using it. */
+export function dataColumnsUsed(flow: readonly FlowStep[]): Map<string, (string | number)[]> {
+  const used = new Map<string, (string | number)[]>();
+  // Every data variable is "undefined" to a flow given no columns: that finds each use with its path.
+  for (const problem of undefinedVariables(flow, [])) {
+    if (!isDataVariable(problem.variable)) continue;
+    const column = problem.variable.slice(DATA_PREFIX.length);
+    if (!used.has(column)) used.set(column, problem.path);
+  }
+  return used;
+}
 
 /**
  * Every use of a variable that nothing defines before it: a step may use what `provided` names (the VU's
@@ -53,13 +77,13 @@ function reportUndefined(texts: [(string | number)[], string][], at: (string | n
     if (!parsed.ok) continue;
     for (const part of parsed.parts) {
       if (!('variable' in part) || defined.has(part.variable)) continue;
-      problems.push({ path: [...at, ...path], message: undefinedMessage(part.variable, defined) });
+      problems.push({ path: [...at, ...path], variable: part.variable, message: undefinedMessage(part.variable, defined) });
     }
   }
 }
 
 function undefinedMessage(variable: string, defined: ReadonlySet<string>): string {
   const known = [...defined].join(', ');
-  if (variable.startsWith('data.')) return `uses {{${variable}}}, but the scenario has no data source with that column (defined here: ${known})`;
+  if (isDataVariable(variable)) return `uses {{${variable}}}, but the scenario has no data source with that column (defined here: ${known})`;
   return `uses {{${variable}}}, which no earlier step captures (defined here: ${known})`;
 }

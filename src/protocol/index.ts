@@ -16,4 +16,5 @@ export * from './flowMatchers.js';
 export * from './flowVariables.js';
 export * from './jsonPath.js';
 export * from './scenarios.js';
+export * from './data.js';
 export * from './executors/index.js';

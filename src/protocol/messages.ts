@@ -4,6 +4,7 @@ import { TEST_TYPES } from './testTypes.js';
 import { REQUEST_LIMITS, requestList, statusKey } from './requests.js';
 import { MAX_PLAN_SECONDS } from './loadShape.js';
 import { scenarioMap } from './scenarios.js';
+import { dataSourceName, testDataMap } from './data.js';
 import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
@@ -79,6 +80,8 @@ export const testConfigMessage = z.object({
   tls_insecure: z.boolean().optional(),
   /** user journeys (scenarios.ts): named scenarios of flows run by virtual users, instead of the spec's requests */
   scenarios: scenarioMap.optional(),
+  /** test data (data.ts): source name → data_id of a file the orchestrator keeps; scenarios read it through data_requests */
+  data: testDataMap.optional(),
 });
 
 export const triggerMessage = z.object({
@@ -191,6 +194,8 @@ export const metricsMessage = z.object({
   vus: wireCount.optional(),
   /** scenarios: per check, passes and failures */
   checks: z.array(checkCounts).max(FLOW_FIGURES_LIMIT).optional(),
+  /** scenarios with data: rows used so far per data source (an iteration that got a row used it) */
+  data_used: z.record(dataSourceName, wireCount).optional(),
 });
 
 export const DRIVER_STATES = ['idle', 'running'] as const;

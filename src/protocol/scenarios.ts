@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { EXECUTOR_NAMES, executorNamed, type DriverShare, type Executor, type ExecutorPlan } from './executors/index.js';
 import { flowSteps, requestSteps, type FlowStep } from './flows.js';
-import { undefinedVariables } from './flowVariables.js';
+import { isDataVariable, undefinedVariables } from './flowVariables.js';
 import { MAX_PLAN_SECONDS, plannedDurationMs, plannedWorkloadMs, type ShapeFields } from './loadShape.js';
 import { requestName, type RequestSpec } from './requests.js';
+import { scenarioData, type ScenarioData } from './data.js';
 
 /**
  * The `scenarios` of a test: named scenarios that run at the same time on every driver taking part, each
@@ -38,6 +39,7 @@ const COMMON_FIELDS = {
   flow: flowSteps.meta({ description: 'what one iteration does: request steps (with capture and check), think, loop, group' }),
   start_after: secondsValue('seconds (or "30s") after the test starts before this scenario starts').optional(),
   graceful_stop: secondsValue(`how long a stopping VU may finish its iteration (default ${DEFAULT_GRACEFUL_STOP_S} s)`).optional(),
+  data: scenarioData.optional(),
 };
 
 export type Scenario = {
@@ -45,6 +47,7 @@ export type Scenario = {
   flow: FlowStep[];
   start_after?: SecondsValue | undefined;
   graceful_stop?: SecondsValue | undefined;
+  data?: ScenarioData | undefined;
 } & Record<string, unknown>;
 
 function executorSchema(executor: Executor) {
@@ -52,7 +55,9 @@ function executorSchema(executor: Executor) {
     .strictObject({ executor: z.literal(executor.name), ...COMMON_FIELDS, ...executor.fields })
     .superRefine((scenario, ctx) => {
       for (const problem of executor.problems(scenario)) ctx.addIssue({ code: 'custom', ...problem });
-      for (const problem of undefinedVariables(scenario.flow as FlowStep[], [])) ctx.addIssue({ code: 'custom', path: ['flow', ...problem.path], message: problem.message });
+      // The columns of a data source are known where its file is (the orchestrator checks them there).
+      const problems = undefinedVariables(scenario.flow as FlowStep[], []).filter((problem) => !(scenario.data && isDataVariable(problem.variable)));
+      for (const problem of problems) ctx.addIssue({ code: 'custom', path: ['flow', ...problem.path], message: problem.message });
     });
 }
 
@@ -98,6 +103,8 @@ export type ScenarioPlan = ExecutorPlan & {
   /** `{{vu}}` of this driver's local VU k (from 0) is firstVuId + k · drivers: unique across scenarios and the fleet */
   firstVuId: number;
   vuIdStep: number;
+  /** where its iterations' rows come from, when it reads test data */
+  data: ScenarioData | undefined;
 };
 
 /** Every scenario's plan for this driver, in the order the test gives them. */
@@ -117,6 +124,7 @@ export function scenarioPlans(scenarios: Scenarios, share: DriverShare): Scenari
       gracefulStopMs: secondsOf(s.graceful_stop, DEFAULT_GRACEFUL_STOP_S) * 1000,
       firstVuId: vuIdsBefore + share.index + 1,
       vuIdStep: share.count,
+      data: s.data,
     };
     vuIdsBefore += block;
     return planned;

@@ -7,8 +7,8 @@ import { TOPICS, type TopicName } from './topics.js';
  * those whose HMAC-SHA256 matches and whose `signed_at` is within the window.
  */
 
-/** The topics whose messages make a driver act. Reports and heartbeats are not signed. */
-export const COMMAND_TOPICS: readonly TopicName[] = [TOPICS.testConfig, TOPICS.trigger, TOPICS.control];
+/** The topics whose messages make a driver act (data rows become its requests). Reports, heartbeats and data requests are not signed. */
+export const COMMAND_TOPICS: readonly TopicName[] = [TOPICS.testConfig, TOPICS.trigger, TOPICS.control, TOPICS.dataRows];
 
 export const SIGNATURE_FIELD = 'signature';
 export const SIGNED_AT_FIELD = 'signed_at';

@@ -1,6 +1,7 @@
 /**
- * The spec's five topics, names unchanged, plus `control`: our extension for commands
- * a spec-only driver must never mistake for a trigger (cancel).
+ * The spec's five topics, names unchanged, plus our extensions: `control` for commands a spec-only
+ * driver must never mistake for a trigger (cancel), and `data_requests` / `data_rows` for test data
+ * (drivers ask for rows, the orchestrator answers with them: src/protocol/data.ts).
  */
 export const TOPICS = {
   register: 'register',
@@ -9,6 +10,8 @@ export const TOPICS = {
   metrics: 'metrics',
   heartbeat: 'heartbeat',
   control: 'control',
+  dataRequests: 'data_requests',
+  dataRows: 'data_rows',
 } as const;
 
 export type TopicKey = keyof typeof TOPICS;

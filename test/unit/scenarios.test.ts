@@ -249,7 +249,7 @@ describe('scenarioPlans', () => {
       buy: { executor: 'ramping-vus', start_vus: 1, stages: [{ duration_s: 2, target: 3 }], flow: [get('/b')] },
     });
     const [browse, buy] = scenarioPlans(scenarios, { index: 1, count: 3 });
-    assert.deepEqual(browse, { model: 'vus', vuChanges: [{ atMs: 0, vus: 3 }], durationMs: 5000, maxVus: 3, name: 'browse', flow: scenarios.browse!.flow, startAfterMs: 10_000, gracefulStopMs: 5000, firstVuId: 2, vuIdStep: 3 });
+    assert.deepEqual(browse, { model: 'vus', vuChanges: [{ atMs: 0, vus: 3 }], durationMs: 5000, maxVus: 3, name: 'browse', flow: scenarios.browse!.flow, startAfterMs: 10_000, gracefulStopMs: 5000, firstVuId: 2, vuIdStep: 3, data: undefined });
     assert.equal(buy!.name, 'buy');
     assert.equal(buy!.startAfterMs, 0);
     assert.equal(buy!.gracefulStopMs, 30_000);

@@ -8,11 +8,14 @@ import { namedStats } from '../reporter.js';
 import { checkNamesOf, compileFlow, type CompiledStep } from './compiledFlow.js';
 import { FlowFigures } from './flowFigures.js';
 import type { FlowSession } from './flowSession.js';
+import type { Logger } from '../../log/logger.js';
+import type { RowsAsker } from '../data/dataChannel.js';
+import { RowFeeds } from '../data/rowFeeds.js';
 
 export type CompiledScenario = { plan: ScenarioPlan; steps: CompiledStep[] };
 
 /** What a scenario test's reports carry beyond the spec's and the per-step figures. */
-export type FlowReportFields = Pick<MetricsMessage, 'iterations' | 'iteration_histogram' | 'vus' | 'checks' | 'groups_stats'>;
+export type FlowReportFields = Pick<MetricsMessage, 'iterations' | 'iteration_histogram' | 'vus' | 'checks' | 'groups_stats' | 'data_used'>;
 
 /**
  * The load of a test with scenarios, on the driver's own event loop: every scenario's executor plan for
@@ -26,8 +29,14 @@ export class FlowLoad implements LoadEngine {
   private readonly scenarios: CompiledScenario[];
   private readonly origins: string[] = [];
   private session: FlowSession | undefined;
+  private readonly feeds: RowFeeds;
 
-  constructor(private readonly setup: LoadSetup) {
+  /** `askRows` reaches the orchestrator for test data (src/driver/data/); a test with data needs it. */
+  constructor(
+    private readonly setup: LoadSetup,
+    askRows?: RowsAsker,
+    log?: Logger,
+  ) {
     const scenarios = setup.config.scenarios;
     if (!scenarios) throw new Error('FlowLoad: the test has no scenarios');
     const index = { stepNames: stepNames(scenarios), groupNames: groupNames(scenarios), origins: this.origins };
@@ -35,6 +44,7 @@ export class FlowLoad implements LoadEngine {
     this.scenarios = scenarioPlans(scenarios, share).map((plan) => ({ plan, steps: compileFlow(plan.flow, index) }));
     this.steps = new Recorder(index.stepNames);
     this.figures = new FlowFigures([...new Set(this.scenarios.flatMap((s) => checkNamesOf(s.steps)))], index.groupNames);
+    this.feeds = new RowFeeds({ testId: setup.config.test_id, ask: askRows ?? noRowsHere, log });
   }
 
   /** Every scenario's clock starts once the connections are open. */
@@ -43,7 +53,7 @@ export class FlowLoad implements LoadEngine {
     let stopped = false;
     const session = () => this.session;
     const finished = import('./flowSession.js').then(async ({ FlowSession }) => {
-      const session = (this.session = new FlowSession(this.setup, this.scenarios, this.origins, this.steps, this.figures));
+      const session = (this.session = new FlowSession(this.setup, this.scenarios, this.origins, this.steps, this.figures, this.feeds));
       await session.connected;
       if (!stopped) await session.run(performance.now());
     });
@@ -72,6 +82,7 @@ export class FlowLoad implements LoadEngine {
       vus: this.figures.vus,
       checks: this.figures.checkCounts(),
       ...(groups.length > 0 ? { groups_stats: groups } : {}),
+      ...(this.setup.config.data ? { data_used: this.feeds.used() } : {}),
     };
   }
 
@@ -84,3 +95,6 @@ export class FlowLoad implements LoadEngine {
     return this.session?.close() ?? Promise.resolve();
   }
 }
+
+/** Without a channel to the orchestrator (a load run outside a driver node) a data source has no rows. */
+const noRowsHere: RowsAsker = (testId, source) => Promise.reject(new Error(`test ${testId}: no channel to the orchestrator for the rows of ${source}`));

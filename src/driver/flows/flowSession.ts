@@ -5,6 +5,7 @@ import { RequestSequence } from '../requests/requestIterator.js';
 import type { CompiledScenario } from './flowLoad.js';
 import type { FlowFigures } from './flowFigures.js';
 import type { FlowContext } from './iteration.js';
+import type { RowFeeds } from '../data/rowFeeds.js';
 import { startScenario, type ScenarioRun } from './scenarioRun.js';
 
 /**
@@ -24,6 +25,7 @@ export class FlowSession {
     origins: readonly string[],
     steps: Recorder,
     figures: FlowFigures,
+    private readonly feeds: RowFeeds,
   ) {
     // Each VU has at most one request on the wire: the scenarios' VUs bound the connections.
     const connections = Math.max(1, scenarios.reduce((sum, s) => sum + s.plan.maxVus, 0));
@@ -34,7 +36,7 @@ export class FlowSession {
 
   /** Starts every scenario's plan from `startMs` (performance clock); resolves when all are over. */
   run(startMs: number): Promise<void> {
-    this.runs = this.scenarios.map(({ plan, steps }) => startScenario(plan, steps, this.context, startMs));
+    this.runs = this.scenarios.map(({ plan, steps }) => startScenario(plan, { steps, feed: plan.data && this.feeds.feedFor(plan.data) }, this.context, startMs));
     return Promise.all(this.runs.map((run) => run.finished)).then(() => undefined);
   }
 

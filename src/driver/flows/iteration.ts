@@ -7,7 +7,7 @@ import { checkPasses, jsonBody } from './checks.js';
 import { drawThinkMs, type CompiledRequest, type CompiledStep } from './compiledFlow.js';
 import type { FlowFigures, IterationFailure } from './flowFigures.js';
 import type { FlowResponse } from './flowResponse.js';
-import type { VirtualUser } from './virtualUser.js';
+import type { IterationRow, VirtualUser } from './virtualUser.js';
 
 /** What every iteration of a test's flows shares: where requests go and where their figures go. */
 export type FlowContext = {
@@ -27,9 +27,9 @@ export type FlowContext = {
  * stack, not recursive calls: every await is a promise and a turn of the microtask queue, and a step
  * of a load test cannot spare one per level of nesting.
  */
-export async function runIteration(vu: VirtualUser, steps: readonly CompiledStep[], context: FlowContext): Promise<void> {
+export async function runIteration(vu: VirtualUser, steps: readonly CompiledStep[], context: FlowContext, row?: IterationRow): Promise<void> {
   const startedAt = performance.now();
-  vu.beginIteration();
+  vu.beginIteration(row);
   const frames = [{ steps, next: 0, roundsLeft: 1 }];
   let failure: IterationFailure | undefined;
   while (failure === undefined && frames.length > 0) {

@@ -4,7 +4,8 @@ import { stagedPacer, type Pacer } from '../load/pacers.js';
 import { StartScheduler } from '../schedule.js';
 import type { CompiledStep } from './compiledFlow.js';
 import { runIteration, type FlowContext } from './iteration.js';
-import { VirtualUser } from './virtualUser.js';
+import { VirtualUser, type IterationRow } from './virtualUser.js';
+import type { RowFeed } from '../data/rowFeeds.js';
 
 /** One scenario on this driver: its executor's plan carried out from the test's start. */
 export type ScenarioRun = {
@@ -14,10 +15,20 @@ export type ScenarioRun = {
   stop(): void;
 };
 
-export function startScenario(plan: ScenarioPlan, steps: readonly CompiledStep[], context: FlowContext, testStartMs: number): ScenarioRun {
+/** A scenario's flow and, when it reads test data, the feed of its rows. */
+export type ScenarioWork = { steps: readonly CompiledStep[]; feed: RowFeed | undefined };
+
+export function startScenario(plan: ScenarioPlan, work: ScenarioWork, context: FlowContext, testStartMs: number): ScenarioRun {
   const pool = new VuPool(plan);
   const startMs = testStartMs + plan.startAfterMs;
-  return plan.model === 'arrivals' ? new ArrivalRun(plan, pool, steps, context, startMs) : new VuLoopsRun(plan, pool, steps, context, startMs);
+  return plan.model === 'arrivals' ? new ArrivalRun(plan, pool, work, context, startMs) : new VuLoopsRun(plan, pool, work, context, startMs);
+}
+
+/** The next row of a feed as an iteration takes it; undefined once the feed ran out. */
+async function rowFrom(feed: RowFeed): Promise<IterationRow | undefined> {
+  const next = feed.next();
+  const values = next instanceof Promise ? await next : next;
+  return values === undefined ? undefined : { variables: feed.variables, values };
 }
 
 /** The scenario's VUs, made when first needed, at most `maxVus`; ids from its block of fleet-unique ones. */
@@ -63,7 +74,7 @@ class ArrivalRun implements ScenarioRun {
   constructor(
     plan: ScenarioPlan & ArrivalPlan,
     private readonly pool: VuPool,
-    private readonly steps: readonly CompiledStep[],
+    private readonly work: ScenarioWork,
     private readonly context: FlowContext,
     startMs: number,
   ) {
@@ -92,7 +103,10 @@ class ArrivalRun implements ScenarioRun {
     }
     this.busy.add(vu);
     this.context.figures.vus += 1;
-    await runIteration(vu, this.steps, this.context);
+    const row = this.work.feed ? await rowFrom(this.work.feed) : undefined;
+    // Its rows ran out: the scenario ends, as "each account logs in once" asks.
+    if (this.work.feed && !row) this.scheduler.stop();
+    else await runIteration(vu, this.work.steps, this.context, row);
     this.context.figures.vus -= 1;
     this.busy.delete(vu);
     this.pool.release(vu);
@@ -117,7 +131,7 @@ class VuLoopsRun implements ScenarioRun {
   constructor(
     private readonly plan: ScenarioPlan & VuPlan,
     private readonly pool: VuPool,
-    private readonly steps: readonly CompiledStep[],
+    private readonly work: ScenarioWork,
     private readonly context: FlowContext,
     startMs: number,
   ) {
@@ -161,7 +175,15 @@ class VuLoopsRun implements ScenarioRun {
   private async runLoop(vu: VirtualUser): Promise<void> {
     this.running.add(vu);
     this.context.figures.vus += 1;
-    while (!vu.retiring && !this.ended && this.takeIteration(vu)) await runIteration(vu, this.steps, this.context);
+    while (!vu.retiring && !this.ended && this.takeIteration(vu)) {
+      const row = this.work.feed ? await rowFrom(this.work.feed) : undefined;
+      if (this.work.feed && !row) {
+        // Its rows ran out: the scenario ends, as "each account logs in once" asks.
+        this.end();
+        break;
+      }
+      await runIteration(vu, this.work.steps, this.context, row);
+    }
     this.context.figures.vus -= 1;
     this.running.delete(vu);
     clearTimeout(this.graceTimers.get(vu));

@@ -1,6 +1,9 @@
 import type { FlowVariables } from '../requests/templates.js';
 import { VuCookieJar } from './cookieJar.js';
 
+/** An iteration's row of test data: `data.COLUMN` names and the row's values in the same order. */
+export type IterationRow = { variables: readonly string[]; values: readonly (string | null)[] };
+
 /**
  * One virtual user: an id unique across the fleet, its iteration count, its cookies (kept for its whole
  * life) and the variables of its current iteration (captures start afresh each iteration).
@@ -22,10 +25,11 @@ export class VirtualUser {
     this.idText = String(id);
   }
 
-  /** Starts the next iteration: fresh variables, and its number from 1. */
-  beginIteration(): void {
+  /** Starts the next iteration: fresh variables, its number from 1, and its data row's values (a missing one is empty). */
+  beginIteration(row?: IterationRow): void {
     this.iteration += 1;
     this.vars = { vu: this.idText, iteration: String(this.iteration) };
+    if (row) for (let i = 0; i < row.variables.length; i++) this.vars[row.variables[i]!] = row.values[i] ?? '';
   }
 
   /** A think: resolves false when the VU was interrupted meanwhile. */
