@@ -185,7 +185,8 @@ function isScenarioTest(report: TestReportView): boolean {
 
 /** A scenario test's figures beyond its steps; none for a plain test, whose report stays as it was. */
 function scenarioFigureSections(report: TestReportView): string[] {
-  return isScenarioTest(report) ? [groupsSection(report), iterationsSection(report), checksSection(report)] : [];
+  if (!isScenarioTest(report)) return [];
+  return [groupsSection(report), iterationsSection(report), checksSection(report), ...(report.data.length > 0 ? [dataSection(report)] : [])];
 }
 
 /** What a scenario field reads as on one line: stages as `30s→10`, other objects as JSON. */
@@ -275,6 +276,20 @@ function checksSection(report: TestReportView): string {
     ...(checks.by_name ?? []).map((c) => row(`check:${c.name}`, `<code>${escapeHtml(c.name)}</code>`, c.passes, c.fails, ` data-check="${escapeHtml(c.name)}"`)),
   ].join('\n');
   return section('Checks', 'checks', `<table class="figures"><thead><tr><th>check</th><th>passes</th><th>fails</th><th>pass %</th></tr></thead><tbody>${rows}</tbody></table>`);
+}
+
+/** Per data source: rows used, and where the unused unique rows went (the lost ones with their driver). */
+function dataSection(report: TestReportView): string {
+  const rows = report.data
+    .map((d) => {
+      const key = `data:${d.source}`;
+      const lost = d.lost.map((l) => `${shownNumber(l.rows)} (<code>${escapeHtml(l.node_id)}</code>)`).join(', ');
+      const lostRows = d.lost.reduce((sum, l) => sum + l.rows, 0);
+      return `<tr data-source="${escapeHtml(d.source)}"><th scope="row"><code>${escapeHtml(d.source)}</code></th><td>${escapeHtml(d.mode)}</td>${cell(`${key}/rows`, d.rows)}${cell(`${key}/used`, d.used)}${cell(`${key}/left`, d.left)}${cell(`${key}/unused`, d.unused)}${cell(`${key}/lost`, d.mode === 'unique' ? lostRows : null, lostRows > 0 ? ' bad' : '')}<td>${lost}</td></tr>`;
+    })
+    .join('\n');
+  const head = ['source', 'mode', 'rows', 'used', 'left', 'unused', 'lost', 'lost with'];
+  return section('Test data', 'data', `<table class="figures"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`);
 }
 
 function errorsSection(f: Figures): string {

@@ -167,6 +167,26 @@ describe('the HTML report of a scenario test', () => {
   });
 });
 
+describe('the HTML report of a scenario test with data', () => {
+  it('shows per source its rows, used, left, unused, and the rows lost with each driver', () => {
+    const report = scenarioReport();
+    const lost = { node_id: '<d>x</d>', rows: 37 };
+    const html = render({
+      ...report,
+      data: [
+        { source: 'accounts', data_id: 'a'.repeat(64), mode: 'unique', rows: 1_200, used: 1_100, dealt: 1_180, left: 20, held: 0, unused: 43, lost: [lost] },
+        { source: 'terms', data_id: 'b'.repeat(64), mode: 'circular', rows: 10, used: 60, dealt: null, left: null, held: null, unused: null, lost: [] },
+      ],
+    });
+    const section = sectionOf(html, 'data');
+    assert.match(section, /^<h2>Test data<\/h2>/);
+    assert.deepEqual(['rows', 'used', 'left', 'unused', 'lost'].map((f) => figure(section, `data:accounts/${f}`)), ['1200', '1100', '20', '43', '37']);
+    assert.ok(section.includes('37 (<code>&lt;d&gt;x&lt;/d&gt;</code>)'), 'the driver is named, escaped');
+    assert.deepEqual(['used', 'left', 'lost'].map((f) => figure(section, `data:terms/${f}`)), ['60', '', '']);
+    assert.ok(!render(report).includes('<section id="data">'), 'no section without data');
+  });
+});
+
 describe('the HTML report of a plain test', () => {
   it('has none of the scenario sections, and its requests section stays "Per request"', () => {
     const html = render(plainReport());

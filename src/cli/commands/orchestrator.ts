@@ -5,7 +5,7 @@ import { KAFKA_FLAGS, KAFKA_FLAGS_HELP, parseKafkaFlags } from '../kafkaFlags.js
 import { UnreachableError, UsageError } from '../usageError.js';
 import { loadWithSmallYoungGeneration } from '../youngGeneration.js';
 
-const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--token TOKEN] [--secret-file FILE] [--log-format json|pretty]
+const HELP = `Usage: stampede orchestrator --kafka HOST:PORT --orchestrator HOST:PORT [--store FILE] [--data-dir DIR] [--token TOKEN] [--secret-file FILE] [--log-format json|pretty]
 
 The orchestrator: REST API and live dashboard on --orchestrator, runtime controller on Kafka.
 It waits for Kafka as long as it takes (a log line every few seconds); a refused password or a
@@ -14,6 +14,8 @@ failed TLS handshake ends it at once (exit 1).
 ${KAFKA_FLAGS_HELP}
   --orchestrator HOST:PORT  where the REST API and dashboard listen (e.g. 127.0.0.1:7070)
   --store FILE              SQLite metrics store and event log (default .stampede/orchestrator.db)
+  --data-dir DIR            where uploaded test data is kept (default: beside the store,
+                            .stampede/orchestrator-data for the default store)
   --token TOKEN             require "Authorization: Bearer TOKEN" on every POST (creating, triggering
                             or cancelling a test); reading stays open. STAMPEDE_TOKEN works too and
                             keeps the token out of the process list.
@@ -32,7 +34,7 @@ function loadOrchestratorProgram() {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const values = parseCommandFlags(argv, { ...KAFKA_FLAGS, orchestrator: { type: 'string' }, store: { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true }, ...LOG_FORMAT_OPTION }, HELP, 'orchestrator');
+  const values = parseCommandFlags(argv, { ...KAFKA_FLAGS, orchestrator: { type: 'string' }, store: { type: 'string' }, 'data-dir': { type: 'string' }, token: { type: 'string' }, 'secret-file': { type: 'string', multiple: true }, ...LOG_FORMAT_OPTION }, HELP, 'orchestrator');
   if (!values) return 0;
   applyLogFormat(values['log-format']);
   const { brokers, security } = parseKafkaFlags(values);
@@ -44,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const stopWaiting = new AbortController();
   void interrupt.signaled.then(() => stopWaiting.abort());
   const storeFile = values.store ?? '.stampede/orchestrator.db';
-  const orchestrator = await startOrchestrator({ brokers, security, signal: stopWaiting.signal, host, port, token, commandSecret, storeFile }).catch((error: Error & { code?: string }) => {
+  const orchestrator = await startOrchestrator({ brokers, security, signal: stopWaiting.signal, host, port, token, commandSecret, storeFile, dataDir: values['data-dir'] }).catch((error: Error & { code?: string }) => {
     if (error instanceof KafkaWaitAbortedError) return undefined;
     if (error.code === 'EADDRINUSE') throw new UsageError(`--orchestrator ${host}:${port} is already in use`);
     if (error instanceof KafkaRefusedError || /cannot reach Kafka/.test(error.message)) throw new UnreachableError(error.message);

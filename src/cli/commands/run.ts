@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { accessToken, parseCommandFlags, parseFlags, parseHostPort, requireString, type OptionSpec } from '../args.js';
 import { watchInterrupt } from '../interrupt.js';
 import { OrchestratorClient, OrchestratorError, type CreateTestBody, type TestDetailView } from '../run/orchestratorClient.js';
 import { createProgressView, type ProgressMode } from '../run/progressView.js';
 import { readScenarioFile } from '../run/scenarioFile.js';
+import { resolveDataFiles, uploadDataFiles, type DataUpload } from '../run/dataFiles.js';
 import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
 import { scenarioTest, TEST_KEY_NAMES, TEST_KEYS, toFieldError, type Scenario, type ScenarioIssue, type TestKeyName } from '../../api/index.js';
@@ -127,7 +128,7 @@ function textFlag(values: FlagValues, flag: string): string | undefined {
   const value = values[flag];
   return typeof value === 'string' ? value : undefined;
 }
-type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; thresholds: Threshold[]; out: string[]; json: boolean };
+type Settings = { orchestrator: { host: string; port: number }; token: string | undefined; body: CreateTestBody; uploads: DataUpload[]; thresholds: Threshold[]; out: string[]; json: boolean };
 type JsonResult = Record<string, unknown> & { thresholds: ThresholdResult[] };
 
 const OUT_EXTENSIONS = ['.json', '.csv', '.html'];
@@ -219,15 +220,18 @@ function parseSettings(values: FlagValues): Settings {
   refuseContradictions(values);
   const oneStep = SCENARIO_FLAGS.some((flag) => values[flag] !== undefined);
   if (oneStep && values.scenario !== undefined) throw new UsageError(`--${SCENARIO_FLAGS.find((flag) => values[flag] !== undefined)} does not go with --scenario: write the scenario in the file`);
+  if (oneStep && values.data !== undefined) throw new UsageError('--data is read by scenarios: write them in a --scenario file (see the README\'s "Test data")');
   if (values.scenario === undefined && !oneStep) requireTestFlags(values);
   const fromFile = values.scenario === undefined ? {} : readScenarioFile(values.scenario);
   const keys: Scenario = { ...fromFile, ...(oneStep ? oneStepKeys(values) : { ...keysFromFlags(values), ...targetKeys(values) }) };
+  const { data, uploads } = resolveDataFiles(keys.data, values.scenario === undefined ? '.' : dirname(values.scenario));
+  if (data) keys.data = data;
   const { test, issues } = scenarioTest(keys);
   if (!test) throw new UsageError(`${values.scenario === undefined ? '' : `--scenario ${values.scenario}: `}${issues.map((issue) => describeIssue(issue, values)).join('; ')}`);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
   // scenarioTest has parsed each threshold: a mistake was a problem at its key.
   const thresholds = parseThresholds(test.thresholds);
-  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, thresholds, out: parseOut(values.out ?? []), json: values.json ?? false };
+  return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, uploads, thresholds, out: parseOut(values.out ?? []), json: values.json ?? false };
 }
 
 /** `--vus`, `--iterations`, `--executor` with `--target`: one scenario whose flow is that one request; the load flags are the executor's. */
@@ -361,6 +365,9 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
 async function runTest(settings: Settings): Promise<number> {
   const client = new OrchestratorClient(settings.orchestrator, settings.token);
   const { mode, stream } = progressTarget(settings.json);
+  await uploadDataFiles(client, settings.uploads, (line) => {
+    if (mode !== 'none') stream.write(`${line}\n`);
+  });
   const interrupt = watchInterrupt();
   try {
     const outcome = await runTestSession({
@@ -395,10 +402,13 @@ async function runPlan(values: FlagValues): Promise<number> {
   const misplaced = Object.keys(values).filter((flag) => !PLAN_FLAGS.has(flag));
   if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} does not go with --plan: set it in the plan file (as ${misplaced[0]!.replaceAll('-', '_')})`);
   const orchestrator = parseHostPort(requireString(values.orchestrator, 'orchestrator'), 'orchestrator');
-  const body = readPlanFile(values.plan!);
+  const { body, uploads } = readPlanFile(values.plan!);
   const json = values.json ?? false;
   const client = new OrchestratorClient(orchestrator, accessToken(values.token));
   const { mode, stream } = progressTarget(json);
+  await uploadDataFiles(client, uploads, (line) => {
+    if (mode !== 'none') stream.write(`${line}\n`);
+  });
   const interrupt = watchInterrupt();
   try {
     const outcome = await runPlanSession({

@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { CreatePlanBody, CreateTestBody, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView } from '../../api/index.js';
+import type { CreatePlanBody, CreateTestBody, DataFileView, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView } from '../../api/index.js';
 import { UnreachableError } from '../usageError.js';
 
 /** The REST contract's types (src/api): the body of POST /api/tests and what the orchestrator answers. */
@@ -18,6 +20,8 @@ export class OrchestratorError extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** A file of test data may be 100 MB and more: it gets minutes, not seconds. */
+const UPLOAD_TIMEOUT_MS = 600_000;
 /** The orchestrator's REST API; every failure becomes one line a user can act on. */
 export class OrchestratorClient {
   readonly baseUrl: string;
@@ -63,6 +67,21 @@ export class OrchestratorClient {
     return this.json('POST', `/api/plans/${encodeURIComponent(planId)}/cancel`);
   }
 
+  /** The uploaded data file with this id, or undefined when the orchestrator keeps none. */
+  async dataFile(dataId: string): Promise<DataFileView | undefined> {
+    try {
+      return await this.json<DataFileView>('GET', `/api/data/${encodeURIComponent(dataId)}`);
+    } catch (error) {
+      if (error instanceof OrchestratorError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Streams a file of test data to the orchestrator. */
+  uploadData(file: string, contentType: string): Promise<DataFileView> {
+    return this.send('POST', '/api/data', contentType, createReadStream(file), UPLOAD_TIMEOUT_MS).then((text) => JSON.parse(text) as DataFileView);
+  }
+
   drivers(): Promise<DriverView[]> {
     return this.json('GET', '/api/drivers');
   }
@@ -80,17 +99,21 @@ export class OrchestratorClient {
     }
   }
 
-  private async text(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+  private text(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+    return this.send(method, path, body === undefined ? undefined : 'application/json', body === undefined ? undefined : JSON.stringify(body), REQUEST_TIMEOUT_MS);
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, contentType: string | undefined, body: string | Readable | undefined, timeoutMs: number): Promise<string> {
     const url = `${this.baseUrl}${path}`;
     const response = await request(url, {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(contentType === undefined ? {} : { 'content-type': contentType }),
         ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     }).catch((error: unknown) => {
       throw new UnreachableError(`cannot reach the orchestrator at ${this.baseUrl}: ${networkReason(error)}`);
     });
@@ -102,7 +125,7 @@ export class OrchestratorClient {
 
 function refusal(status: number, text: string, what: string): OrchestratorError {
   const parsed = parseErrorBody(text);
-  if ((status === 400 || status === 409 || status === 404) && parsed.message) return new OrchestratorError(parsed.message, status, parsed.field);
+  if ((status === 400 || status === 409 || status === 404 || status === 413) && parsed.message) return new OrchestratorError(parsed.message, status, parsed.field);
   if (status === 401) return new OrchestratorError(`the orchestrator refused ${what} without its token: pass --token or set STAMPEDE_TOKEN`, status, undefined);
   return new OrchestratorError(`the orchestrator answered ${what} with HTTP ${status}: ${parsed.message ?? text.slice(0, 200)}`, status, parsed.field);
 }

@@ -1,16 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname } from 'node:path';
 import { createPlanBody, fieldErrors, type CreatePlanBody, type PlanView } from '../../api/index.js';
 import { UsageError } from '../usageError.js';
 import { readYamlMapping } from './scenarioFile.js';
+import { resolveDataFiles, type DataUpload } from './dataFiles.js';
 import { OrchestratorError, type OrchestratorClient, type TestDetailView } from './orchestratorClient.js';
 import type { ProgressView } from './progressView.js';
 
 /** Reads a plan file (YAML, of which JSON is a part) and checks it as the orchestrator would: a problem exits 2 naming its path. */
-export function readPlanFile(file: string): CreatePlanBody {
-  const content = readYamlMapping(file, 'plan', 'name, tests, and defaults such as target');
+export function readPlanFile(file: string): { body: CreatePlanBody; uploads: DataUpload[] } {
+  const content = readYamlMapping(file, 'plan', 'name, tests, and defaults such as target') as { data?: unknown; tests?: unknown };
+  const uploads = withDataIds(content, dirname(file));
+  if (Array.isArray(content.tests)) for (const test of content.tests) if (typeof test === 'object' && test !== null) uploads.push(...withDataIds(test as { data?: unknown }, dirname(file)));
   const parsed = createPlanBody.safeParse(content);
   if (!parsed.success) throw new UsageError(`--plan ${file}: ${fieldErrors(parsed.error).map(({ field, message }) => `${field}: ${message}`).join('; ')}`);
-  return content as CreatePlanBody;
+  return { body: content as CreatePlanBody, uploads };
+}
+
+/** A plan's (or one of its tests') data files, each replaced by its data id; the files to upload. */
+function withDataIds(keys: { data?: unknown }, baseDir: string): DataUpload[] {
+  const { data, uploads } = resolveDataFiles(keys.data, baseDir);
+  if (data) keys.data = data;
+  return uploads;
 }
 
 export type PlanSessionOptions = {

@@ -17,6 +17,7 @@ export function summaryTable(view: TestDetailView): string {
     ...requestsSection(view.aggregate.groups, 'group'),
     ...iterationsSection(view.aggregate),
     ...checksSection(view.aggregate),
+    ...dataSection(view.data),
     ...notes(view),
   ].join('\n');
 }
@@ -50,6 +51,14 @@ function checksSection({ checks }: Figures): string[] {
   if (!checks || checks.by_name.length === 0) return [];
   const rows = checks.by_name.map((c) => [c.name, String(c.passes), String(c.fails), passPercent(c)]);
   return ['', `  checks: ${passPercent(checks)} of ${checks.passes + checks.fails} passed`, ...alignColumns([['check', 'passes', 'fails', 'pass %'], ...rows]).map((line) => `  ${line}`)];
+}
+
+/** Per data source: its rows used, and where the unused unique ones are (never dealt, held, unused at the end, lost with a driver). */
+function dataSection(sources: TestDetailView['data']): string[] {
+  if (sources.length === 0) return [];
+  const cell = (value: number | null) => (value === null ? '-' : String(value));
+  const rows = sources.map((s) => [s.source, s.mode, String(s.rows), String(s.used), cell(s.left), cell(s.unused), s.lost.length === 0 ? (s.mode === 'unique' ? '0' : '-') : s.lost.map((l) => `${l.rows} (${l.node_id})`).join(', ')]);
+  return ['', '  data:', ...alignColumns([['source', 'mode', 'rows', 'used', 'left', 'unused', 'lost with a driver'], ...rows]).map((line) => `  ${line}`)];
 }
 
 function passPercent(c: { passes: number; fails: number }): string {
