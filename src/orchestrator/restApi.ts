@@ -174,10 +174,12 @@ function serve<R extends RouteSpec>(app: FastifyInstance, route: R, handler: (in
   });
 }
 
-function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 414): unknown {
+/** `tooLong` answers an id too long to be one (414); any other problem of the input is a 400. */
+function parse(schema: z.ZodType | undefined, value: unknown, tooLong: 400 | 414): unknown {
   if (!schema) return undefined;
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
+  const status = parsed.error.issues.every((issue) => issue.code === 'too_big') ? tooLong : 400;
   throw new InputError(status, fieldErrors(parsed.error));
 }
 
