@@ -77,7 +77,7 @@ function dataSourceProblems(body: { data?: Record<string, string> | undefined; s
       return [{ path: [...path, 'source'], message: `names no data source of the test: ${known}` }];
     }
     // One way of dealing per source: unique rows and a circular walk of the same rows cannot share an account.
-    const how = `mode ${data.mode}, on_exhausted ${data.on_exhausted ?? 'stop'}`;
+    const how = data.mode === 'unique' ? `mode unique, on_exhausted ${data.on_exhausted ?? 'stop'}` : `mode ${data.mode}`;
     const first = readers.get(data.source);
     if (!first) readers.set(data.source, { scenario: name, how });
     else if (first.how !== how) return [{ path, message: `reads ${data.source} with ${how}, but scenario ${first.scenario} reads it with ${first.how}: scenarios sharing a source read it the same way` }];

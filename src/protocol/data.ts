@@ -59,7 +59,7 @@ export const scenarioData = z
     on_exhausted: z.enum(ON_EXHAUSTED).optional().meta({ description: 'unique only: stop (the scenario ends when the rows run out; the default) or cycle' }),
   })
   .superRefine((data, ctx) => {
-    if (data.mode !== 'unique' && data.on_exhausted === 'stop') ctx.addIssue({ code: 'custom', path: ['on_exhausted'], message: `${data.mode} rows never run out: on_exhausted is for mode unique` });
+    if (data.mode !== 'unique' && data.on_exhausted !== undefined) ctx.addIssue({ code: 'custom', path: ['on_exhausted'], message: `${data.mode} rows never run out: on_exhausted is for mode unique` });
   })
   .meta({ description: 'one row per iteration as {{data.COLUMN}}: {source, mode, on_exhausted}' });
 

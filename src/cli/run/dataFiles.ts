@@ -25,6 +25,7 @@ export function resolveDataFiles(value: unknown, baseDir: string): { data: Recor
     ? (value as string[]).map((text) => flagEntry(text))
     : Object.entries(value as Record<string, string | { file: string }>).map(([source, entry]) => [source, entry, `data.${source}`]);
   for (const [source, entry, named] of entries) {
+    if (source in data) throw new UsageError(`${named}: data source ${source} is named twice; give each source one file`);
     if (typeof entry === 'string') {
       data[source] = entry;
       continue;
@@ -53,19 +54,18 @@ function contentTypeOf(file: string, named: string): string {
 }
 
 function sha256Of(file: string, named: string): string {
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-  } catch (error) {
-    throw new UsageError(`${named}: ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
     const hash = createHash('sha256');
     const chunk = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
     for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) hash.update(chunk.subarray(0, read));
     return hash.digest('hex');
+  } catch (error) {
+    // A folder opens on Linux and fails at the first read (EISDIR): either way the file cannot be read.
+    throw new UsageError(`${named}: ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
