@@ -15,10 +15,30 @@ export function cpuSeconds(pid: number): number {
 
 /** Peak resident set size (VmHWM) in MiB. */
 export function peakRssMiB(pid: number): number {
+  return statusMiB(pid, 'VmHWM');
+}
+
+/** Resident set size now (VmRSS) in MiB. */
+export function rssMiB(pid: number): number {
+  return statusMiB(pid, 'VmRSS');
+}
+
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
-  if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]) / 1024;
+}
+
+/** The highest RSS of some processes while `during` runs, sampled every 100 ms (VmHWM cannot be reset). */
+export async function peakRssDuring<T>(pids: readonly number[], during: () => Promise<T>): Promise<{ result: T; peakMiB: number[] }> {
+  const peakMiB = pids.map((pid) => rssMiB(pid));
+  const timer = setInterval(() => pids.forEach((pid, i) => (peakMiB[i] = Math.max(peakMiB[i]!, rssMiB(pid)))), 100);
+  try {
+    return { result: await during(), peakMiB };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** CPU use of a process over a stretch of wall time, as % of one core. */

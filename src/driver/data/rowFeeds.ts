@@ -11,6 +11,8 @@ export type RowOrWait = DataRow | undefined | Promise<DataRow | undefined>;
 
 export interface RowFeed {
   next(): RowOrWait;
+  /** Resolves once its first rows are here (random: all of them), so the scenario's clock starts with rows at hand. */
+  ready(): Promise<void>;
   /** `data.COLUMN` per value of a row (known once the first rows came) */
   readonly variables: readonly string[];
   /** rows handed to iterations so far */
@@ -57,6 +59,12 @@ abstract class BufferedFeed implements RowFeed {
 
   /** Takes an answer's rows; returns whether rows will come after them. */
   protected abstract accept(answer: DataRowsMessage): boolean;
+
+  ready(): Promise<void> {
+    if (this.head < this.rows.length || this.ended) return Promise.resolve();
+    this.fill();
+    return this.asking ?? Promise.resolve();
+  }
 
   private fill(): void {
     if (this.asking || this.ended) return;
@@ -150,7 +158,7 @@ class RandomFeed implements RowFeed {
   used = 0;
   private all: DataRow[] = [];
   private readonly loaded: Promise<void>;
-  private ready = false;
+  private loadedAll = false;
 
   constructor(private readonly context: FeedContext) {
     this.loaded = this.load()
@@ -159,13 +167,17 @@ class RandomFeed implements RowFeed {
         this.all = [];
       })
       .then(() => {
-        this.ready = true;
+        this.loadedAll = true;
       });
   }
 
   next(): RowOrWait {
-    if (!this.ready) return this.loaded.then(() => this.draw());
+    if (!this.loadedAll) return this.loaded.then(() => this.draw());
     return this.draw();
+  }
+
+  ready(): Promise<void> {
+    return this.loaded;
   }
 
   private draw(): DataRow | undefined {
@@ -219,6 +231,11 @@ export class RowFeeds {
     let feed = this.#feeds.get(data.source);
     if (!feed) this.#feeds.set(data.source, (feed = this.create(data)));
     return feed;
+  }
+
+  /** Resolves once every feed has its first rows (a random one, all of its rows). */
+  ready(): Promise<void> {
+    return Promise.all([...this.#feeds.values()].map((feed) => feed.ready())).then(() => undefined);
   }
 
   /** Rows used per source so far, for the reports. */

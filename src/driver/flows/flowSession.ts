@@ -31,7 +31,9 @@ export class FlowSession {
     const connections = Math.max(1, scenarios.reduce((sum, s) => sum + s.plan.maxVus, 0));
     this.client = new HttpClient(origins, { connections, timeoutMs: setup.timeoutMs, tls: setup.tls });
     this.context = { client: this.client, origins, steps, figures, sequence: new RequestSequence(), driverId: setup.nodeId, testId: setup.config.test_id, inFlight: { count: 0 } };
-    this.connected = this.client.preconnect();
+    // The clock starts with connections open and every data source's first rows at hand.
+    for (const { plan } of scenarios) if (plan.data) feeds.feedFor(plan.data);
+    this.connected = Promise.all([this.client.preconnect(), feeds.ready()]).then(() => undefined);
   }
 
   /** Starts every scenario's plan from `startMs` (performance clock); resolves when all are over. */

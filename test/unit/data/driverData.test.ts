@@ -519,4 +519,17 @@ describe('RowFeeds', () => {
     assert.deepEqual(feeds.used(), { users: 7, cities: 2 });
     assert.ok(questions.length >= 2);
   });
+
+  it('ready() resolves once every feed has its first rows (random: all of them); then a row comes at once', async () => {
+    const { ask } = fakeOrchestrator(rowsOf(30), { fit: 7 });
+    const feeds = new RowFeeds({ testId: 't1', ask });
+    const unique = feeds.feedFor(scenarioData.parse({ source: 'users' }));
+    const circular = feeds.feedFor(scenarioData.parse({ source: 'cities', mode: 'circular' }));
+    const random = feeds.feedFor(scenarioData.parse({ source: 'terms', mode: 'random' }));
+    for (const early of [unique, circular, random]) assert.ok(early.next() instanceof Promise, 'nothing at hand before the first answer');
+    await feeds.ready();
+    for (const primed of [unique, circular, random]) assert.ok(Array.isArray(primed.next()), 'a row at once once ready');
+    const drawn = new Set(Array.from({ length: 300 }, () => JSON.stringify(random.next())));
+    assert.ok(drawn.size > 7, `random drew from every chunk of the file, not the first answer's 7 rows: ${drawn.size}`);
+  });
 });
