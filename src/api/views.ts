@@ -126,6 +126,8 @@ export const driverFigures = figures.extend({
   reason: z.string().nullable(),
   progress: z.number().min(0).max(1).meta({ description: '0..1: elapsed against the planned duration for a test with stages or duration_s, else sent against message_count_per_driver' }),
   phase: z.enum(TEST_PHASES).nullable().meta({ description: 'warmup while the driver sends its warm-up requests (kept out of every figure)' }),
+  started_at: isoTime.nullable().meta({ description: "when the driver's schedule started, on its own clock (the trigger's start_at, or later when it was not ready by then); null before, or for a spec-only driver" }),
+  priming_ms: z.number().nullable().meta({ description: 'ms from the trigger reaching the driver until its load was ready to start' }),
   warmup_completed: count,
 });
 export type DriverFigures = z.output<typeof driverFigures>;
@@ -140,6 +142,7 @@ export const testSummaryView = z.object({
   config: testConfigView,
   driver_ids: z.array(z.string()),
   aggregate: figures,
+  start_skew_ms: z.number().nullable().meta({ description: "how far apart the drivers' schedules started: the latest started_at minus the earliest (each on its driver's clock); null until two drivers have started" }),
 });
 export type TestSummaryView = z.output<typeof testSummaryView>;
 

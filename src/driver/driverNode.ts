@@ -56,7 +56,8 @@ export class DriverNode {
   private readonly sink: ReportSink;
   private readonly reports: ReportPublisher;
   private readonly heartbeat: Heartbeat;
-  private readonly pendingTriggers = new HeldForConfig<true>(WAITS_FOR_CONFIG_MS);
+  /** Triggers that came before their config, with their start_at. */
+  private readonly pendingTriggers = new HeldForConfig<{ startAt: number | undefined }>(WAITS_FOR_CONFIG_MS);
   /** Cancels that came before their test's config, with their reason. */
   private readonly earlyCancels = new HeldForConfig<string>(WAITS_FOR_CONFIG_MS, EARLY_CANCELS_KEPT);
   /** Figures of the tests this process ran, kept for /metrics until their series leave it (finishedTestSeries.ts). */
@@ -168,7 +169,7 @@ export class DriverNode {
   private onMessage(delivery: Delivery<'test_config' | 'trigger' | 'control'>): void {
     if (!this.admits(delivery)) return;
     if (delivery.topic === 'test_config') this.onTestConfig(delivery.message);
-    else if (delivery.topic === 'trigger') this.onTrigger(delivery.message.test_id);
+    else if (delivery.topic === 'trigger') this.onTrigger(delivery.message.test_id, delivery.message.start_at);
     else this.onControl(delivery.message);
   }
 
@@ -186,7 +187,8 @@ export class DriverNode {
     const reason = `invalid test_config: ${error.field}: ${error.reason}`;
     this.book.refuse(testId, reason);
     this.log.warn({ test_id: testId, reason }, 'test config refused');
-    if (this.pendingTriggers.take(testId)) this.onTrigger(testId);
+    const held = this.pendingTriggers.take(testId);
+    if (held) this.onTrigger(testId, held.startAt);
   }
 
   /** Verified on receipt, before anything else looks at the command. */
@@ -222,7 +224,8 @@ export class DriverNode {
       verdict.test.state = 'finished';
       this.log.warn(context, 'test config received before this driver restarted ignored');
     }
-    if (this.pendingTriggers.take(config.test_id)) this.runIfPossible(verdict.test);
+    const held = this.pendingTriggers.take(config.test_id);
+    if (held) this.runIfPossible(verdict.test, held.startAt);
   }
 
   private logAccepted(test: KnownTest): void {
@@ -232,10 +235,11 @@ export class DriverNode {
     else this.log.info({ ...context, test_type: config.test_type, count: config.message_count_per_driver, requests: requests.map((r) => `${r.method} ${r.url}`) }, 'test config accepted');
   }
 
-  private onTrigger(testId: string): void {
+  /** `startAt`: the trigger's start_at, the instant every driver of the test starts its schedule. */
+  private onTrigger(testId: string, startAt?: number): void {
     const test = this.book.get(testId);
     if (test) {
-      this.runIfPossible(test);
+      this.runIfPossible(test, startAt);
       return;
     }
     const refusal = this.book.refusal(testId);
@@ -251,10 +255,10 @@ export class DriverNode {
     const expire = (): void => {
       this.log.warn({ test_id: testId, waited_ms: WAITS_FOR_CONFIG_MS }, 'trigger for an unknown test ignored (no test config for this driver)');
     };
-    if (!this.pendingTriggers.hold(testId, true, expire)) this.log.warn({ test_id: testId }, 'repeated trigger for a test without config ignored');
+    if (!this.pendingTriggers.hold(testId, { startAt }, expire)) this.log.warn({ test_id: testId }, 'repeated trigger for a test without config ignored');
   }
 
-  private runIfPossible(test: KnownTest): void {
+  private runIfPossible(test: KnownTest, startAt?: number): void {
     const context = { test_id: test.config.test_id };
     if (test.state === 'cancelled') {
       this.log.debug(context, 'trigger for a cancelled test ignored');
@@ -270,7 +274,7 @@ export class DriverNode {
       this.reject(test, refusal ?? noTargetReason());
       return;
     }
-    this.startRun(test, requests);
+    this.startRun(test, requests, startAt);
   }
 
   /** Tells the orchestrator at once, so it need not wait for this driver. */
@@ -286,7 +290,7 @@ export class DriverNode {
     return undefined;
   }
 
-  private startRun(test: KnownTest, requests: RequestSpec[]): void {
+  private startRun(test: KnownTest, requests: RequestSpec[], startAt: number | undefined): void {
     test.state = 'running';
     const run = new TestRun({
       nodeId: this.nodeId,
@@ -298,6 +302,7 @@ export class DriverNode {
       sink: this.sink,
       log: this.log,
       askRows: this.data.ask,
+      startAtEpochMs: startAt,
     });
     this.current = run;
     this.heartbeat.now();

@@ -1,7 +1,7 @@
 import type { RequestSpec, TestConfigMessage, TestPhase } from '../protocol/index.js';
 import { HttpClient, type TlsOptions } from './httpClient.js';
 import { loadPlanFor, warmupPlanFor } from './load/index.js';
-import type { LoadEngine, PhaseLoad } from './loadEngine.js';
+import { clockStartAt, type LoadEngine, type PhaseLoad } from './loadEngine.js';
 import { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
 import { RequestIterator, RequestSequence } from './requests/requestIterator.js';
@@ -33,19 +33,24 @@ export class InThreadLoad implements LoadEngine {
   }
 
   /** A phase's clock starts once the connections are open (the first phase waits; a later one does not). */
-  start(phase: TestPhase): PhaseLoad {
+  start(phase: TestPhase, startAtEpochMs?: number): PhaseLoad {
     const { config, concurrency } = this.setup;
     const plan = phase === 'warmup' ? warmupPlanFor(config, concurrency) : loadPlanFor(config, concurrency);
     if (!plan) throw new Error('InThreadLoad.start: the test has no warm-up');
     let run: LoadRun | undefined;
     let stopped = false;
+    let markStart!: (epochMs: number | undefined) => void;
+    const clockStart = new Promise<number | undefined>((resolve) => (markStart = resolve));
     const finished = this.connected.then(() => {
-      if (stopped) return;
-      run = new LoadRun(plan, { client: this.client, requests: this.requestIterator(), recorder: this.recorders[phase] });
+      if (stopped) return markStart(undefined);
+      const start = clockStartAt(startAtEpochMs);
+      markStart(start.epochMs);
+      run = new LoadRun(plan, { client: this.client, requests: this.requestIterator(), recorder: this.recorders[phase], startAtMs: start.perfMs });
       return run.finished;
     });
     return {
       finished,
+      clockStart,
       stop: () => {
         stopped = true;
         run?.stop();

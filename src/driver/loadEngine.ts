@@ -1,5 +1,16 @@
 import type { MetricsMessage, TestPhase } from '../protocol/index.js';
+import { performance } from 'node:perf_hooks';
 import type { Recorder } from './recorder.js';
+
+/**
+ * The instant a phase's clock starts on the performance clock: now, or the shared start when it is still
+ * ahead. With it, the same instant in epoch ms (what reports say).
+ */
+export function clockStartAt(startAtEpochMs: number | undefined): { perfMs: number; epochMs: number } {
+  const now = performance.now();
+  const perfMs = startAtEpochMs === undefined ? now : Math.max(now, startAtEpochMs - performance.timeOrigin);
+  return { perfMs, epochMs: performance.timeOrigin + perfMs };
+}
 
 /** One phase's load (the warm-up or the workload), on this thread or spread over load workers. */
 export type PhaseLoad = {
@@ -9,6 +20,8 @@ export type PhaseLoad = {
   stop(): void;
   /** Requests on the wire, as last known. */
   readonly inFlight: number;
+  /** When its schedule's clock starts (epoch ms), once the load is ready; undefined when stopped before it started. */
+  readonly clockStart: Promise<number | undefined>;
 };
 
 /**
@@ -18,7 +31,8 @@ export type PhaseLoad = {
 export type LoadEngine = {
   /** Load worker threads; 0 when the load runs on the driver's own event loop. */
   readonly loadWorkers: number;
-  start(phase: TestPhase): PhaseLoad;
+  /** `startAtEpochMs`: not before this instant (the trigger's start_at); absent, as soon as the load is ready. */
+  start(phase: TestPhase, startAtEpochMs?: number): PhaseLoad;
   /** The phase's figures so far; with workers, their merge. */
   recorder(phase: TestPhase): Recorder;
   /** Results arriving later are ignored: the final report is the last word. */

@@ -66,9 +66,9 @@ export class Reporter {
     this.timer = setInterval(() => this.sendPeriodic(), REPORT_INTERVAL_MS);
   }
 
-  /** The measured workload starts after a warm-up: `elapsed_ms`, and so every rate, counts from here. */
-  restartClock(): void {
-    this.startedAt = performance.now();
+  /** The schedule's clock started (at the shared start), or the measured workload after a warm-up: `elapsed_ms`, and so every rate, counts from here. */
+  restartClock(atMs = performance.now()): void {
+    this.startedAt = atMs;
   }
 
   /** Freezes the recorder and hands over the final report; the outbox sees it delivered. */
@@ -104,7 +104,7 @@ export class Reporter {
       seq: this.seq,
       // Time only counts once the measured requests start: a warm-up report has nothing to divide by
       // it, and a clock running back to 0 when the workload starts would break readers' timelines.
-      elapsed_ms: progress.phase === 'warmup' ? 0 : Math.round(performance.now() - this.startedAt),
+      elapsed_ms: progress.phase === 'warmup' ? 0 : Math.max(0, Math.round(performance.now() - this.startedAt)),
       timestamp: new Date().toISOString(),
       histogram: encodeHistogram(recorder.latency),
       service_histogram: encodeHistogram(recorder.service),

@@ -169,7 +169,8 @@ export class StartScheduler {
   /** When the next start is intended (now when unpaced), or undefined when the plan has no next start. */
   private nextIntended(now: number): number | undefined {
     if (this.started >= this.options.count) return undefined;
-    const intended = this.paced ? this.intendedStart(this.started) : now;
+    // Unpaced starts are due at once, but never before the run's start (a start shared by every driver).
+    const intended = this.paced ? this.intendedStart(this.started) : Math.max(now, this.t0);
     const window = this.options.startWindowMs;
     if (intended === undefined || (window !== undefined && intended - this.t0 >= window)) return undefined;
     return intended;

@@ -26,6 +26,8 @@ export type TestRunOptions = {
   engines: LoadEngineFactory;
   /** Asks the orchestrator for a scenario's test data (a driver node's DataChannel). */
   askRows?: RowsAsker | undefined;
+  /** The trigger's start_at (epoch ms): the first phase's clock starts then, not before (at once when absent or past). */
+  startAtEpochMs?: number | undefined;
 };
 
 /** Stopping: how long requests already in flight may still finish before they are cut off. */
@@ -33,6 +35,11 @@ export type StopRequest = FinalState & { graceMs: number };
 
 /** A shutting-down driver waits at most this long for in-flight requests. */
 export const ABORT_GRACE_MS = 2_000;
+/**
+ * A start_at further ahead than this on the driver's clock says the clocks are apart (the orchestrator
+ * asks for a fraction of a second, START_LEAD in src/orchestrator/startLead.ts): the driver starts at once.
+ */
+export const MAX_START_WAIT_MS = 5_000;
 /** setTimeout's longest delay; a longer max_duration_s waits in several steps. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -57,6 +64,8 @@ export class TestRun {
   private stopRequest: StopRequest | undefined;
   private wakeOnStop: (() => void) | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** When the first phase's clock started (epoch ms) and how long the load took to be ready since the trigger. */
+  private start: { started_at: number; priming_ms: number } | undefined;
 
   constructor(options: TestRunOptions) {
     const { config } = options;
@@ -69,9 +78,12 @@ export class TestRun {
     this.engine = this.loadEngine(options);
     this.warmup = warmupPlanFor(config, this.concurrency);
     this.phase = this.warmup ? 'warmup' : 'workload';
-    this.reporter = new Reporter(options.nodeId, this.testId, () => this.recorder, options.sink, () => this.phaseProgress(), () => this.engine.flowFields?.() ?? {});
+    const triggeredAt = performance.now();
+    const startAt = this.sharedStart(options.startAtEpochMs);
+    this.reporter = new Reporter(options.nodeId, this.testId, () => this.recorder, options.sink, () => this.phaseProgress(), () => ({ ...this.engine.flowFields?.(), ...this.start }));
     // Warm-up requests go the same way as the measured ones, into a recorder no report reads.
-    this.load = this.warmup ? this.engine.start('warmup') : this.startWorkload();
+    this.load = this.warmup ? this.engine.start('warmup', startAt) : this.startWorkload(startAt);
+    this.load.clockStart.then((startedAt) => this.onClockStart(startedAt, triggeredAt), () => undefined);
     const warmup = this.warmup ? describePlan(this.warmup) : 'none';
     const load = config.scenarios ? { scenarios: Object.keys(config.scenarios) } : { test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)) };
     this.log.info({ ...load, warmup, timeout_ms: this.timeoutMs, load_workers: this.engine.loadWorkers }, 'test started');
@@ -123,7 +135,6 @@ export class TestRun {
 
   private async execute(): Promise<MetricsMessage> {
     const startedAt = performance.now();
-    this.reporter.start();
     const stopped = new Promise<void>((resolve) => {
       this.wakeOnStop = resolve;
     });
@@ -146,13 +157,33 @@ export class TestRun {
   }
 
   /** Starts the measured requests; after a warm-up, every warm-up request has settled by then. */
-  private startWorkload(): PhaseLoad {
+  private startWorkload(startAtEpochMs?: number): PhaseLoad {
     if (this.phase === 'warmup') {
       this.log.info({ warmup_completed: this.engine.recorder('warmup').counts().completed }, 'warm-up done; workload started');
       this.reporter.restartClock();
     }
     this.phase = 'workload';
-    return this.engine.start('workload');
+    return this.engine.start('workload', startAtEpochMs);
+  }
+
+  /** The trigger's start_at, unless it lies so far ahead that this driver's clock must be off. */
+  private sharedStart(startAtEpochMs: number | undefined): number | undefined {
+    if (startAtEpochMs === undefined) return undefined;
+    const aheadMs = startAtEpochMs - Date.now();
+    if (aheadMs <= MAX_START_WAIT_MS) return startAtEpochMs;
+    this.log.warn({ start_at: new Date(startAtEpochMs).toISOString(), ahead_ms: Math.round(aheadMs) }, "the trigger's start_at is far ahead of this driver's clock (are the clocks apart?); starting at once");
+    return undefined;
+  }
+
+  /** The first phase's clock started (or will, at the shared start): `elapsed_ms` counts from it, and the reports say when it was. */
+  private onClockStart(startedAt: number | undefined, triggeredAt: number): void {
+    if (startedAt === undefined || this.stopRequest) return;
+    const primingMs = performance.now() - triggeredAt;
+    this.start = { started_at: Math.round(startedAt), priming_ms: Math.round(primingMs) };
+    // Reports start with the clock, so no report's elapsed_ms runs back when it starts.
+    this.reporter.restartClock(startedAt - performance.timeOrigin);
+    this.reporter.start();
+    this.log.debug({ started_at: new Date(startedAt).toISOString(), priming_ms: this.start.priming_ms }, 'schedule clock started');
   }
 
   /** A dead load worker stops the test with its reason. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { Delivery, KafkaBus, Subscription } from '../bus/index.js';
 import { savedOffsets, saveHandledOffset } from './kafkaOffsets.js';
 import type { Logger } from '../log/logger.js';
@@ -10,6 +11,7 @@ import { PlanLog } from './planLog.js';
 import { replayEventLog, TestLog } from './testLog.js';
 import { driversStillRunning, isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
+import { startLeadMs } from './startLead.js';
 import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
 import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping.js';
 
@@ -58,6 +60,10 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   #lastMessageAtMs: number | undefined;
   /** When this orchestrator first read Kafka: a later start of reading is a return after a failover. */
   #firstHearingSinceMs: number | undefined;
+  /** How long each test's config took to publish (acknowledged by Kafka): the trigger's delivery, estimated. */
+  readonly #configDeliveryMs = new Map<string, number>();
+  /** Each driver's priming time as its latest report said: how far ahead the next start must lie. */
+  readonly #primingMs = new Map<string, number>();
   /** When CANCEL_TEST last went out, per ended test some driver still runs. */
   readonly #cancelSentAt = new Map<string, number>();
 
@@ -93,7 +99,9 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   async createTest(request: NewTest, driverIds: string[], dataRows?: Record<string, number>): Promise<TestProjection> {
     // max_duration_s travels in the config too: a driver stops by itself even if it never hears us again.
     const config: TestConfigMessage = { ...request, test_id: newTestId(), driver_ids: driverIds, created_at: new Date().toISOString() };
+    const publishing = performance.now();
     await this.bus.publish(TOPICS.testConfig, config, config.test_id);
+    this.#configDeliveryMs.set(config.test_id, performance.now() - publishing);
     this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s: request.max_duration_s, ...(dataRows ? { data_rows: dataRows } : {}) });
     this.log.info({ test_id: config.test_id, test_type: config.test_type, drivers: driverIds }, 'test created');
     return this.mustGet(config.test_id);
@@ -107,14 +115,18 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const busy = this.busyDrivers();
     const taken = test.driver_ids.filter((id) => busy.has(id));
     if (taken.length > 0) throw new ControlError('conflict', `drivers busy with another test: ${describeBusy(taken, busy)}`, 'drivers');
-    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString() });
+    // Every driver starts its schedule at one instant, on its own clock; a spec-only driver starts on the trigger.
+    const leadMs = startLeadMs(this.#configDeliveryMs.get(testId) ?? 0, test.driver_ids.map((id) => this.#primingMs.get(id)));
+    const startAt = leadMs === undefined ? undefined : Date.now() + leadMs;
+    this.#configDeliveryMs.delete(testId);
+    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString(), start_at: startAt });
     try {
-      await this.bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES' }, testId);
+      await this.bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES', start_at: startAt }, testId);
     } catch (error) {
       this.finish(testId, 'failed', `could not publish the trigger: ${(error as Error).message}`);
       throw error;
     }
-    this.log.info({ test_id: testId }, 'test triggered');
+    this.log.info({ test_id: testId, start_at: startAt === undefined ? undefined : new Date(startAt).toISOString() }, 'test triggered');
     return test;
   }
 
@@ -219,6 +231,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
       this.log.debug({ test_id: report.test_id, node_id: report.node_id }, 'report for a test this orchestrator does not know; skipped');
       return;
     }
+    if (report.priming_ms !== undefined) this.#primingMs.set(report.node_id, report.priming_ms);
     const appended = this.tests.append(report.test_id, { type: 'report_received', at: new Date().toISOString(), report }, `report:${report.report_id}`);
     if (!appended) this.counters.reports_duplicate += 1;
     else if (report.final) this.superviseOne(this.mustGet(report.test_id), Date.now());
@@ -259,6 +272,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   private finish(testId: string, state: 'completed' | 'failed' | 'cancelled', reason?: string): void {
     const test = this.tests.get(testId);
     if (!test || isFinished(test)) return;
+    this.#configDeliveryMs.delete(testId);
     const lost = driversStillRunning(test).filter((id) => this.drivers.get(id)?.status !== 'alive');
     this.tests.append(testId, { type: 'test_finished', at: new Date().toISOString(), state, reason, ...(lost.length > 0 ? { drivers_lost: lost } : {}) });
     this.log.info({ test_id: testId, state, reason }, 'test finished');

@@ -294,6 +294,8 @@ function driverFigures(progress: DriverProgress, share: DriverShare, plan: Progr
     reason: progress.final?.reason ?? null,
     progress: progressOf(report, plan),
     phase: report?.phase ?? null,
+    started_at: report?.started_at === undefined ? null : new Date(report.started_at).toISOString(),
+    priming_ms: report?.priming_ms ?? null,
     warmup_completed: report?.warmup_completed ?? 0,
   };
 }

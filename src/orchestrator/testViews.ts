@@ -16,7 +16,14 @@ export function summaryView(test: TestProjection, calculator: FiguresCalculator)
     config: configView({ ...test.config, max_duration_s: test.config.max_duration_s ?? test.max_duration_s }),
     driver_ids: test.driver_ids,
     aggregate: calculator.figuresFor(test).aggregate,
+    start_skew_ms: startSkewMs(test),
   };
+}
+
+/** The latest start minus the earliest, over the drivers that said when they started. */
+function startSkewMs(test: TestProjection): number | null {
+  const starts = [...test.drivers.values()].flatMap((d) => (d.latest?.started_at === undefined ? [] : [d.latest.started_at]));
+  return starts.length < 2 ? null : Math.max(...starts) - Math.min(...starts);
 }
 
 export function detailView(test: TestProjection, calculator: FiguresCalculator): TestDetailView {

@@ -87,6 +87,8 @@ export const testConfigMessage = z.object({
 export const triggerMessage = z.object({
   test_id: testId,
   trigger: upperEnum(['YES'] as const),
+  /** epoch ms: the instant every driver starts its schedule, each on its own clock (absent: at once) */
+  start_at: wireNonNegative.optional(),
 });
 
 /** warmup: the driver is sending its warm-up requests, which no figure counts; workload: the measured ones. */
@@ -194,6 +196,10 @@ export const metricsMessage = z.object({
   vus: wireCount.optional(),
   /** scenarios: per check, passes and failures */
   checks: z.array(checkCounts).max(FLOW_FIGURES_LIMIT).optional(),
+  /** epoch ms, on the driver's clock: when its first phase's schedule started (the trigger's start_at, or later if not ready by then) */
+  started_at: wireNonNegative.optional(),
+  /** ms from the trigger's arrival until the load was ready to start (workers up, connections open, data at hand) */
+  priming_ms: wireNonNegative.optional(),
   /** scenarios with data: rows used so far per data source (an iteration that got a row used it) */
   data_used: z.record(dataSourceName, wireCount).optional(),
 });

@@ -102,6 +102,7 @@ function header(report: TestReportView): string {
     ['triggered', report.triggered_at],
     ['finished', report.finished_at],
     ['drivers', report.driver_ids.join(', ')],
+    ['start skew', report.start_skew_ms === null ? null : `${report.start_skew_ms} ms between the first and the last driver's start`],
   ];
   return `<header>
 <h1>Stampede report <span class="test-id" data-testid="test-id">${escapeHtml(report.test_id)}</span></h1>

@@ -100,6 +100,24 @@ describe('StartScheduler waits, on an injected clock', () => {
     }
   });
 
+  it('an unpaced run (AVALANCHE) waits for a shared start still ahead, then starts at once', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      let now = 0;
+      const starts: number[] = [];
+      const scheduler = new StartScheduler({ count: 3, maxInFlight: 2, now: () => now, startAtMs: 200 });
+      const done = scheduler.run(async (_intended, startedAt) => void starts.push(startedAt));
+      assert.deepEqual(starts, [], 'nothing before the shared start');
+      now = 200;
+      mock.timers.tick(200);
+      await turnEventLoop();
+      assert.deepEqual(starts, [200, 200, 200], 'every start due at once from the shared start on');
+      await done;
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   it('leaves dense starts to timers: no event-loop turns spent waiting between them', async () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     try {

@@ -92,6 +92,7 @@ function fixed(value: number | null, decimals: number): string {
 
 function notes(view: TestDetailView): string[] {
   const lines = ['', '  requests: completed (answered or failed); latencies in ms'];
+  if (view.start_skew_ms !== null) lines.push(`  drivers started within ${view.start_skew_ms} ms of each other (each on its own clock)`);
   const unfinished = view.aggregate.sent - view.aggregate.completed;
   if (unfinished > 0) lines.push(`  ${unfinished} sent request(s) never completed`);
   const kinds = Object.entries(view.aggregate.errors).filter(([, count]) => count > 0);

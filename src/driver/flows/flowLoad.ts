@@ -1,8 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import { driverShare, groupNames, scenarioPlans, stepNames, type MetricsMessage, type ScenarioPlan, type TestPhase } from '../../protocol/index.js';
 import { encodeHistogram } from '../../stats/latencyHistogram.js';
 import type { LoadSetup } from '../inThreadLoad.js';
-import type { LoadEngine, PhaseLoad } from '../loadEngine.js';
+import { clockStartAt, type LoadEngine, type PhaseLoad } from '../loadEngine.js';
 import { Recorder } from '../recorder.js';
 import { namedStats } from '../reporter.js';
 import { checkNamesOf, compileFlow, type CompiledStep } from './compiledFlow.js';
@@ -48,17 +47,23 @@ export class FlowLoad implements LoadEngine {
   }
 
   /** Every scenario's clock starts once the connections are open. */
-  start(phase: TestPhase): PhaseLoad {
+  start(phase: TestPhase, startAtEpochMs?: number): PhaseLoad {
     if (phase === 'warmup') throw new Error('FlowLoad.start: a scenario test has no warm-up');
     let stopped = false;
+    let markStart!: (epochMs: number | undefined) => void;
+    const clockStart = new Promise<number | undefined>((resolve) => (markStart = resolve));
     const session = () => this.session;
     const finished = import('./flowSession.js').then(async ({ FlowSession }) => {
       const session = (this.session = new FlowSession(this.setup, this.scenarios, this.origins, this.steps, this.figures, this.feeds));
       await session.connected;
-      if (!stopped) await session.run(performance.now());
+      if (stopped) return markStart(undefined);
+      const start = clockStartAt(startAtEpochMs);
+      markStart(start.epochMs);
+      await session.run(start.perfMs);
     });
     return {
       finished,
+      clockStart,
       stop: () => {
         stopped = true;
         this.session?.stop();

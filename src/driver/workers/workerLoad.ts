@@ -91,8 +91,10 @@ export class WorkerLoad implements LoadEngine {
     return this.lanes.length;
   }
 
-  start(phase: TestPhase): PhaseLoad {
+  start(phase: TestPhase, startAtEpochMs?: number): PhaseLoad {
     let finish: () => void = () => undefined;
+    let markStart!: (epochMs: number | undefined) => void;
+    const clockStart = new Promise<number | undefined>((resolve) => (markStart = resolve));
     const finished = new Promise<void>((resolve) => {
       finish = resolve;
     });
@@ -103,16 +105,20 @@ export class WorkerLoad implements LoadEngine {
       const live = this.lanes.filter((lane) => lane.alive);
       for (const lane of live) state.pending.add(this.lanes.indexOf(lane));
       if (stopped || live.length === 0) {
+        markStart(undefined);
         state.finish();
         return;
       }
       // Every lane counts from the same start: its lane's intended times are the plan's.
-      const start: ToLoadWorker = { type: 'start', phase, startAtEpochMs: performance.timeOrigin + performance.now() + START_LEAD_MS, firstSeq: this.nextSeq };
+      const startAt = Math.max(startAtEpochMs ?? 0, performance.timeOrigin + performance.now() + START_LEAD_MS);
+      markStart(startAt);
+      const start: ToLoadWorker = { type: 'start', phase, startAtEpochMs: startAt, firstSeq: this.nextSeq };
       for (const lane of live) lane.send(start);
     });
     const inFlight = (): number => this.inFlight;
     return {
       finished,
+      clockStart,
       stop: () => {
         stopped = true;
         for (const lane of this.lanes) lane.send({ type: 'stop' });
