@@ -17,6 +17,16 @@ export function lateStartWarning(driver: ScheduleFigures): string | null {
   return `driver ${driver.node_id} could not keep the schedule: ${percent(share)} of starts were late; its latencies include that wait`;
 }
 
+/** Beyond this, a driver's clock is visibly off the orchestrator's: delivery on one network is a few ms. */
+export const CLOCK_OFF_WARNING_MS = 250;
+
+/** The warning for a driver whose clock was visibly off when its test started: it started at the shared instant on its own clock. */
+export function clockWarning(driver: { node_id: string; clock_offset_ms: number | null }): string | null {
+  const offset = driver.clock_offset_ms;
+  if (offset === null || Math.abs(offset) <= CLOCK_OFF_WARNING_MS) return null;
+  return `driver ${driver.node_id}'s clock is ${Math.abs(offset)} ms ${offset > 0 ? 'behind' : 'ahead of'} the orchestrator's: it started about that far from the others`;
+}
+
 function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)} %`;
 }

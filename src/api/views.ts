@@ -128,6 +128,7 @@ export const driverFigures = figures.extend({
   phase: z.enum(TEST_PHASES).nullable().meta({ description: 'warmup while the driver sends its warm-up requests (kept out of every figure)' }),
   started_at: isoTime.nullable().meta({ description: "when the driver's schedule started, on its own clock (the trigger's start_at, or later when it was not ready by then); null before, or for a spec-only driver" }),
   priming_ms: z.number().nullable().meta({ description: 'ms from the trigger reaching the driver until its load was ready to start' }),
+  clock_offset_ms: z.number().nullable().meta({ description: "the driver's clock offset when the test was triggered (see GET /api/drivers): its start was off the others' by about as much" }),
   warmup_completed: count,
 });
 export type DriverFigures = z.output<typeof driverFigures>;
@@ -201,6 +202,7 @@ export const driverView = z.object({
   current_test: z.string().nullable(),
   deregistered: z.boolean(),
   capabilities: z.array(z.string()).meta({ description: 'what the driver runs beyond the spec (scenarios); empty for a spec-only driver' }),
+  clock_offset_ms: z.number().nullable().meta({ description: "how far the orchestrator's clock is ahead of the driver's (negative: behind), from its recent heartbeats' timestamps against when they arrived; null before the first" }),
 });
 export type DriverView = z.output<typeof driverView>;
 

@@ -34,7 +34,13 @@ export type { DriverStatus };
 /** What the REST API shows of a driver (src/api's driverView). */
 export type DriverRecord = DriverView;
 
-type Entry = DriverRecord & { lastHeardMs: number };
+type Entry = DriverRecord & { lastHeardMs: number; clockSamples: number[] };
+
+/**
+ * Heartbeats the clock offset is estimated over: each says the driver's time when sent, and the smallest
+ * (receive − sent) of the last ones is the offset plus the quickest delivery, which is a few ms.
+ */
+const CLOCK_SAMPLES = 20;
 
 export type StatusChange = { node_id: string; status: DriverStatus };
 
@@ -66,6 +72,7 @@ export class DriverRegistry {
   onHeartbeat(message: HeartbeatMessage, nowMs: number): StatusChange | undefined {
     const entry = this.entryFor(message.node_id, nowMs);
     entry.last_heartbeat = message.timestamp;
+    entry.clock_offset_ms = clockOffset(entry, nowMs - Date.parse(message.timestamp));
     if (message.state !== undefined) entry.state = message.state;
     if (message.test_id !== undefined) entry.current_test = message.test_id;
     entry.deregistered = false;
@@ -140,7 +147,7 @@ export class DriverRegistry {
   private entryFor(nodeId: string, nowMs: number): Entry {
     let entry = this.#drivers.get(nodeId);
     if (!entry) {
-      entry = { node_id: nodeId, node_ip: null, status: 'alive', registered_at: null, last_heartbeat: null, state: null, current_test: null, deregistered: false, capabilities: [], lastHeardMs: nowMs };
+      entry = { node_id: nodeId, node_ip: null, status: 'alive', registered_at: null, last_heartbeat: null, state: null, current_test: null, deregistered: false, capabilities: [], clock_offset_ms: null, lastHeardMs: nowMs, clockSamples: [] };
       this.#drivers.set(nodeId, entry);
     }
     return entry;
@@ -166,6 +173,15 @@ export class DriverRegistry {
 }
 
 function toRecord(entry: Entry): DriverRecord {
-  const { lastHeardMs: _lastHeardMs, ...record } = entry;
+  const { lastHeardMs: _lastHeardMs, clockSamples: _clockSamples, ...record } = entry;
   return record;
+}
+
+/** How far the orchestrator's clock is ahead of the driver's, estimated over its last heartbeats; null before one with a usable time. */
+function clockOffset(entry: Entry, sample: number): number | null {
+  if (Number.isFinite(sample)) {
+    entry.clockSamples.push(sample);
+    if (entry.clockSamples.length > CLOCK_SAMPLES) entry.clockSamples.shift();
+  }
+  return entry.clockSamples.length === 0 ? null : Math.round(Math.min(...entry.clockSamples));
 }

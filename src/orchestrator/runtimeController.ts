@@ -12,6 +12,7 @@ import { replayEventLog, TestLog } from './testLog.js';
 import { driversStillRunning, isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
 import { startLeadMs } from './startLead.js';
+import { clockWarning } from '../api/lateStartWarning.js';
 import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
 import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping.js';
 
@@ -119,7 +120,8 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const leadMs = startLeadMs(this.#configDeliveryMs.get(testId) ?? 0, test.driver_ids.map((id) => this.#primingMs.get(id)));
     const startAt = leadMs === undefined ? undefined : Date.now() + leadMs;
     this.#configDeliveryMs.delete(testId);
-    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString(), start_at: startAt });
+    const clockOffsets = this.clockOffsets(test.driver_ids);
+    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString(), start_at: startAt, clock_offsets_ms: clockOffsets });
     try {
       await this.bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES', start_at: startAt }, testId);
     } catch (error) {
@@ -128,6 +130,22 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     }
     this.log.info({ test_id: testId, start_at: startAt === undefined ? undefined : new Date(startAt).toISOString() }, 'test triggered');
     return test;
+  }
+
+  /**
+   * The drivers' clock offsets now; each one visibly off is named in a warning: a shared start is an
+   * instant on each driver's own clock.
+   */
+  private clockOffsets(driverIds: readonly string[]): Record<string, number> {
+    const offsets: Record<string, number> = {};
+    for (const id of driverIds) {
+      const driver = this.drivers.get(id);
+      if (driver?.clock_offset_ms === null || driver === undefined) continue;
+      offsets[id] = driver.clock_offset_ms;
+      const warning = clockWarning(driver);
+      if (warning) this.log.warn({ node_id: id, clock_offset_ms: driver.clock_offset_ms }, warning);
+    }
+    return offsets;
   }
 
   /** Drivers busy with a test (this orchestrator's running ones, or what their heartbeats say): a new test cannot have them. */

@@ -11,8 +11,8 @@ export type FinishedState = Extract<TestState, 'completed' | 'failed' | 'cancell
  */
 export type TestEvent =
   | { type: 'test_created'; at: string; config: TestConfigMessage; driver_ids: string[]; max_duration_s?: number | undefined; data_rows?: Record<string, number> | undefined }
-  /** `start_at`: the instant (epoch ms) the trigger asked every driver to start at */
-  | { type: 'test_triggered'; at: string; start_at?: number | undefined }
+  /** `start_at`: the instant (epoch ms) the trigger asked every driver to start at; `clock_offsets_ms`: each driver's clock offset then */
+  | { type: 'test_triggered'; at: string; start_at?: number | undefined; clock_offsets_ms?: Record<string, number> | undefined }
   | { type: 'report_received'; at: string; report: MetricsMessage }
   | { type: 'cancel_requested'; at: string; reason: string }
   /** `drivers_lost`: drivers of the test lost (or gone) without a final report when it ended: what they held is lost with them */

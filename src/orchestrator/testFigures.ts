@@ -41,7 +41,7 @@ export class FiguresCalculator {
     for (const progress of test.drivers.values()) {
       const share = merge.update(progress.node_id, progress.latest, progress.latest_buckets, specs, groups);
       if (progress.latest && !share.latency && !nothingCompleted(progress.latest)) approximate = true;
-      drivers.push(driverFigures(progress, share, plan));
+      drivers.push(driverFigures(progress, share, plan, test.clock_offsets_ms[progress.node_id] ?? null));
     }
     const latency = approximate ? approximateLatency(drivers) : merge.latency();
     const counts = sumCounts(drivers);
@@ -263,7 +263,7 @@ function progressOf(report: MetricsMessage | undefined, plan: ProgressPlan): num
   return plan.count > 0 ? Math.min(1, fraction) : 0;
 }
 
-function driverFigures(progress: DriverProgress, share: DriverShare, plan: ProgressPlan): DriverFigures {
+function driverFigures(progress: DriverProgress, share: DriverShare, plan: ProgressPlan, clockOffsetMs: number | null): DriverFigures {
   const { latency: exactLatency, requests, flow } = share;
   const report = progress.latest;
   const sent = report?.sent ?? 0;
@@ -296,6 +296,7 @@ function driverFigures(progress: DriverProgress, share: DriverShare, plan: Progr
     phase: report?.phase ?? null,
     started_at: report?.started_at === undefined ? null : new Date(report.started_at).toISOString(),
     priming_ms: report?.priming_ms ?? null,
+    clock_offset_ms: clockOffsetMs,
     warmup_completed: report?.warmup_completed ?? 0,
   };
 }

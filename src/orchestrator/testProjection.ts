@@ -39,6 +39,8 @@ export type TestProjection = {
   cancel_requested_at: string | undefined;
   drivers: Map<string, DriverProgress>;
   overall: OverallTimeline;
+  /** each driver's clock offset when the test was triggered (GET /api/drivers' clock_offset_ms) */
+  clock_offsets_ms: Record<string, number>;
   /** drivers lost (or gone) without a final report when the test ended */
   drivers_lost: string[];
   /** rows of each data source's file, as it was when the test was created */
@@ -63,6 +65,7 @@ export function createProjection(event: Extract<TestEvent, { type: 'test_created
     cancel_requested_at: undefined,
     drivers: new Map(event.driver_ids.map((id) => [id, emptyProgress(id)])),
     overall: new OverallTimeline(),
+    clock_offsets_ms: {},
     drivers_lost: [],
     data_rows: event.data_rows ?? {},
     dealing: new Map(),
@@ -84,6 +87,7 @@ export function applyTestEvent(test: TestProjection, event: TestEvent): void {
       if (test.state === 'created') {
         test.state = 'running';
         test.triggered_at = event.at;
+        test.clock_offsets_ms = event.clock_offsets_ms ?? {};
       }
       return;
     case 'report_received':

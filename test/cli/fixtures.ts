@@ -7,7 +7,7 @@ export function figures(overrides: Partial<Figures> = {}): Figures {
 }
 
 export function driverFigures(nodeId: string, overrides: Partial<DriverFigures> = {}): DriverFigures {
-  return { ...figures({ sent: 200, completed: 200, rps: 475 }), node_id: nodeId, interval: null, reports: 5, final: true, outcome: 'completed', reason: null, progress: 1, phase: 'workload', started_at: null, priming_ms: null, warmup_completed: 0, ...overrides };
+  return { ...figures({ sent: 200, completed: 200, rps: 475 }), node_id: nodeId, interval: null, reports: 5, final: true, outcome: 'completed', reason: null, progress: 1, phase: 'workload', started_at: null, priming_ms: null, clock_offset_ms: null, warmup_completed: 0, ...overrides };
 }
 
 export function testView(overrides: Partial<TestDetailView> = {}): TestDetailView {
