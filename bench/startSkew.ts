@@ -1,6 +1,6 @@
-import type { TestDetailView } from '../src/api/index.js';
 import { startRecordingServer } from '../test/helpers/recordingServer.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, stopAllChildren } from '../test/helpers/processes.js';
+import { firstArrivalsOfTest } from '../test/helpers/firstArrivals.js';
+import { startDriverProcess, startOrchestratorProcess, stopAllChildren } from '../test/helpers/processes.js';
 import { fixed, markdownTable, printSection } from './support/table.js';
 
 /**
@@ -18,22 +18,7 @@ async function main(): Promise<void> {
     const driverIds = (await Promise.all(Array.from({ length: DRIVERS }, () => startDriverProcess(orchestratorUrl)))).map((d) => d.nodeId);
     const rows: (string | number)[][] = [];
     for (let run = 1; run <= RUNS; run++) {
-      const created = await postJson<TestDetailView>(`${orchestratorUrl}/api/tests`, {
-        test_type: 'TSUNAMI',
-        test_message_delay: 50,
-        message_count_per_driver: 3,
-        requests: [{ name: 'first', method: 'GET', url: `${server.url}?driver={{driver_id}}&test={{test_id}}` }],
-        drivers: driverIds,
-        trigger: true,
-      });
-      const test = await eventually(() => getJson<TestDetailView>(`${orchestratorUrl}/api/tests/${created.body.test_id}`), (t) => t.state !== 'running' && t.state !== 'created', 30_000, 'the test to end');
-      const first = new Map<string, number>();
-      server.paths.forEach((path, i) => {
-        const query = new URL(path, 'http://x').searchParams;
-        const driver = query.get('driver');
-        if (query.get('test') === test.test_id && driver && !first.has(driver)) first.set(driver, server.arrivals[i]!);
-      });
-      const arrivals = [...first.values()];
+      const { test, firstArrivals: arrivals } = await firstArrivalsOfTest(orchestratorUrl, driverIds, server);
       const primings = test.drivers.map((d) => d.priming_ms ?? 0);
       rows.push([run, test.state, fixed(Math.max(...arrivals) - Math.min(...arrivals), 1), test.start_skew_ms ?? '-', `${Math.min(...primings)}–${Math.max(...primings)}`]);
     }
