@@ -356,12 +356,16 @@ describe('dashboard in a real browser', () => {
     await closePages(page);
   });
 
-  it('shows a scenario test: per step, groups, iterations, checks, and the VUs tile', async () => {
+  it('shows a scenario test: per step, groups, iterations, checks, test data, and the VUs tile', async () => {
     const flow = [
-      { name: 'home', url: `${target.url}/ping`, check: [{ status: 200 }, { json: '$.message', equals: 'nope', name: 'says nope' }] },
+      { name: 'home', url: `${target.url}/ping?u={{data.user}}`, check: [{ status: 200 }, { json: '$.message', equals: 'nope', name: 'says nope' }] },
       { group: { name: 'again', steps: [{ name: 'second', url: `${target.url}/ping` }] } },
     ];
-    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 5, flow } }, drivers: driverIds, trigger: true });
+    const accounts = Array.from({ length: 50 }, (_, i) => `u${i}`).join('\n');
+    const uploaded = await request(`${orchestrator.url}/api/data`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `user\n${accounts}\n` });
+    const { data_id: dataId } = (await uploaded.body.json()) as { data_id: string };
+    const scenario = { executor: 'per-vu-iterations', vus: 2, iterations: 5, data: { source: 'accounts', mode: 'unique' }, flow };
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { scenarios: { s: scenario }, data: { accounts: dataId }, drivers: driverIds, trigger: true });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`);
     await waitForState(page, 'completed');
@@ -373,6 +377,11 @@ describe('dashboard in a real browser', () => {
     const failing = page.locator('[data-testid^="check-row-"][data-check="says nope"]');
     assert.equal(await failing.getByTestId('fails').getAttribute('data-value'), String(2 * 2 * 5));
     assert.equal(await page.getByTestId('vus-tile').isVisible(), true);
+    const data = page.getByTestId('data-row-0');
+    await eventually(() => data.getByTestId('used').getAttribute('data-value'), (used) => used === String(2 * 2 * 5), 5_000, 'the rows used');
+    const [source, mode, rows, used, left, unused] = await Promise.all(['source', 'mode', 'rows', 'used', 'left', 'unused'].map(async (id) => (await data.getByTestId(id).getAttribute('data-value')) ?? ''));
+    assert.deepEqual([source, mode, rows], ['accounts', 'unique', '50']);
+    assert.equal(Number(used) + Number(left) + Number(unused), 50, 'every row used, never dealt, or dealt and unused');
     await closePages(page);
   });
 

@@ -77,6 +77,9 @@ export class TestPanel {
     this.find('groups-figures').hidden = groups.length === 0;
     syncRows(this.find('groups-body'), groups, (g) => g.name, createGroupRow, fillGroupRow);
     this.#showChecks(test.aggregate.checks);
+    const data = test.data ?? [];
+    this.find('data-figures').hidden = data.length === 0;
+    syncRows(this.find('data-body'), data, (d) => d.source, createDataRow, fillDataRow);
   }
 
   /** completed · failed (by reason) · dropped · p95 of the iteration duration; dashes before the first report. */
@@ -315,6 +318,28 @@ function fillGroupRow(row, group, index) {
 function passRate(passes, fails) {
   const total = passes + fails;
   return total > 0 ? Math.round((passes / total) * 10_000) / 100 : null;
+}
+
+/** A data source: rows used, and where the unused unique ones are (never dealt, unused at the end, lost with a driver). */
+function createDataRow() {
+  return el(
+    'tr',
+    {},
+    el('th', { scope: 'row', className: 'mono', 'data-testid': 'source' }),
+    el('td', { 'data-testid': 'mode', 'data-label': 'mode' }),
+    ...['rows', 'used', 'left', 'unused'].map((figure) => el('td', { className: 'num', 'data-testid': figure, 'data-label': figure })),
+    el('td', { className: 'mono', 'data-testid': 'lost', 'data-label': 'lost with a driver' }),
+  );
+}
+
+function fillDataRow(row, source, index) {
+  row.setAttribute('data-testid', `data-row-${index}`);
+  setCell(byTestId(row, 'source'), source.source, source.source);
+  setCell(byTestId(row, 'mode'), source.mode, source.mode);
+  for (const figure of ['rows', 'used', 'left', 'unused']) setCell(byTestId(row, figure), formatCount(source[figure]), source[figure]);
+  const lost = source.lost.map((l) => `${formatCount(l.rows)} (${l.node_id})`).join(', ');
+  setCell(byTestId(row, 'lost'), source.mode === 'unique' ? lost || '0' : DASH, source.lost.reduce((sum, l) => sum + l.rows, 0));
+  byTestId(row, 'lost').classList.toggle('bad', source.lost.some((l) => l.rows > 0));
 }
 
 function createCheckRow() {
