@@ -159,6 +159,30 @@ describe('test data: rows of uploaded files dealt to drivers through Kafka', () 
     }
   });
 
+  it('a plan file names its data file once: each test of the plan reads it, each unique row once per test', async () => {
+    const server = await startRecordingServer(0);
+    try {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'few.csv'), accountsCsv(30));
+      const logins = { executor: 'shared-iterations', vus: 2, iterations: 100, max_duration_s: 60, data: { source: 'accounts', mode: 'unique' }, flow: [{ name: 'login', method: 'GET', url: `${server.url}?user={{data.user}}` }] };
+      const plan = { name: 'with data', drivers: driverIds().join(','), data: { accounts: { file: 'few.csv' } }, tests: [{ name: 'first', scenarios: { logins } }, { name: 'second', scenarios: { logins } }] };
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+      const cli = startCli(['run', '--orchestrator', orchestrator.url.replace(/^http:\/\//, ''), '--plan', join(dir, 'plan.json'), '--json']);
+      assert.equal(await cli.exited, 0, cli.stderr());
+      const result = JSON.parse(cli.stdout()) as { verdict: string; tests: { attempts: { test_id: string }[] }[] };
+      assert.equal(result.verdict, 'passed');
+      for (const test of result.tests) {
+        const view = await getJson<TestDetailView>(`${orchestrator.url}/api/tests/${test.attempts[0]!.test_id}`);
+        assert.deepEqual([view.data[0]?.rows, view.data[0]?.used, view.data[0]?.left], [30, 30, 0], 'the rows of the file, each used once, and the test ended when they ran out');
+      }
+      const users = usersSeen(server);
+      assert.equal(users.length, 60);
+      assert.deepEqual([...new Set(users)].length, 30, 'both tests used the same 30 rows, each once');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses, naming what: a bad file, a column the file lacks or some rows lack, an unknown file, and deleting a file a test reads', async () => {
     const url = 'http://127.0.0.1:9/x';
     const badCsv = await upload(orchestrator.url, 'user,password\nu1,pw1\nu2\n', 'text/csv');
