@@ -164,6 +164,14 @@ export type CreateTestRequest = z.output<typeof createTestBody>;
 
 export type FieldError = { field: string; message: string };
 
+/**
+ * Parses input whose problems `fieldErrors` will name. zod 4 keeps the input out of its issues unless
+ * asked, and without it every value of the wrong type read as "is required".
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+  return schema.safeParse(value, { reportInput: true });
+}
+
 /** Every problem, each named by its field path, e.g. `message_count_per_driver: must be > 0`. */
 export function fieldErrors(error: z.ZodError): FieldError[] {
   const errors = error.issues.flatMap((issue): FieldError[] => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fieldPath, figureRequests, requestName, type RequestSpec, type Scenarios } from '../protocol/index.js';
-import { createTestBody, fieldErrors, type CreateTestBody, type FieldError } from './createTest.js';
+import { createTestBody, fieldErrors, parseInput, type CreateTestBody, type FieldError } from './createTest.js';
 import { KEY_OF_FIELD, keyToBody, TEST_KEY_NAMES, TEST_KEYS, type KeyIssue, type TestKey, type TestKeyName } from './testKeys.js';
 import { parseThreshold, ThresholdSyntaxError, unknownStepProblems, type Threshold } from './thresholds.js';
 
@@ -63,7 +63,7 @@ export function scenarioTest(scenario: Scenario): { test: ScenarioTest; issues: 
       issues.push({ path: ['thresholds', i], message: error.message });
     }
   });
-  const parsed = createTestBody.safeParse(body);
+  const parsed = parseInput(createTestBody, body);
   if (!parsed.success) issues.push(...bodyIssues(parsed.error, new Set(issues.map((issue) => String(issue.path[0])))));
   else for (const [i, threshold] of parsedThresholds) for (const message of thresholdStepProblems([threshold], parsed.data)) issues.push({ path: ['thresholds', i], message });
   if (issues.length > 0) return { test: undefined, issues };
@@ -97,7 +97,7 @@ function inKeys(message: string): string {
 
 /** Parses a whole scenario file's content: its test, or every problem as `key: message`. */
 export function parseScenario(value: unknown): { test: ScenarioTest; errors: [] } | { test: undefined; errors: FieldError[] } {
-  const parsed = scenarioFile.safeParse(value);
+  const parsed = parseInput(scenarioFile, value);
   if (!parsed.success) return { test: undefined, errors: fieldErrors(parsed.error) };
   const { test, issues } = scenarioTest(parsed.data);
   if (test) return { test, errors: [] };

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { createTestBody, DATA_CONTENT_TYPES, fieldErrors, openApiDocument, plannedConfig, planSpec, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
+import { createTestBody, DATA_CONTENT_TYPES, fieldErrors, parseInput, openApiDocument, plannedConfig, planSpec, ROUTES, type FieldError, type RouteSpec } from '../api/index.js';
 import type { Logger } from '../log/logger.js';
 import { htmlReport, machineInfo } from '../report/index.js';
 import { ID_MAX_LENGTH } from '../protocol/index.js';
@@ -177,7 +177,7 @@ function serve<R extends RouteSpec>(app: FastifyInstance, route: R, handler: (in
 /** `tooLong` answers an id too long to be one (414); any other problem of the input is a 400. */
 function parse(schema: z.ZodType | undefined, value: unknown, tooLong: 400 | 414): unknown {
   if (!schema) return undefined;
-  const parsed = schema.safeParse(value ?? {});
+  const parsed = parseInput(schema, value ?? {});
   if (parsed.success) return parsed.data;
   const status = parsed.error.issues.every((issue) => issue.code === 'too_big') ? tooLong : 400;
   throw new InputError(status, fieldErrors(parsed.error));

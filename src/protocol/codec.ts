@@ -72,7 +72,8 @@ export function decodeMessage<T extends TopicName>(topic: T, bytes: Buffer | str
     return reject(topic, WHOLE_MESSAGE, 'not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return reject(topic, WHOLE_MESSAGE, 'not a JSON object');
-  const result = schemas[topic].safeParse(parsed);
+  // The input in each issue tells a missing field from one of the wrong type (zod 4 leaves it out unless asked).
+  const result = schemas[topic].safeParse(parsed, { reportInput: true });
   if (result.success) return { ok: true, value: result.data, raw: parsed as Record<string, unknown> };
   const issue = result.error.issues[0];
   const field = issue && issue.path.length > 0 ? fieldPath(issue.path) : WHOLE_MESSAGE;

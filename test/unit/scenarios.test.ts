@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createTestBody, fieldErrors, plannedConfig } from '../../src/api/createTest.js';
+import { createTestBody, fieldErrors, parseInput, plannedConfig } from '../../src/api/createTest.js';
 import { parseScenario } from '../../src/api/scenario.js';
 import {
   driverShare,
@@ -424,6 +424,16 @@ describe('createTestBody with scenarios', () => {
       ['test_type'],
     );
     assert.match(errors[0]!.message, /^is required/);
+  });
+
+  it('says a value of the wrong type is wrong, not missing: only an absent field "is required"', () => {
+    const parsed = parseInput(createTestBody, { test_type: 'AVALANCHE', message_count_per_driver: 'x', target_url: 5, drivers: {} });
+    assert.deepEqual(fieldErrors(parsed.error!), [
+      { field: 'message_count_per_driver', message: 'must be a number' },
+      { field: 'target_url', message: 'must be an http(s) URL' },
+      { field: 'drivers', message: 'must be a count from 1 to 10000 or a list of 1 to 10000 driver ids' },
+    ]);
+    assert.deepEqual(parseScenario({ stages: 5, type: 'avalanche', target: `${URL_BASE}/` }).errors, [{ field: 'stages', message: 'must be a list of stages' }]);
   });
 
   it("names a scenario's problem by its whole field path", () => {

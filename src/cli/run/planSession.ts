@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
-import { createPlanBody, fieldErrors, type CreatePlanBody, type PlanView } from '../../api/index.js';
+import { createPlanBody, fieldErrors, parseInput, type CreatePlanBody, type PlanView } from '../../api/index.js';
 import { UsageError } from '../usageError.js';
 import { readYamlMapping } from './scenarioFile.js';
 import { resolveDataFiles, type DataUpload } from './dataFiles.js';
@@ -12,7 +12,7 @@ export function readPlanFile(file: string): { body: CreatePlanBody; uploads: Dat
   const content = readYamlMapping(file, 'plan', 'name, tests, and defaults such as target') as { data?: unknown; tests?: unknown };
   const uploads = withDataIds(content, dirname(file));
   if (Array.isArray(content.tests)) for (const test of content.tests) if (typeof test === 'object' && test !== null) uploads.push(...withDataIds(test as { data?: unknown }, dirname(file)));
-  const parsed = createPlanBody.safeParse(content);
+  const parsed = parseInput(createPlanBody, content);
   if (!parsed.success) throw new UsageError(`--plan ${file}: ${fieldErrors(parsed.error).map(({ field, message }) => `${field}: ${message}`).join('; ')}`);
   return { body: content as CreatePlanBody, uploads };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { fieldErrors, scenarioFile, type Scenario } from '../../api/index.js';
+import { fieldErrors, parseInput, scenarioFile, type Scenario } from '../../api/index.js';
 import { UsageError } from '../usageError.js';
 
 /**
@@ -10,7 +10,7 @@ import { UsageError } from '../usageError.js';
  */
 export function readScenarioFile(file: string): Scenario {
   const content = readYamlMapping(file, 'scenario', 'type, count, target, …');
-  const checked = scenarioFile.safeParse(content);
+  const checked = parseInput(scenarioFile, content);
   if (!checked.success) throw new UsageError(`--scenario ${file}: ${fieldErrors(checked.error).map((e) => `${e.field}: ${e.message}`).join('; ')}`);
   return checked.data;
 }
