@@ -15,15 +15,14 @@ const HASH_CHUNK_BYTES = 1 << 20;
 /**
  * The `data` key with every file replaced by its data id, and the files to upload: `--data NAME=FILE`
  * (paths from the working folder) or a file's `data: {NAME: {file: PATH}}` (paths from `baseDir`, the
- * file's folder). A data id given as such stays. A name or file that cannot be used is exit 2, named.
+ * file's folder). A data id given as such stays. A name or file that cannot be used is exit 2, named. A
+ * value of another shape is left as it is, for the key's schema to name (a plan file is judged after this).
  */
 export function resolveDataFiles(value: unknown, baseDir: string): { data: Record<string, string> | undefined; uploads: DataUpload[] } {
-  if (value === undefined) return { data: undefined, uploads: [] };
+  if (!isDataKey(value)) return { data: undefined, uploads: [] };
   const uploads: DataUpload[] = [];
   const data: Record<string, string> = {};
-  const entries: [string, string | { file: string }, string][] = Array.isArray(value)
-    ? (value as string[]).map((text) => flagEntry(text))
-    : Object.entries(value as Record<string, string | { file: string }>).map(([source, entry]) => [source, entry, `data.${source}`]);
+  const entries: [string, string | { file: string }, string][] = Array.isArray(value) ? value.map((text) => flagEntry(text)) : Object.entries(value).map(([source, entry]) => [source, entry, `data.${source}`]);
   for (const [source, entry, named] of entries) {
     if (source in data) throw new UsageError(`${named}: data source ${source} is named twice; give each source one file`);
     if (typeof entry === 'string') {
@@ -37,6 +36,13 @@ export function resolveDataFiles(value: unknown, baseDir: string): { data: Recor
     data[source] = upload.dataId;
   }
   return { data, uploads };
+}
+
+/** `--data` flags (a list of NAME=FILE) or a file's mapping of names to data ids or `{file}`. */
+function isDataKey(value: unknown): value is string[] | Record<string, string | { file: string }> {
+  if (Array.isArray(value)) return value.every((text) => typeof text === 'string');
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).every((entry) => typeof entry === 'string' || (typeof entry === 'object' && entry !== null && typeof (entry as { file?: unknown }).file === 'string'));
 }
 
 function flagEntry(text: string): [string, { file: string }, string] {

@@ -9,6 +9,7 @@ import { createTestBody, fieldErrors } from '../../../src/api/createTest.js';
 import { parseScenario, scenarioTest, scenarioFile } from '../../../src/api/scenario.js';
 import { keyToBody, TEST_KEYS, type KeyIssue } from '../../../src/api/testKeys.js';
 import { resolveDataFiles } from '../../../src/cli/run/dataFiles.js';
+import { readPlanFile } from '../../../src/cli/run/planSession.js';
 import { UsageError } from '../../../src/cli/usageError.js';
 import { dataColumnsUsed, dataRequestMessage, dataRowsMessage, DATA_LIMITS, dataVariables, isDataVariable, scenarioData, stopsWhenExhausted, testDataMap, undefinedVariables, type FlowStep } from '../../../src/protocol/index.js';
 
@@ -337,6 +338,13 @@ describe('resolveDataFiles', () => {
   it('no data: nothing to upload', () => {
     assert.deepEqual(resolveDataFiles(undefined, dir), { data: undefined, uploads: [] });
     assert.deepEqual(resolveDataFiles([], dir), { data: {}, uploads: [] });
+  });
+
+  it("leaves a data key of another shape to the key's schema: a plan file's data: {users: 5} is exit 2 naming it", () => {
+    for (const value of [5, 'users.csv', null, [3], { users: 5 }, { users: { path: 'users.csv' } }]) assert.deepEqual(resolveDataFiles(value, dir), { data: undefined, uploads: [] }, JSON.stringify(value));
+    const plan = join(dir, 'plan-bad-data.json');
+    writeFileSync(plan, JSON.stringify({ name: 'p', data: { users: 5 }, tests: [{ name: 't', target: 'http://127.0.0.1:1/', type: 'avalanche', count: 1 }] }));
+    assert.match(usageError(() => readPlanFile(plan)).message, /^--plan .*plan-bad-data\.json: data: must map data source names to files/);
   });
 
   it('a bad NAME=FILE is a UsageError naming the flag', () => {
