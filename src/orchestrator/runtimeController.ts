@@ -140,7 +140,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const offsets: Record<string, number> = {};
     for (const id of driverIds) {
       const driver = this.drivers.get(id);
-      if (driver?.clock_offset_ms === null || driver === undefined) continue;
+      if (!driver || driver.clock_offset_ms === null) continue;
       offsets[id] = driver.clock_offset_ms;
       const warning = clockWarning(driver);
       if (warning) this.log.warn({ node_id: id, clock_offset_ms: driver.clock_offset_ms }, warning);

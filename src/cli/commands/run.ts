@@ -281,10 +281,17 @@ function keyOfField(field: string): TestKeyName | undefined {
   return (TEST_KEY_NAMES as readonly string[]).includes(key) ? (key as TestKeyName) : undefined;
 }
 
-/** The live view goes where a person watches: stdout normally, stderr (terminal only) under --json. */
-function progressTarget(json: boolean): { mode: ProgressMode; stream: NodeJS.WriteStream } {
-  if (json) return { mode: process.stderr.isTTY ? 'tty' : 'none', stream: process.stderr };
-  return { mode: process.stdout.isTTY ? 'tty' : 'plain', stream: process.stdout };
+/** The live view goes where a person watches: stdout normally, stderr (terminal only) under --json; `say` writes a line there. */
+function progressTarget(json: boolean): { mode: ProgressMode; stream: NodeJS.WriteStream; say: (line: string) => void } {
+  const mode: ProgressMode = json ? (process.stderr.isTTY ? 'tty' : 'none') : process.stdout.isTTY ? 'tty' : 'plain';
+  const stream = json ? process.stderr : process.stdout;
+  return {
+    mode,
+    stream,
+    say: (line) => {
+      if (mode !== 'none') stream.write(`${line}\n`);
+    },
+  };
 }
 
 function describeCreated(test: TestDetailView): string {
@@ -364,10 +371,8 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
 
 async function runTest(settings: Settings): Promise<number> {
   const client = new OrchestratorClient(settings.orchestrator, settings.token);
-  const { mode, stream } = progressTarget(settings.json);
-  await uploadDataFiles(client, settings.uploads, (line) => {
-    if (mode !== 'none') stream.write(`${line}\n`);
-  });
+  const { mode, stream, say } = progressTarget(settings.json);
+  await uploadDataFiles(client, settings.uploads, say);
   const interrupt = watchInterrupt();
   try {
     const outcome = await runTestSession({
@@ -375,9 +380,7 @@ async function runTest(settings: Settings): Promise<number> {
       body: settings.body,
       progress: createProgressView(mode, stream),
       interrupted: interrupt.signaled,
-      onCreated: (test) => {
-        if (mode !== 'none') stream.write(`${describeCreated(test)}\n`);
-      },
+      onCreated: (test) => say(describeCreated(test)),
     });
     if (!outcome.interrupted) return await finishRun(client, settings, outcome.test);
     console.error(`\n${summaryTable(outcome.test)}\nstampede run: interrupted; test ${outcome.test.test_id} cancelled`);
@@ -405,19 +408,15 @@ async function runPlan(values: FlagValues): Promise<number> {
   const { body, uploads } = readPlanFile(values.plan!);
   const json = values.json ?? false;
   const client = new OrchestratorClient(orchestrator, accessToken(values.token));
-  const { mode, stream } = progressTarget(json);
-  await uploadDataFiles(client, uploads, (line) => {
-    if (mode !== 'none') stream.write(`${line}\n`);
-  });
+  const { mode, stream, say } = progressTarget(json);
+  await uploadDataFiles(client, uploads, say);
   const interrupt = watchInterrupt();
   try {
     const outcome = await runPlanSession({
       client,
       body,
       progress: () => createProgressView(mode, stream),
-      say: (line) => {
-        if (mode !== 'none') stream.write(`${line}\n`);
-      },
+      say,
       interrupted: interrupt.signaled,
     });
     const lastTests = new Map<string, TestDetailView>();

@@ -26,6 +26,10 @@ const ROWS_FOR_MS = 1_000;
 
 type FeedContext = { testId: string; source: string; ask: RowsAsker; log?: Logger | undefined };
 
+function warnRefused({ testId, source, log }: FeedContext, reason: string): void {
+  log?.warn({ test_id: testId, source, reason }, 'the orchestrator refused data rows; the scenarios reading them end');
+}
+
 /**
  * A buffer of rows filled from the orchestrator in chunks, one question at a time, asking for the next
  * chunk while half of the last is still at hand. `question` says what to ask given the rows so far.
@@ -68,11 +72,11 @@ abstract class BufferedFeed implements RowFeed {
 
   private fill(): void {
     if (this.asking || this.ended) return;
-    const { testId, source, ask, log } = this.context;
+    const { testId, source, ask } = this.context;
     this.asking = ask(testId, source, this.question())
       .then(
         (answer) => {
-          if (answer.refused !== undefined) log?.warn({ test_id: testId, source, reason: answer.refused }, 'the orchestrator refused data rows; the scenarios reading them end');
+          if (answer.refused !== undefined) warnRefused(this.context, answer.refused);
           if (answer.columns.length > 0) this.variables = dataVariables(answer.columns);
           this.compact();
           const more = answer.refused === undefined && this.accept(answer);
@@ -213,10 +217,10 @@ class RandomFeed implements RowFeed {
   }
 
   private async read(from: number): Promise<DataRowsMessage> {
-    const { testId, source, ask, log } = this.context;
+    const { testId, source, ask } = this.context;
     const answer = await ask(testId, source, { message_type: 'READ_ROWS', rows: DATA_LIMITS.rowsPerMessage, from_row: from });
     if (answer.refused === undefined) return answer;
-    log?.warn({ test_id: testId, source, reason: answer.refused }, 'the orchestrator refused data rows; the scenarios reading them end');
+    warnRefused(this.context, answer.refused);
     throw new Error(answer.refused);
   }
 }

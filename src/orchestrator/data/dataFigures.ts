@@ -1,6 +1,7 @@
 import type { DataSourceFigures } from '../../api/index.js';
 import type { DataMode, ScenarioData, Scenarios } from '../../protocol/index.js';
-import { dealingOf, type TestProjection } from '../testProjection.js';
+import type { TestProjection } from '../testProjection.js';
+import { emptyDealing } from './rowDealing.js';
 
 /**
  * Per data source of a test: rows used (the drivers' reports), and for unique rows where the others are:
@@ -15,7 +16,7 @@ export function dataFigures(test: TestProjection): DataSourceFigures[] {
     const used = [...test.drivers.keys()].reduce((sum, nodeId) => sum + usedBy(nodeId), 0);
     const base = { source, data_id: dataId, mode, rows, used };
     if (mode !== 'unique') return { ...base, dealt: null, left: null, held: null, unused: null, lost: [] };
-    const dealing = dealingOf(test, source);
+    const dealing = test.dealing.get(source) ?? emptyDealing();
     let held = 0;
     let unused = 0;
     const lost: DataSourceFigures['lost'] = [];

@@ -61,7 +61,7 @@ export class RowDealer {
     const answered = { test_id, node_id, source, request_id, columns: file.columns, total_rows: file.rows };
     if (request.message_type === 'READ_ROWS') {
       const first = request.from_row ?? circularStart(test.driver_ids.indexOf(node_id), test.driver_ids.length, file.rows);
-      return { ...answered, first_row: first, rows: this.read(dataId, first, request.rows) };
+      return { ...answered, first_row: first, rows: this.deps.catalog.readRows(dataId, first, this.fitting(dataId, first, request.rows)) };
     }
     const grant = this.grantFor(test, request, dataId, file.rows);
     if (typeof grant === 'string') return refused(grant);
@@ -76,7 +76,7 @@ export class RowDealer {
     if (earlier) return earlier;
     if (isFinished(test)) return `test ${test.test_id} is ${test.state}`;
     const cycle = sourceReader(test.config.scenarios, source)?.on_exhausted === 'cycle';
-    const fitting = (first: number, count: number) => this.deps.catalog.rowsFitting(dataId, first, count, DATA_LIMITS.bytesPerMessage);
+    const fitting = (first: number, count: number) => this.fitting(dataId, first, count);
     const grant = nextGrant(dealing, { node_id, request_id, wanted: request.rows, totalRows, cycle, drivers: test.driver_ids.length, fitting });
     if (grant.rows === 0) return grant;
     const recorded = this.deps.tests.append(test.test_id, { type: 'data_granted', at: new Date().toISOString(), source, ...grant }, `data:${test.test_id}:${source}:${grantKey(node_id, request_id)}`);
@@ -84,7 +84,8 @@ export class RowDealer {
     return recorded ? grant : `the grant of rows ${grant.first_row}… to ${node_id} could not be recorded`;
   }
 
-  private read(dataId: string, first: number, wanted: number): (string | null)[][] {
-    return this.deps.catalog.readRows(dataId, first, this.deps.catalog.rowsFitting(dataId, first, wanted, DATA_LIMITS.bytesPerMessage));
+  /** How many of `count` rows from `first` one data_rows message may carry. */
+  private fitting(dataId: string, first: number, count: number): number {
+    return this.deps.catalog.rowsFitting(dataId, first, count, DATA_LIMITS.bytesPerMessage);
   }
 }
