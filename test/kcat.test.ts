@@ -68,4 +68,12 @@ describe('wire format checked with kcat', () => {
     assert.deepEqual(read('trigger').find((m) => m.test_id === testId), { test_id: testId, trigger: 'YES' });
     assert.deepEqual(Object.keys(read('heartbeat').find((m) => m.node_id === `n-${testId}`) ?? {}).sort(), ['heartbeat', 'node_id', 'timestamp']);
   });
+
+  it("a trigger with the shared start keeps the spec's fields as they are, start_at beside them for those who read it", async () => {
+    const testId = newTestId();
+    const startAt = Date.now() + 200;
+    await bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES', start_at: startAt });
+    const trigger = kcatReadLast('trigger', 20).flatMap((line) => parseObject(line)).find((m) => m.test_id === testId);
+    assert.deepEqual(trigger, { test_id: testId, trigger: 'YES', start_at: startAt });
+  });
 });
