@@ -9,3 +9,4 @@ export { durationSeconds, hasDurationUnit, parseStageText } from '../protocol/in
 export * from './scenario.js';
 export * from './plan.js';
 export * from './testKeys.js';
+export * from './steeringText.js';

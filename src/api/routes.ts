@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATA_ID, DATA_LIMITS, ID_MAX_LENGTH } from '../protocol/index.js';
+import { DATA_ID, DATA_LIMITS, ID_MAX_LENGTH, steeringChange } from '../protocol/index.js';
 import { createTestBody, createTestRules } from './createTest.js';
 import { createPlanBody, planView } from './plan.js';
 import { dataFileView, driverView, errorBody, kafkaStatus, liveEvent, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
@@ -14,7 +14,7 @@ export type ResponseSpec = {
 };
 
 export type RouteSpec = {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** In OpenAPI form: `/api/tests/{test_id}`. */
   path: string;
   summary: string;
@@ -106,6 +106,22 @@ export const ROUTES = {
       401: unauthorized,
       404: notFoundTest,
       409: error('already finished and no driver still runs it'),
+      414: idTooLong,
+    },
+  },
+  steerTest: {
+    method: 'PATCH',
+    path: '/api/tests/{test_id}',
+    summary: 'Steer a running test: change a plain test’s rate, a scenario’s rate or VUs, or pause and resume it, on every driver at one instant (a little ahead: apply_at in the log)',
+    changes: true,
+    params: testIdParams,
+    body: { name: 'SteerTest', schema: steeringChange },
+    responses: {
+      200: { description: 'the change is in the log and on its way to the drivers; `steering` lists it with its apply_at', schema: testDetailView },
+      ...bodyRefusals,
+      401: unauthorized,
+      404: notFoundTest,
+      409: error('the test is not running'),
       414: idTooLong,
     },
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATA_MODES, ERROR_SAMPLE_LIMITS, TEST_OUTCOMES, TEST_PHASES } from '../protocol/index.js';
+import { DATA_MODES, ERROR_SAMPLE_LIMITS, TEST_OUTCOMES, TEST_PHASES, steeringChange } from '../protocol/index.js';
 import { testConfigView } from './testConfig.js';
 
 /**
@@ -164,7 +164,24 @@ export const dataSourceFigures = z
   .meta({ description: 'a data source of the test (scenarios with data)' });
 export type DataSourceFigures = z.output<typeof dataSourceFigures>;
 
-export const testDetailView = testSummaryView.extend({ drivers: z.array(driverFigures), data: z.array(dataSourceFigures).meta({ description: 'per data source the test names; empty without data' }) });
+/** One change of a running test, as PATCH /api/tests/{id} made it. */
+export const steeringView = z
+  .object({
+    change_id: z.string(),
+    at: isoTime.meta({ description: 'when it was asked' }),
+    apply_at: isoTime.meta({ description: 'the instant every driver applied it, on its own clock' }),
+    elapsed_ms: z.number().nullable().meta({ description: "apply_at on the workload's clock (ms from the shared start); null for a test started without one" }),
+    change: steeringChange.meta({ description: 'what it changed: rate (total req/s), paused, or per scenario rate or vus (totals)' }),
+  })
+  .meta({ description: 'a change of the running test' });
+export type SteeringView = z.output<typeof steeringView>;
+
+export const testDetailView = testSummaryView.extend({
+  drivers: z.array(driverFigures),
+  data: z.array(dataSourceFigures).meta({ description: 'per data source the test names; empty without data' }),
+  steering: z.array(steeringView).meta({ description: 'changes of the running test in order (PATCH /api/tests/{id}); empty when none' }),
+  paused: z.boolean().meta({ description: 'paused by a change and not resumed' }),
+});
 export type TestDetailView = z.output<typeof testDetailView>;
 
 export const testReportView = testDetailView.extend({
@@ -173,7 +190,7 @@ export const testReportView = testDetailView.extend({
 });
 export type TestReportView = z.output<typeof testReportView>;
 
-export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_finished', 'data_granted'] as const;
+export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_steered', 'test_finished', 'data_granted'] as const;
 
 export const testEventView = z.looseObject({ type: z.enum(TEST_EVENT_TYPES), at: isoTime }).meta({ description: "one entry of a test's event log; the other fields depend on the type" });
 

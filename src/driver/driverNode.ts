@@ -329,6 +329,12 @@ export class DriverNode {
       void this.publishRegistration('DRIVER_NODE_REGISTER').catch((error: unknown) => this.log.warn({ err: error }, 'registering again failed'));
       return;
     }
+    if (message.message_type === 'STEER_TEST') {
+      const run = this.current;
+      if (run && run.testId === message.test_id) run.steer(message);
+      else this.log.debug({ test_id: message.test_id }, 'steering for a test not running here ignored');
+      return;
+    }
     this.cancel(message.test_id, message.reason);
   }
 

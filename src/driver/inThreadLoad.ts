@@ -1,7 +1,7 @@
 import type { RequestSpec, TestConfigMessage, TestPhase } from '../protocol/index.js';
 import { HttpClient, type TlsOptions } from './httpClient.js';
 import { loadPlanFor, warmupPlanFor } from './load/index.js';
-import { clockStartAt, type LoadEngine, type PhaseLoad } from './loadEngine.js';
+import { clockStartAt, type LoadEngine, type LoadSteer, type PhaseLoad } from './loadEngine.js';
 import { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
 import { RequestIterator, RequestSequence } from './requests/requestIterator.js';
@@ -39,6 +39,7 @@ export class InThreadLoad implements LoadEngine {
     if (!plan) throw new Error('InThreadLoad.start: the test has no warm-up');
     let run: LoadRun | undefined;
     let stopped = false;
+    const waiting: LoadSteer[] = [];
     let markStart!: (epochMs: number | undefined) => void;
     const clockStart = new Promise<number | undefined>((resolve) => (markStart = resolve));
     const finished = this.connected.then(() => {
@@ -46,6 +47,7 @@ export class InThreadLoad implements LoadEngine {
       const start = clockStartAt(startAtEpochMs);
       markStart(start.epochMs);
       run = new LoadRun(plan, { client: this.client, requests: this.requestIterator(), recorder: this.recorders[phase], startAtMs: start.perfMs });
+      for (const change of waiting.splice(0)) run.steer(change);
       return run.finished;
     });
     return {
@@ -54,6 +56,10 @@ export class InThreadLoad implements LoadEngine {
       stop: () => {
         stopped = true;
         run?.stop();
+      },
+      steer: (change) => {
+        if (run) run.steer(change);
+        else waiting.push(change);
       },
       get inFlight() {
         return run?.inFlight ?? 0;

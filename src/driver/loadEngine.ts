@@ -1,4 +1,4 @@
-import type { MetricsMessage, TestPhase } from '../protocol/index.js';
+import type { MetricsMessage, ScenarioSteering, TestPhase } from '../protocol/index.js';
 import { performance } from 'node:perf_hooks';
 import type { Recorder } from './recorder.js';
 
@@ -12,12 +12,21 @@ export function clockStartAt(startAtEpochMs: number | undefined): { perfMs: numb
   return { perfMs, epochMs: performance.timeOrigin + perfMs };
 }
 
+/**
+ * A change of a running phase at `atMs` on the performance clock (the orchestrator's apply_at): `rate` is
+ * this driver's plan's new rate (its share, for a plain test); a scenario's rate and VUs are totals over
+ * the drivers, which each scenario splits as its plan does.
+ */
+export type LoadSteer = { atMs: number; rate?: number | undefined; paused?: boolean | undefined; scenarios?: Record<string, ScenarioSteering> | undefined };
+
 /** One phase's load (the warm-up or the workload), on this thread or spread over load workers. */
 export type PhaseLoad = {
   /** Resolves once every started request has settled (or its worker has died). */
   readonly finished: Promise<void>;
   /** No further starts. */
   stop(): void;
+  /** Changes the running plan; before its clock has started, the change waits for it. */
+  steer(change: LoadSteer): void;
   /** Requests on the wire, as last known. */
   readonly inFlight: number;
   /** When its schedule's clock starts (epoch ms), once the load is ready; undefined when stopped before it started. */

@@ -42,6 +42,10 @@ export class LoadRun {
     return this.scheduler.inFlight;
   }
 
+  steer(change: { atMs: number; rate?: number | undefined; paused?: boolean | undefined }): void {
+    this.scheduler.steer(change);
+  }
+
   /** Requests started so far. */
   get started(): number {
     return this.scheduler.started;

@@ -56,11 +56,15 @@ export class StartScheduler {
   private turnPending = false;
   private stopped = false;
   private finish: (() => void) | undefined;
+  private readonly pauses = new Pauses();
   started = 0;
   settled = 0;
   lateStarts = 0;
 
-  constructor(private readonly options: ScheduleOptions) {
+  private readonly options: ScheduleOptions;
+
+  constructor(options: ScheduleOptions) {
+    this.options = { ...options };
     this.now = options.now ?? (() => performance.now());
     this.lateThresholdMs = options.lateThresholdMs ?? DEFAULT_LATE_THRESHOLD_MS;
   }
@@ -93,10 +97,44 @@ export class StartScheduler {
     this.resolveIfDone();
   }
 
-  /** Undefined once the pacer's plan is over. */
+  /** Undefined once the pacer's plan is over; Infinity while a pause holds it. */
   intendedStart(index: number): number | undefined {
     const offset = this.options.pacer?.startOffsetMs(index);
-    return offset === undefined ? undefined : this.t0 + offset;
+    return offset === undefined ? undefined : this.pauses.wallOf(this.t0 + offset);
+  }
+
+  /**
+   * A change of a running plan at `atMs` (on the `now` clock, usually a little ahead): a fixed rate from
+   * then on (a steerable pacer's), a pause or a resume. Applied at once, as instants ahead, so that every
+   * lane of a plan computes the same starts; a time-bounded plan is then bounded by its window alone.
+   */
+  steer(change: { atMs: number; rate?: number | undefined; paused?: boolean | undefined }): void {
+    if (change.rate !== undefined) {
+      const pacer = this.options.pacer;
+      if (!pacer?.steer) throw new Error(`this plan (${pacer?.description ?? 'unpaced'}) has no rate to change`);
+      pacer.steer(this.pauses.planMsAt(change.atMs) - this.t0, change.rate);
+      if (this.options.startWindowMs !== undefined) this.options.count = Infinity;
+    }
+    if (change.paused === true) this.pauses.pauseAt(change.atMs);
+    if (change.paused === false) this.pauses.resumeAt(change.atMs);
+    this.reschedule();
+  }
+
+  /** When the plan's clock reads `planMs` (on the `now` clock): later by the pauses; Infinity while one is open. */
+  wallOfPlan(planMs: number): number {
+    return this.pauses.wallOf(this.t0 + planMs);
+  }
+
+  /** Whether a pause holds the plan at `nowMs`. */
+  pausedAt(nowMs: number): boolean {
+    return this.pauses.holds(nowMs);
+  }
+
+  private reschedule(): void {
+    if (!this.launch || this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pump();
   }
 
   private readonly onSettled = (): void => {
@@ -131,6 +169,8 @@ export class StartScheduler {
       const now = this.now();
       const intended = this.nextIntended(now);
       if (intended === undefined) break;
+      // Held by a pause: its resume reschedules.
+      if (intended === Infinity) return;
       if (intended > now) {
         this.wakeAt(intended - now, this.isSparse(intended));
         return;
@@ -169,11 +209,18 @@ export class StartScheduler {
   /** When the next start is intended (now when unpaced), or undefined when the plan has no next start. */
   private nextIntended(now: number): number | undefined {
     if (this.started >= this.options.count) return undefined;
-    // Unpaced starts are due at once, but never before the run's start (a start shared by every driver).
-    const intended = this.paced ? this.intendedStart(this.started) : Math.max(now, this.t0);
     const window = this.options.startWindowMs;
-    if (intended === undefined || (window !== undefined && intended - this.t0 >= window)) return undefined;
-    return intended;
+    const pacer = this.options.pacer;
+    if (pacer) {
+      // The window is on the plan's clock, which waits while the test is paused.
+      const offset = pacer.startOffsetMs(this.started);
+      if (offset === undefined || (window !== undefined && offset >= window)) return undefined;
+      return this.pauses.wallOf(this.t0 + offset);
+    }
+    // Unpaced starts are due at once, but never before the run's start (a start shared by every driver).
+    const from = Math.max(now, this.t0);
+    if (window !== undefined && this.pauses.planMsAt(from) - this.t0 >= window) return undefined;
+    return this.pauses.holds(from) ? Infinity : from;
   }
 
   /**
@@ -192,5 +239,42 @@ export class StartScheduler {
     this.finish = undefined;
     finish();
     return true;
+  }
+}
+
+/**
+ * The pauses of a plan, as intervals of the `now` clock (the last one open until its resume is known):
+ * a start due inside one moves past it, so every later start shifts by the pause, as k6's pause.
+ */
+class Pauses {
+  private readonly spans: { fromMs: number; toMs: number }[] = [];
+
+  pauseAt(atMs: number): void {
+    const last = this.spans.at(-1);
+    if (last && last.toMs === Infinity) return;
+    this.spans.push({ fromMs: Math.max(atMs, last?.toMs ?? -Infinity), toMs: Infinity });
+  }
+
+  resumeAt(atMs: number): void {
+    const last = this.spans.at(-1);
+    if (last && last.toMs === Infinity) last.toMs = Math.max(atMs, last.fromMs);
+  }
+
+  holds(nowMs: number): boolean {
+    return this.spans.some((span) => nowMs >= span.fromMs && nowMs < span.toMs);
+  }
+
+  /** The instant a start planned for `unpausedMs` happens: later by every pause it meets; Infinity in an open one. */
+  wallOf(unpausedMs: number): number {
+    let wall = unpausedMs;
+    for (const span of this.spans) if (wall >= span.fromMs) wall += span.toMs - span.fromMs;
+    return wall;
+  }
+
+  /** `wallMs` on the plan's clock: less every pause before it (a pause it is inside counts up to it). */
+  planMsAt(wallMs: number): number {
+    let paused = 0;
+    for (const span of this.spans) if (wallMs > span.fromMs) paused += Math.min(wallMs, span.toMs) - span.fromMs;
+    return wallMs - paused;
   }
 }

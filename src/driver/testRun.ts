@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import { CANCEL_SLACK_MS, DEFAULT_TIMEOUT_MS, requestName, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
+import { CANCEL_SLACK_MS, DEFAULT_TIMEOUT_MS, requestName, type ControlMessage, type MetricsMessage, type RequestSpec, type TestConfigMessage, type TestPhase } from '../protocol/index.js';
 import type { LoadSetup } from './inThreadLoad.js';
 import { loadPlanFor, warmupPlanFor, type LoadPlan } from './load/index.js';
-import type { LoadEngine, PhaseLoad } from './loadEngine.js';
+import type { LoadEngine, LoadSteer, PhaseLoad } from './loadEngine.js';
 import type { LoadEngineFactory } from './loadEngines.js';
 import { FlowLoad } from './flows/flowLoad.js';
 import type { RowsAsker } from './data/dataChannel.js';
@@ -40,6 +40,11 @@ export const ABORT_GRACE_MS = 2_000;
  * asks for a fraction of a second, START_LEAD in src/orchestrator/startLead.ts): the driver starts at once.
  */
 export const MAX_START_WAIT_MS = 5_000;
+/**
+ * A pause holds back max_duration_s (the test runs longer by it), up to this much pausing in all: a driver
+ * whose orchestrator is gone must not stay paused for ever.
+ */
+export const MAX_PAUSED_MS = 3_600_000;
 /** setTimeout's longest delay; a longer max_duration_s waits in several steps. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -66,6 +71,9 @@ export class TestRun {
   private deadlineTimer: NodeJS.Timeout | undefined;
   /** When the first phase's clock started (epoch ms) and how long the load took to be ready since the trigger. */
   private start: { started_at: number; priming_ms: number } | undefined;
+  /** Steering so far: changes applied (by id), the plain rate last set, and the pauses (performance clock). */
+  private readonly steering = { applied: new Set<string>(), rate: undefined as number | undefined, pausedSince: undefined as number | undefined, pausedMs: 0 };
+  private deadlineMs: number | undefined;
 
   constructor(options: TestRunOptions) {
     const { config } = options;
@@ -88,7 +96,42 @@ export class TestRun {
     const load = config.scenarios ? { scenarios: Object.keys(config.scenarios) } : { test_type: config.test_type, requests: this.requests.map((r) => `${r.method} ${r.url}`), plan: describePlan(loadPlanFor(config, this.concurrency)) };
     this.log.info({ ...load, warmup, timeout_ms: this.timeoutMs, load_workers: this.engine.loadWorkers }, 'test started');
     this.done = this.execute();
-    if (config.max_duration_s !== undefined) this.stopAt(performance.now() + config.max_duration_s * 1000, config.max_duration_s);
+    if (config.max_duration_s !== undefined) {
+      this.deadlineMs = performance.now() + config.max_duration_s * 1000;
+      this.stopAt(config.max_duration_s);
+    }
+  }
+
+  /**
+   * A STEER_TEST for this test, at its apply_at on this driver's clock (at once when that has passed). A
+   * plain test's total rate is split evenly over its drivers; scenarios split theirs as their plans do.
+   */
+  steer(message: ControlMessage): void {
+    const id = message.change_id ?? `${message.apply_at}`;
+    if (this.stopping || this.steering.applied.has(id)) return;
+    this.steering.applied.add(id);
+    const now = performance.now();
+    const atMs = message.apply_at === undefined ? now : Math.max(now, message.apply_at - performance.timeOrigin);
+    const drivers = Math.max(1, this.config.driver_ids?.length ?? 1);
+    const change: LoadSteer = { atMs, rate: message.rate === undefined ? undefined : message.rate / drivers, paused: message.paused, scenarios: message.scenarios };
+    if (change.rate !== undefined) this.steering.rate = change.rate;
+    this.load.steer(change);
+    if (message.paused !== undefined) setTimeout(() => this.notePause(message.paused!), atMs - now);
+    const lateMs = message.apply_at === undefined ? 0 : now - (message.apply_at - performance.timeOrigin);
+    this.log.info({ change_id: id, rate: message.rate, paused: message.paused, scenarios: message.scenarios, late_ms: lateMs > 0 ? Math.round(lateMs) : undefined }, 'steering the test');
+  }
+
+  /** A pause moves the time limit on by its length once resumed. */
+  private notePause(paused: boolean): void {
+    const now = performance.now();
+    const { steering } = this;
+    if (paused && steering.pausedSince === undefined) steering.pausedSince = now;
+    if (!paused && steering.pausedSince !== undefined) {
+      const pausedMs = Math.min(now - steering.pausedSince, MAX_PAUSED_MS - steering.pausedMs);
+      steering.pausedMs += pausedMs;
+      steering.pausedSince = undefined;
+      if (this.deadlineMs !== undefined) this.deadlineMs += pausedMs;
+    }
   }
 
   /** The measured workload's figures so far. */
@@ -115,10 +158,13 @@ export class TestRun {
    * The test's time limit holds here too: a driver that never hears the orchestrator again still
    * stops, and in-flight requests get at most their timeout.
    */
-  private stopAt(deadlineMs: number, maxDurationS: number): void {
-    const left = deadlineMs - performance.now();
+  private stopAt(maxDurationS: number): void {
+    const now = performance.now();
+    const { pausedSince, pausedMs } = this.steering;
+    const pausingMs = pausedSince === undefined ? 0 : Math.min(now - pausedSince, MAX_PAUSED_MS - pausedMs);
+    const left = this.deadlineMs! + pausingMs - now;
     if (left > 0) {
-      this.deadlineTimer = setTimeout(() => this.stopAt(deadlineMs, maxDurationS), Math.min(left, LONGEST_TIMER_MS));
+      this.deadlineTimer = setTimeout(() => this.stopAt(maxDurationS), Math.min(left, LONGEST_TIMER_MS));
       return;
     }
     if (this.stopping) return;
@@ -163,7 +209,11 @@ export class TestRun {
       this.reporter.restartClock();
     }
     this.phase = 'workload';
-    return this.engine.start('workload', startAtEpochMs);
+    const load = this.engine.start('workload', startAtEpochMs);
+    // Steering during the warm-up carries over as where it left things: the rate set, and a pause still on.
+    const { rate, pausedSince } = this.steering;
+    if (rate !== undefined || pausedSince !== undefined) load.steer({ atMs: performance.now(), rate, paused: pausedSince === undefined ? undefined : true });
+    return load;
   }
 
   /** The trigger's start_at, unless it lies so far ahead that this driver's clock must be off. */

@@ -1,7 +1,7 @@
-import { plannedRateBetween, type TestConfigMessage } from '../protocol/index.js';
 import { CountsAccumulator, intervalPercentiles, type IntervalPercentiles } from '../stats/intervalCounts.js';
 import type { BucketCounts } from '../stats/latencyHistogram.js';
 import type { IntervalPoint } from './testProjection.js';
+import type { PlannedRate } from './steering.js';
 
 /** Overall points are per second of the workload: drivers report at their own moments. */
 export const OVERALL_BIN_MS = 1_000;
@@ -48,23 +48,23 @@ export class OverallTimeline {
   }
 
   /** Per second: summed rates, errors, merged percentiles, and the plan's rate for all `drivers`. */
-  points(config: TestConfigMessage, drivers: number): IntervalPoint[] {
-    return [...this.#bins.keys()].sort((a, b) => a - b).map((key) => this.pointOf(this.#bins.get(key)!, config, drivers));
+  points(plannedRate: PlannedRate, drivers: number): IntervalPoint[] {
+    return [...this.#bins.keys()].sort((a, b) => a - b).map((key) => this.pointOf(this.#bins.get(key)!, plannedRate, drivers));
   }
 
   /** The newest second no driver reports into any more (the one before the newest), for scrapers. */
-  settled(config: TestConfigMessage, drivers: number): IntervalPoint | null {
+  settled(plannedRate: PlannedRate, drivers: number): IntervalPoint | null {
     const bin = this.#bins.get(this.#newest - 1);
-    return bin ? this.pointOf(bin, config, drivers) : null;
+    return bin ? this.pointOf(bin, plannedRate, drivers) : null;
   }
 
   /** The newest second, still filling while drivers report into it. */
-  latest(config: TestConfigMessage, drivers: number): IntervalPoint | null {
+  latest(plannedRate: PlannedRate, drivers: number): IntervalPoint | null {
     const bin = this.#bins.get(this.#newest);
-    return bin ? this.pointOf(bin, config, drivers) : null;
+    return bin ? this.pointOf(bin, plannedRate, drivers) : null;
   }
 
-  private pointOf(bin: Bin, config: TestConfigMessage, drivers: number): IntervalPoint {
+  private pointOf(bin: Bin, plannedRate: PlannedRate, drivers: number): IntervalPoint {
     let sent = 0;
     let completed = 0;
     let rps = 0;
@@ -77,7 +77,7 @@ export class OverallTimeline {
         sentRps += (share.sent * 1000) / share.ms;
       }
     }
-    const planned = plannedRateBetween(config, bin.end_ms - OVERALL_BIN_MS, bin.end_ms);
+    const planned = plannedRate(bin.end_ms - OVERALL_BIN_MS, bin.end_ms);
     return {
       elapsed_ms: bin.end_ms,
       interval_ms: OVERALL_BIN_MS,

@@ -140,7 +140,7 @@ const QUANTILES = [
 function defineIntervalGauges(registry: Registry, running: () => TestProjection[]): void {
   // Only running tests have a last second: the series of a test that stopped go away with it.
   const lastSeconds = () => running().flatMap((test) => {
-    const point = test.overall.settled(test.config, test.driver_ids.length);
+    const point = test.overall.settled(test.planned_rate, test.driver_ids.length);
     return point ? [{ test_id: test.test_id, point }] : [];
   });
   scrapedMetric(Gauge, {

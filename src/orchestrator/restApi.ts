@@ -15,7 +15,7 @@ import type { LiveUpdates } from './liveUpdates.js';
 import type { PlanRunner } from './planRunner.js';
 import { planViewOf } from './planViews.js';
 import { OrchestratorMetrics } from './prometheus.js';
-import { ControlError, type RuntimeController } from './runtimeController.js';
+import { ControlError, SteeringError, type RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
 
@@ -84,6 +84,14 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   });
   serve(app, ROUTES.getTest, ({ params }) => detailView(mustFind(controller, params.test_id), figures));
   serve(app, ROUTES.triggerTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.triggerTest(params.test_id), figures)));
+  serve(app, ROUTES.steerTest, async ({ params, body }) => {
+    try {
+      return detailView(await controller.steerTest(params.test_id, body), figures);
+    } catch (error) {
+      if (error instanceof SteeringError) throw new InputError(400, error.problems);
+      throw error;
+    }
+  });
   serve(app, ROUTES.cancelTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.cancelTest(params.test_id), figures)));
   serve(app, ROUTES.testEvents, ({ params }) => {
     mustFind(controller, params.test_id);

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type { Delivery, KafkaBus, Subscription } from '../bus/index.js';
 import { savedOffsets, saveHandledOffset } from './kafkaOffsets.js';
 import type { Logger } from '../log/logger.js';
-import { newTestId, TOPICS, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
+import { newTestId, TOPICS, type MetricsMessage, type SteeringChange, type TestConfigMessage } from '../protocol/index.js';
+import { randomUUID } from 'node:crypto';
+import { steeringProblems, steerLeadMs, type SteeringProblem } from './steering.js';
 import type { MetricsStore } from '../store/metricsStore.js';
 import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, type StatusChange } from './driverRegistry.js';
 import type { TestEvent } from './testEvents.js';
@@ -25,6 +27,14 @@ export const SILENT_AFTER_MS = 15_000;
 const SWEEP_INTERVAL_MS = 250;
 
 export type NewTest = Omit<TestConfigMessage, 'test_id' | 'driver_ids' | 'created_at'>;
+
+/** A change a running test cannot take (a field out of bounds for it): the REST layer answers 400 naming each. */
+export class SteeringError extends Error {
+  override readonly name = 'SteeringError';
+  constructor(readonly problems: SteeringProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  }
+}
 
 /** A request the current state forbids (unknown test, wrong state, not enough drivers): the REST layer maps `code`. */
 export class ControlError extends Error {
@@ -65,6 +75,8 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   readonly #configDeliveryMs = new Map<string, number>();
   /** Each driver's priming time as its latest report said: how far ahead the next start must lie. */
   readonly #primingMs = new Map<string, number>();
+  /** The slowest control publish lately (ms): how far ahead a change of a running test is applied. */
+  #controlPublishMs = 0;
   /** When CANCEL_TEST last went out, per ended test some driver still runs. */
   readonly #cancelSentAt = new Map<string, number>();
 
@@ -129,6 +141,27 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
       throw error;
     }
     this.log.info({ test_id: testId, start_at: startAt === undefined ? undefined : new Date(startAt).toISOString() }, 'test triggered');
+    return test;
+  }
+
+  /**
+   * Changes a running test on every driver at one instant: written to its event log first (so a restart
+   * replays it), then published as a signed STEER_TEST with `apply_at` a little ahead.
+   */
+  async steerTest(testId: string, change: SteeringChange): Promise<TestProjection> {
+    const test = this.mustGet(testId);
+    if (test.state !== 'running') throw new ControlError('conflict', `test ${testId} is ${test.state}; only a running test can be steered`);
+    const problems = steeringProblems(test.config, change);
+    if (problems.length > 0) throw new SteeringError(problems);
+    const changeId = randomUUID();
+    const applyAt = Math.max(Date.now() + steerLeadMs(this.#controlPublishMs), test.start_at ?? 0);
+    this.tests.append(testId, { type: 'test_steered', at: new Date().toISOString(), change_id: changeId, apply_at: applyAt, change });
+    const publishing = performance.now();
+    await this.bus.publish(TOPICS.control, { message_type: 'STEER_TEST', test_id: testId, change_id: changeId, apply_at: applyAt, ...change }, testId);
+    const publishMs = performance.now() - publishing;
+    // The lead follows what publishing costs now, and forgets a slow moment over a few changes.
+    this.#controlPublishMs = Math.max(publishMs, this.#controlPublishMs * 0.5);
+    this.log.info({ test_id: testId, change_id: changeId, ...change, apply_at: new Date(applyAt).toISOString(), late_ms: Math.max(0, Math.round(Date.now() - applyAt)) || undefined }, 'test steered');
     return test;
   }
 

@@ -1,5 +1,5 @@
 import { TEST_STATES, type TEST_EVENT_TYPES, type TestState } from '../api/index.js';
-import type { MetricsMessage, TestConfigMessage } from '../protocol/index.js';
+import type { MetricsMessage, SteeringChange, TestConfigMessage } from '../protocol/index.js';
 import type { RowGrant } from './data/rowDealing.js';
 
 export { TEST_STATES, type TestState };
@@ -15,6 +15,8 @@ export type TestEvent =
   | { type: 'test_triggered'; at: string; start_at?: number | undefined; clock_offsets_ms?: Record<string, number> | undefined }
   | { type: 'report_received'; at: string; report: MetricsMessage }
   | { type: 'cancel_requested'; at: string; reason: string }
+  /** a change of the running test (PATCH /api/tests/{id}) every driver applies at `apply_at` (epoch ms) */
+  | { type: 'test_steered'; at: string; change_id: string; apply_at: number; change: SteeringChange }
   /** `drivers_lost`: drivers of the test lost (or gone) without a final report when it ended: what they held is lost with them */
   | { type: 'test_finished'; at: string; state: FinishedState; reason?: string | undefined; drivers_lost?: string[] | undefined }
   /** unique rows of a data source became a driver's (src/orchestrator/data/rowDealing.ts) */

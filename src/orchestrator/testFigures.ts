@@ -45,7 +45,7 @@ export class FiguresCalculator {
     }
     const latency = approximate ? approximateLatency(drivers) : merge.latency();
     const counts = sumCounts(drivers);
-    const interval = test.overall.latest(test.config, test.driver_ids.length);
+    const interval = test.overall.latest(test.planned_rate, test.driver_ids.length);
     const flow = test.config.scenarios ? merge.flowFigures(drivers, groups, counts.elapsed_ms) : NO_FLOW;
     return { drivers, aggregate: { ...counts, latency, approximate, interval, requests: merge.requestsFigures(specs, drivers, counts.elapsed_ms), ...flow } };
   }

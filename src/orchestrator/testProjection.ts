@@ -1,5 +1,6 @@
 import type { IntervalPoint, TimelinePoint } from '../api/index.js';
 import { plannedRateBetween, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
+import { steeredPlan, type PlannedRate, type SteeringRecord } from './steering.js';
 import { intervalPercentiles, subtractCounts } from '../stats/intervalCounts.js';
 import { decodeHistogramCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { OverallTimeline } from './overallTimeline.js';
@@ -47,6 +48,12 @@ export type TestProjection = {
   data_rows: Record<string, number>;
   /** how each data source's unique rows were dealt */
   dealing: Map<string, SourceDealing>;
+  /** the instant (epoch ms) the trigger asked every driver to start at, when it named one */
+  start_at: number | undefined;
+  /** the changes of the running test, in order */
+  steering: SteeringRecord[];
+  /** one driver's planned start rate over an interval of its workload: the config's, as steered */
+  planned_rate: PlannedRate;
   /** bumped by every applied event, so caches of derived figures know when to recompute */
   version: number;
 };
@@ -69,6 +76,9 @@ export function createProjection(event: Extract<TestEvent, { type: 'test_created
     drivers_lost: [],
     data_rows: event.data_rows ?? {},
     dealing: new Map(),
+    start_at: undefined,
+    steering: [],
+    planned_rate: (fromMs, toMs) => plannedRateBetween(event.config, fromMs, toMs),
     version: 1,
   };
 }
@@ -88,7 +98,12 @@ export function applyTestEvent(test: TestProjection, event: TestEvent): void {
         test.state = 'running';
         test.triggered_at = event.at;
         test.clock_offsets_ms = event.clock_offsets_ms ?? {};
+        test.start_at = event.start_at;
       }
+      return;
+    case 'test_steered':
+      test.steering.push({ change_id: event.change_id, at: event.at, apply_at: event.apply_at, change: event.change });
+      test.planned_rate = steeredPlan(test.config, test.steering, test.start_at ?? Date.parse(test.triggered_at ?? event.at)) ?? test.planned_rate;
       return;
     case 'report_received':
       applyReport(test, event.report, event.at);
@@ -136,17 +151,17 @@ function applyReport(test: TestProjection, report: MetricsMessage, at: string): 
   if (report.phase === 'warmup' || (progress.mark && (report.seq ?? Number.MAX_SAFE_INTEGER) <= progress.mark.seq)) return;
   const mark: ReportMark = { seq: report.seq ?? Number.MAX_SAFE_INTEGER, elapsed_ms: report.elapsed_ms ?? 0, sent: report.sent ?? 0, completed: report.completed ?? 0, errors: sumErrors(report.errors), buckets };
   const interval = buckets ? subtractCounts(buckets, progress.mark?.buckets) : undefined;
-  const point = { ...timelinePoint(test.config, mark, progress.mark, interval), vus: report.vus ?? null };
+  const point = { ...timelinePoint(test.planned_rate, mark, progress.mark, interval), vus: report.vus ?? null };
   progress.mark = mark;
   progress.timeline.push(point);
   test.overall.add(report.node_id, point, interval);
 }
 
-function timelinePoint(config: TestConfigMessage, now: ReportMark, before: ReportMark | undefined, interval: BucketCounts | undefined): Omit<TimelinePoint, 'vus'> {
+function timelinePoint(plannedRate: PlannedRate, now: ReportMark, before: ReportMark | undefined, interval: BucketCounts | undefined): Omit<TimelinePoint, 'vus'> {
   const from = before ?? { elapsed_ms: 0, sent: 0, completed: 0, errors: 0 };
   const ms = Math.max(0, now.elapsed_ms - from.elapsed_ms);
   const perSecond = (count: number) => (ms > 0 ? round3((count * 1000) / ms) : null);
-  const planned = plannedRateBetween(config, from.elapsed_ms, now.elapsed_ms);
+  const planned = plannedRate(from.elapsed_ms, now.elapsed_ms);
   // A spec-only driver sends no histogram: its interval has counts but no percentiles.
   const percentiles = interval ? intervalPercentiles(interval) : { p50: null, p95: null, p99: null };
   return {

@@ -1,6 +1,7 @@
 import type { DriverRecord } from './driverRegistry.js';
 import type { FinishedState } from './testEvents.js';
 import { driversStillRunning, type TestProjection } from './testProjection.js';
+import { pausedMsBy } from './steering.js';
 
 export type Verdict = { state: FinishedState; reason?: string };
 
@@ -61,6 +62,7 @@ function driverProblem(test: TestProjection, nodeId: string, context: Supervisio
 
 function overDeadline(test: TestProjection, nowMs: number): Verdict | undefined {
   if (!test.max_duration_s || !test.triggered_at) return undefined;
-  if (nowMs - Date.parse(test.triggered_at) <= test.max_duration_s * 1000) return undefined;
+  // A pause holds the drivers' time limit back by as long (src/driver/testRun.ts), and so this one.
+  if (nowMs - Date.parse(test.triggered_at) - pausedMsBy(test.steering, nowMs) <= test.max_duration_s * 1000) return undefined;
   return { state: 'failed', reason: `exceeded max_duration_s (${test.max_duration_s} s) with drivers still running: ${driversStillRunning(test).join(', ')}` };
 }

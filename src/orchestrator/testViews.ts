@@ -1,4 +1,5 @@
-import { configView, type Figures, type TestDetailView, type TestReportView, type TestSummaryView } from '../api/index.js';
+import { configView, type Figures, type SteeringView, type TestDetailView, type TestReportView, type TestSummaryView } from '../api/index.js';
+import { isPaused, type SteeringRecord } from './steering.js';
 import { dataFigures } from './data/dataFigures.js';
 import type { FiguresCalculator } from './testFigures.js';
 import type { TestProjection } from './testProjection.js';
@@ -27,12 +28,16 @@ function startSkewMs(test: TestProjection): number | null {
 }
 
 export function detailView(test: TestProjection, calculator: FiguresCalculator): TestDetailView {
-  return { ...summaryView(test, calculator), drivers: calculator.figuresFor(test).drivers, data: dataFigures(test) };
+  return { ...summaryView(test, calculator), drivers: calculator.figuresFor(test).drivers, data: dataFigures(test), steering: test.steering.map((record) => steeringViewOf(test, record)), paused: isPaused(test.steering) };
+}
+
+function steeringViewOf(test: TestProjection, record: SteeringRecord): SteeringView {
+  return { change_id: record.change_id, at: record.at, apply_at: new Date(record.apply_at).toISOString(), elapsed_ms: test.start_at === undefined ? null : record.apply_at - test.start_at, change: record.change };
 }
 
 export function reportView(test: TestProjection, calculator: FiguresCalculator): TestReportView {
   const timeline = Object.fromEntries([...test.drivers.values()].map((d) => [d.node_id, d.timeline]));
-  return { ...detailView(test, calculator), timeline, overall_timeline: test.overall.points(test.config, test.driver_ids.length) };
+  return { ...detailView(test, calculator), timeline, overall_timeline: test.overall.points(test.planned_rate, test.driver_ids.length) };
 }
 
 /** The figures first (the columns the CSV always had), then where each row's request went and which test and run it belongs to. */

@@ -18,3 +18,4 @@ export * from './jsonPath.js';
 export * from './scenarios.js';
 export * from './data.js';
 export * from './executors/index.js';
+export * from './steering.js';

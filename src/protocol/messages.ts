@@ -5,6 +5,7 @@ import { REQUEST_LIMITS, requestList, statusKey } from './requests.js';
 import { MAX_PLAN_SECONDS } from './loadShape.js';
 import { scenarioMap } from './scenarios.js';
 import { dataSourceName, testDataMap } from './data.js';
+import { steerFields } from './steering.js';
 import { upperEnum, wireCount, wireNonNegative, wireNumber, wirePositiveInt, wireTimestamp } from './wireValues.js';
 
 /**
@@ -214,13 +215,15 @@ export const heartbeatMessage = z.object({
   test_id: testId.nullable().optional(),
 });
 
-export const CONTROL_TYPES = ['CANCEL_TEST', 'REGISTER_REQUEST'] as const;
+export const CONTROL_TYPES = ['CANCEL_TEST', 'REGISTER_REQUEST', 'STEER_TEST'] as const;
 
 /** Our extension topic: commands beyond the spec (see docs/protocol.md). */
 export const controlMessage = z.object({
   message_type: upperEnum(CONTROL_TYPES),
   test_id: testId.optional(),
   reason: z.string().max(1000).optional(),
+  /** STEER_TEST (steering.ts): a change of a running test's rate, VUs or pause, applied at apply_at */
+  ...steerFields,
 });
 
 export type RegisterMessage = z.output<typeof registerMessage>;

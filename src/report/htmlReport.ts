@@ -1,6 +1,7 @@
 import type { CheckFigures, DriverFigures, Figures, GroupFigures, IterationFigures, RequestFigures, TestReportView } from '../api/index.js';
 import type { ThresholdResult } from '../api/thresholds.js';
 import { lateStartWarning } from '../api/lateStartWarning.js';
+import { describeSteering } from '../api/steeringText.js';
 import { reportCharts, type TimelineSource } from './chartSeries.js';
 import type { MachineInfo } from './machine.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './reportPage.js';
@@ -34,6 +35,7 @@ export function htmlReport(input: HtmlReportInput): string {
     requestsSection(report),
     ...scenarioFigureSections(report),
     section('Over time', 'charts', charts.length === 0 ? empty('No timeline: no driver reported during the run.') : charts.map((c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}"><figcaption>${escapeHtml(c.title)} (${escapeHtml(c.unit)})</figcaption></figure>`).join('')),
+    steeringSection(report),
     errorsSection(report.aggregate),
     statusSection(report.aggregate),
     lateStartsSection(report),
@@ -112,6 +114,13 @@ function header(report: TestReportView): string {
     .map(([name, value]) => `<dt>${name}</dt><dd data-testid="fact-${name}">${escapeHtml(value)}</dd>`)
     .join('')}</dl>
 </header>`;
+}
+
+/** The changes made while it ran (PATCH /api/tests/{id}); none for most tests, so no section. */
+function steeringSection(report: TestReportView): string {
+  if (report.steering.length === 0) return '';
+  const rows = report.steering.map((s) => `<tr data-change="${escapeHtml(s.change_id)}"><td>${escapeHtml(s.apply_at)}</td>${cell(`steering:${s.change_id}/elapsed_ms`, s.elapsed_ms)}<td>${escapeHtml(describeSteering(s.change))}</td></tr>`).join('');
+  return section('Steering', 'steering', `<table><thead><tr><th>applied at</th><th>ms into the test</th><th>change</th></tr></thead><tbody>${rows}</tbody></table>`);
 }
 
 function thresholdsSection(results: ThresholdResult[] | undefined): string {

@@ -24,6 +24,8 @@ export function testView(overrides: Partial<TestDetailView> = {}): TestDetailVie
     drivers: [driverFigures('driver-a'), driverFigures('driver-b')],
     data: [],
     start_skew_ms: null,
+    steering: [],
+    paused: false,
     ...overrides,
   };
 }

@@ -88,7 +88,7 @@ describe('figures per interval', () => {
       receive(test, a.report(elapsed, 50, 2));
       receive(test, b.report(elapsed + 7, 50, slowB ? 900 : 2));
     }
-    const overall = test.overall.points(CONFIG, 2);
+    const overall = test.overall.points(test.planned_rate, 2);
     assert.deepEqual(overall.map((p) => p.elapsed_ms), [1_000, 2_000, 3_000, 4_000]);
     // Second 1 holds a's two reports and b's first; b's 1,007 ms report falls in second 2.
     assert.deepEqual(overall.map((p) => p.p99! > 500), [false, true, true, false]);

@@ -1,7 +1,7 @@
-import { driverShare, groupNames, scenarioPlans, stepNames, type MetricsMessage, type ScenarioPlan, type TestPhase } from '../../protocol/index.js';
+import { driverShare, groupNames, type DriverShare, scenarioPlans, stepNames, type MetricsMessage, type ScenarioPlan, type TestPhase } from '../../protocol/index.js';
 import { encodeHistogram } from '../../stats/latencyHistogram.js';
 import type { LoadSetup } from '../inThreadLoad.js';
-import { clockStartAt, type LoadEngine, type PhaseLoad } from '../loadEngine.js';
+import { clockStartAt, type LoadEngine, type LoadSteer, type PhaseLoad } from '../loadEngine.js';
 import { Recorder } from '../recorder.js';
 import { namedStats } from '../reporter.js';
 import { checkNamesOf, compileFlow, type CompiledStep } from './compiledFlow.js';
@@ -29,6 +29,7 @@ export class FlowLoad implements LoadEngine {
   private readonly origins: string[] = [];
   private session: FlowSession | undefined;
   private readonly feeds: RowFeeds;
+  private readonly share: DriverShare;
 
   /** `askRows` reaches the orchestrator for test data (src/driver/data/); a test with data needs it. */
   constructor(
@@ -39,7 +40,7 @@ export class FlowLoad implements LoadEngine {
     const scenarios = setup.config.scenarios;
     if (!scenarios) throw new Error('FlowLoad: the test has no scenarios');
     const index = { stepNames: stepNames(scenarios), groupNames: groupNames(scenarios), origins: this.origins };
-    const share = driverShare(setup.config.driver_ids, setup.nodeId);
+    const share = (this.share = driverShare(setup.config.driver_ids, setup.nodeId));
     this.scenarios = scenarioPlans(scenarios, share).map((plan) => ({ plan, steps: compileFlow(plan.flow, index) }));
     this.steps = new Recorder(index.stepNames);
     this.figures = new FlowFigures([...new Set(this.scenarios.flatMap((s) => checkNamesOf(s.steps)))], index.groupNames);
@@ -50,16 +51,21 @@ export class FlowLoad implements LoadEngine {
   start(phase: TestPhase, startAtEpochMs?: number): PhaseLoad {
     if (phase === 'warmup') throw new Error('FlowLoad.start: a scenario test has no warm-up');
     let stopped = false;
+    let running = false;
+    const waiting: LoadSteer[] = [];
     let markStart!: (epochMs: number | undefined) => void;
     const clockStart = new Promise<number | undefined>((resolve) => (markStart = resolve));
     const session = () => this.session;
     const finished = import('./flowSession.js').then(async ({ FlowSession }) => {
-      const session = (this.session = new FlowSession(this.setup, this.scenarios, this.origins, this.steps, this.figures, this.feeds));
+      const session = (this.session = new FlowSession(this.setup, this.scenarios, this.origins, this.steps, this.figures, this.feeds, this.share));
       await session.connected;
       if (stopped) return markStart(undefined);
       const start = clockStartAt(startAtEpochMs);
       markStart(start.epochMs);
-      await session.run(start.perfMs);
+      const run = session.run(start.perfMs);
+      running = true;
+      for (const change of waiting.splice(0)) session.steer(change);
+      await run;
     });
     return {
       finished,
@@ -67,6 +73,10 @@ export class FlowLoad implements LoadEngine {
       stop: () => {
         stopped = true;
         this.session?.stop();
+      },
+      steer: (change) => {
+        if (running) this.session?.steer(change);
+        else waiting.push(change);
       },
       get inFlight() {
         return session()?.inFlight ?? 0;

@@ -7,6 +7,8 @@ import type { FlowFigures } from './flowFigures.js';
 import type { FlowContext } from './iteration.js';
 import type { RowFeeds } from '../data/rowFeeds.js';
 import { startScenario, type ScenarioRun } from './scenarioRun.js';
+import type { LoadSteer } from '../loadEngine.js';
+import type { DriverShare } from '../../protocol/index.js';
 
 /**
  * The sending side of a scenario test, loaded only when one runs (it brings the HTTP client and the cookie
@@ -26,6 +28,8 @@ export class FlowSession {
     steps: Recorder,
     figures: FlowFigures,
     private readonly feeds: RowFeeds,
+    /** This driver's place among the test's drivers: a scenario's total rate or VUs is split by it. */
+    private readonly share: DriverShare,
   ) {
     // Each VU has at most one request on the wire: the scenarios' VUs bound the connections.
     const connections = Math.max(1, scenarios.reduce((sum, s) => sum + s.plan.maxVus, 0));
@@ -38,12 +42,20 @@ export class FlowSession {
 
   /** Starts every scenario's plan from `startMs` (performance clock); resolves when all are over. */
   run(startMs: number): Promise<void> {
-    this.runs = this.scenarios.map(({ plan, steps }) => startScenario(plan, { steps, feed: plan.data && this.feeds.feedFor(plan.data) }, this.context, startMs));
+    this.runs = this.scenarios.map(({ plan, steps }) => startScenario(plan, { steps, feed: plan.data && this.feeds.feedFor(plan.data) }, this.context, startMs, this.share));
     return Promise.all(this.runs.map((run) => run.finished)).then(() => undefined);
   }
 
   stop(): void {
     for (const run of this.runs) run.stop();
+  }
+
+  /** A pause holds every scenario; a rate or VUs, the scenario it names. */
+  steer(change: LoadSteer): void {
+    this.runs.forEach((run, index) => {
+      const own = change.scenarios?.[this.scenarios[index]!.plan.name];
+      if (own || change.paused !== undefined) run.steer({ atMs: change.atMs, paused: change.paused, ...own });
+    });
   }
 
   get inFlight(): number {

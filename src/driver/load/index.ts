@@ -1,9 +1,10 @@
 import type { TestConfigMessage } from '../../protocol/index.js';
-import { stageSegments } from '../../protocol/loadShape.js';
+import { plannedDurationMs, stageSegments } from '../../protocol/loadShape.js';
 import { TEST_TYPES, type TestType } from '../../protocol/testTypes.js';
 import { avalanche } from './avalanche.js';
 import type { LoadModel, LoadPlan } from './loadModel.js';
 import { stagedPacer } from './pacers.js';
+import { SteeredPacer } from './steeredPacer.js';
 import { tsunami } from './tsunami.js';
 
 export type { LoadModel, LoadPlan } from './loadModel.js';
@@ -18,12 +19,16 @@ const LOAD_MODELS: { readonly [T in TestType]: LoadModel } = {
 /**
  * The plan of a test's measured workload. The model decides how many may be in flight and its own pace;
  * a shape overrides the pace: stages pace every model by their ramping rate (TSUNAMI's test_message_delay
- * is then only the mean gap, for spec-only readers), and duration_s closes the start window.
+ * is then only the mean gap, for spec-only readers), and duration_s closes the start window. A paced plan
+ * can be steered (SteeredPacer).
  */
 export function loadPlanFor(config: TestConfigMessage, concurrency: number): LoadPlan {
   const plan = modelOf(config).plan(config, concurrency);
-  const pacer = config.stages ? stagedPacer(stageSegments(config.stages, config.start_rps)) : plan.pacer;
-  return { ...plan, pacer, startWindowMs: config.duration_s === undefined ? undefined : config.duration_s * 1000 };
+  const segments = config.stages ? stageSegments(config.stages, config.start_rps) : undefined;
+  const pacer = segments ? stagedPacer(segments) : plan.pacer;
+  // Stages end on the plan's clock too: a rate steered in their place runs until then.
+  const windowMs = config.duration_s !== undefined ? config.duration_s * 1000 : segments ? plannedDurationMs(segments) : undefined;
+  return { ...plan, pacer: pacer && new SteeredPacer(pacer), startWindowMs: windowMs };
 }
 
 /**

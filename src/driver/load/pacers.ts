@@ -11,6 +11,8 @@ export interface Pacer {
   startOffsetMs(index: number): number | undefined;
   /** For logs: what the pacer does, e.g. `constant 200 req/s`. */
   readonly description: string;
+  /** A steerable pacer's change: from `planMs` on (its own clock), a fixed `rate` (starts per second). */
+  steer?(planMs: number, rate: number): void;
 }
 
 /** A fixed gap between starts: request i at i · interval (the old `t0 + i·interval`). */

@@ -14,6 +14,7 @@ export function lanePlan(plan: LoadPlan, lane: Lane): LoadPlan {
     pacer: pacer && {
       startOffsetMs: (index) => pacer.startOffsetMs(index * lane.count + lane.index),
       description: `${pacer.description}, lane ${lane.index + 1} of ${lane.count}`,
+      ...(pacer.steer ? { steer: (planMs: number, rate: number) => pacer.steer!(planMs, rate) } : {}),
     },
     maxInFlight: plan.maxInFlight === Infinity ? Infinity : laneShare(plan.maxInFlight, lane),
     startWindowMs: plan.startWindowMs,

@@ -59,6 +59,7 @@ async function close(): Promise<void> {
 port.on('message', (message: ToLoadWorker) => {
   if (message.type === 'start') start(message.phase, message.startAtEpochMs, message.firstSeq);
   else if (message.type === 'stop') running?.load.stop();
+  else if (message.type === 'steer') running?.load.steer({ atMs: message.atEpochMs - performance.timeOrigin, rate: message.rate, paused: message.paused });
   else void close();
 });
 await primeLoadPath();

@@ -23,6 +23,8 @@ export type LoadWorkerData = {
 export type ToLoadWorker =
   | { type: 'start'; phase: TestPhase; startAtEpochMs: number; firstSeq: number }
   | { type: 'stop' }
+  /** a change of the running phase at atEpochMs (performance.timeOrigin + now()); `rate` is the driver's plan's, which the lane splits */
+  | { type: 'steer'; atEpochMs: number; rate?: number | undefined; paused?: boolean | undefined }
   | { type: 'close' };
 
 /** Worker → main thread. Figures are cumulative per phase: a lost or late one is replaced by the next. */

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { TestPhase } from '../../protocol/index.js';
 import type { LoadSetup } from '../inThreadLoad.js';
-import type { LoadEngine, PhaseLoad } from '../loadEngine.js';
+import type { LoadEngine, LoadSteer, PhaseLoad } from '../loadEngine.js';
 import { Recorder, type RecorderSnapshot } from '../recorder.js';
 import { laneShare } from './lanePlan.js';
 import type { FromLoadWorker, LoadWorkerData, ToLoadWorker } from './messages.js';
@@ -122,6 +122,13 @@ export class WorkerLoad implements LoadEngine {
       stop: () => {
         stopped = true;
         for (const lane of this.lanes) lane.send({ type: 'stop' });
+      },
+      // A worker takes messages in order: a change sent before its start waits behind the start.
+      steer: (change: LoadSteer) => {
+        const steer: ToLoadWorker = { type: 'steer', atEpochMs: performance.timeOrigin + change.atMs, rate: change.rate, paused: change.paused };
+        void Promise.all(this.lanes.map((lane) => lane.ready)).then(() => {
+          for (const lane of this.lanes) lane.send(steer);
+        });
       },
       get inFlight() {
         return inFlight();
