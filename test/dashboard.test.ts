@@ -12,7 +12,7 @@ import { closeBrowsers, launchBrowser } from './helpers/browser.js';
 
 type Latency = Record<'min' | 'max' | 'mean' | 'median' | 'mode' | 'p90' | 'p95' | 'p99', number | null>;
 type Figures = { sent: number; completed: number; error_count: number; late_starts: number; errors: Record<string, number>; error_samples?: Record<string, string[]>; latency: Latency };
-type TestView = { test_id: string; state: string; reason: string | null; config: { warmup_count_per_driver: number | null }; aggregate: Figures; drivers: (Figures & { node_id: string })[] };
+type TestView = { test_id: string; state: string; reason: string | null; config: { warmup_count_per_driver: number | null }; aggregate: Figures; drivers: (Figures & { node_id: string })[]; steering: { change: unknown }[] };
 
 const RESULTS_DIR = 'test-results';
 const HOSTILE_ID = '<img src=x onerror=alert(1)>';
@@ -262,6 +262,23 @@ describe('dashboard in a real browser', () => {
     assert.equal(first!['/agg-p99'], shown(test.aggregate.latency.p99));
     assert.deepEqual(second, first);
     await closePages(...pages);
+  });
+
+  it('steers a running test from its controls: pause, resume, a new rate, each in the test’s steering', async () => {
+    const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 50, duration_s: 6, target_url: `${target.url}/ping`, drivers: driverIds, trigger: true });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await openPage(`#test=${encodeURIComponent(created.body.test_id)}`);
+    await waitForState(page, 'running');
+    await page.getByTestId('pause-button').click();
+    await eventually(() => textOf(page, 'pause-button'), (text) => text === 'Resume', 10_000, 'the button to offer Resume');
+    await page.getByTestId('pause-button').click();
+    await page.getByTestId('steer-rate').fill('60');
+    await page.getByTestId('steer-button').click();
+    const steered = await eventually(() => getTest(created.body.test_id), (t) => t.steering.length === 3, 10_000, 'three changes');
+    assert.deepEqual(steered.steering.map((c) => c.change), [{ paused: true }, { paused: false }, { rate: 60 }]);
+    await waitForState(page, 'completed');
+    assert.ok(await page.getByTestId('pause-button').isDisabled(), 'a finished test cannot be paused');
+    await closePages(page);
   });
 
   const driversAlive = () => eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');

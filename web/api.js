@@ -54,6 +54,11 @@ export function cancelTest(testId) {
   return call('POST', `/api/tests/${encodeURIComponent(testId)}/cancel`);
 }
 
+/** PATCH: change a running test's rate, or pause and resume it, on every driver at one instant. */
+export function steerTest(testId, change) {
+  return call('PATCH', `/api/tests/${encodeURIComponent(testId)}`, change);
+}
+
 export function fetchReport(testId) {
   return call('GET', `/api/tests/${encodeURIComponent(testId)}/report`);
 }

@@ -1,5 +1,5 @@
 /* global cancelAnimationFrame */
-import { cancelPlan, cancelTest, fetchPlans, fetchReport, removeDriver, triggerTest } from './api.js';
+import { cancelPlan, cancelTest, fetchPlans, fetchReport, removeDriver, steerTest, triggerTest } from './api.js';
 import { TestCharts } from './charts.js';
 import { setupCreateForm } from './controlForm.js';
 import { byTestId, setText, titleClipped } from './dom.js';
@@ -127,6 +127,12 @@ window.addEventListener('hashchange', () => {
 window.addEventListener('resize', checkClipping);
 byTestId(page, 'trigger-button').addEventListener('click', () => control(triggerTest));
 byTestId(page, 'cancel-button').addEventListener('click', () => control(cancelTest));
+byTestId(page, 'pause-button').addEventListener('click', () => control((testId) => steerTest(testId, { paused: !view.test?.paused })));
+byTestId(page, 'steer-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const rate = Number(byTestId(page, 'steer-rate').value);
+  void control((testId) => steerTest(testId, { rate }));
+});
 setupCreateForm(byTestId(page, 'create-form'), (test) => openTest(test.test_id));
 setInterval(() => {
   const now = Date.now();

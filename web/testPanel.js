@@ -123,7 +123,19 @@ export class TestPanel {
     setText(reason, test.reason ? `Reason: ${test.reason}` : '');
     this.find('trigger-button').disabled = test.state !== 'created';
     this.find('cancel-button').disabled = isFinished(test);
+    this.#showSteering(test);
     this.#showDownloads(test.test_id);
+  }
+
+  /** Pause/resume for a running test; the rate box for a running plain test (scenarios are steered per scenario, over REST). */
+  #showSteering(test) {
+    const running = test.state === 'running';
+    const pause = this.find('pause-button');
+    pause.disabled = !running;
+    setText(pause, test.paused ? 'Resume' : 'Pause');
+    const form = this.find('steer-form');
+    form.hidden = Boolean(test.config.scenarios);
+    for (const control of form.querySelectorAll('input, button')) control.disabled = !running;
   }
 
   /** The report as it stands (a running test's so far), saved under the test's id. */

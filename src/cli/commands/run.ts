@@ -9,6 +9,8 @@ import { readScenarioFile } from '../run/scenarioFile.js';
 import { resolveDataFiles, uploadDataFiles, type DataUpload } from '../run/dataFiles.js';
 import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
+import { steeringLine } from '../run/steeringKeys.js';
+import { watchKeys } from '../run/keyboard.js';
 import { scenarioTest, TEST_KEY_NAMES, TEST_KEYS, toFieldError, type Scenario, type ScenarioIssue, type TestKeyName } from '../../api/index.js';
 import { FLAG_OF_FIELD, keysFromFlags, targetUrl, testFlagsHelp, TEST_FLAG_OPTIONS, type TestFlagValues } from '../run/testFlags.js';
 import { oneStepScenario, SCENARIO_FLAGS, type ScenarioFlagValues } from '../run/oneStepScenario.js';
@@ -375,11 +377,14 @@ async function runTest(settings: Settings): Promise<number> {
   await uploadDataFiles(client, settings.uploads, say);
   const interrupt = watchInterrupt();
   try {
+    let keyProblem: string | null = null;
+    const footer = (view: TestDetailView) => `${steeringLine(view)}${keyProblem ? ` · ${keyProblem}` : ''}`;
     const outcome = await runTestSession({
       client,
       body: settings.body,
-      progress: createProgressView(mode, stream),
+      progress: createProgressView(mode, stream, Date.now, mode === 'tty' && process.stdin.isTTY ? footer : undefined),
       interrupted: interrupt.signaled,
+      ...(mode === 'tty' ? { keys: { listen: (onKey: (key: string) => void) => watchKeys(onKey), onProblem: (problem: string | null) => (keyProblem = problem) } } : {}),
       onCreated: (test) => say(describeCreated(test)),
     });
     if (!outcome.interrupted) return await finishRun(client, settings, outcome.test);

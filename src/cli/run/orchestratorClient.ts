@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import type { CreatePlanBody, CreateTestBody, DataFileView, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView } from '../../api/index.js';
 import { UnreachableError } from '../usageError.js';
+import type { SteeringChange } from '../../protocol/index.js';
 
 /** The REST contract's types (src/api): the body of POST /api/tests and what the orchestrator answers. */
 export type { CreatePlanBody, CreateTestBody, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView };
@@ -90,7 +91,11 @@ export class OrchestratorClient {
     return this.json('GET', '/api/status');
   }
 
-  private async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  steerTest(testId: string, change: SteeringChange): Promise<TestDetailView> {
+    return this.json('PATCH', `/api/tests/${encodeURIComponent(testId)}`, change);
+  }
+
+  private async json<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
     const text = await this.text(method, path, body);
     try {
       return JSON.parse(text) as T;
@@ -99,11 +104,11 @@ export class OrchestratorClient {
     }
   }
 
-  private text(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+  private text(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<string> {
     return this.send(method, path, body === undefined ? undefined : 'application/json', body === undefined ? undefined : JSON.stringify(body), REQUEST_TIMEOUT_MS);
   }
 
-  private async send(method: 'GET' | 'POST', path: string, contentType: string | undefined, body: string | Readable | undefined, timeoutMs: number): Promise<string> {
+  private async send(method: 'GET' | 'POST' | 'PATCH', path: string, contentType: string | undefined, body: string | Readable | undefined, timeoutMs: number): Promise<string> {
     const url = `${this.baseUrl}${path}`;
     const response = await request(url, {
       method,

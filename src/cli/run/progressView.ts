@@ -16,8 +16,9 @@ type Output = Pick<NodeJS.WriteStream, 'write'> & { columns?: number };
 const PLAIN_INTERVAL_MS = 1_000;
 const BAR_WIDTH = 24;
 
-export function createProgressView(mode: ProgressMode, output: Output, now: () => number = Date.now): ProgressView {
-  if (mode === 'tty') return new TtyProgressView(output);
+/** `footer`: a last line of the terminal view (the steering keys), from the view shown. */
+export function createProgressView(mode: ProgressMode, output: Output, now: () => number = Date.now, footer?: (view: TestDetailView) => string): ProgressView {
+  if (mode === 'tty') return new TtyProgressView(output, footer);
   if (mode === 'plain') return new PlainProgressView(output, now);
   return { update: () => undefined, finish: () => undefined, silence: () => undefined };
 }
@@ -28,12 +29,15 @@ class TtyProgressView implements ProgressView {
   #silence: string | null = null;
   #lastView: TestDetailView | undefined;
 
-  constructor(private readonly output: Output) {}
+  constructor(
+    private readonly output: Output,
+    private readonly footer?: (view: TestDetailView) => string,
+  ) {}
 
   update(view: TestDetailView): void {
     this.#lastView = view;
     const width = this.output.columns || 120;
-    const frame = this.#silence ? [...ttyProgressLines(view), `⚠ ${this.#silence}`] : ttyProgressLines(view);
+    const frame = [...ttyProgressLines(view), ...(this.#silence ? [`⚠ ${this.#silence}`] : []), ...(this.footer && view.state === 'running' ? [this.footer(view)] : [])];
     const lines = frame.map((line) => line.slice(0, Math.max(20, width - 1)));
     const rewind = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}F\x1b[J` : '';
     this.output.write(`${rewind}${lines.join('\n')}\n`);

@@ -4,6 +4,7 @@ import { KafkaSilence } from './kafkaSilence.js';
 import { OrchestratorError, type CreateTestBody, type OrchestratorClient, type TestDetailView } from './orchestratorClient.js';
 import type { ProgressView } from './progressView.js';
 import { isFinished } from './testState.js';
+import { steeringFor, steeringKeyOf } from './steeringKeys.js';
 
 export type SessionOptions = {
   client: OrchestratorClient;
@@ -13,6 +14,8 @@ export type SessionOptions = {
   interrupted: Promise<unknown>;
   onCreated?: (test: TestDetailView) => void;
   pollIntervalMs?: number;
+  /** Steering keys pressed on the terminal (+, -, p), as they come; absent when there is no terminal. */
+  keys?: { listen: (onKey: (key: string) => void) => () => void; onProblem: (problem: string | null) => void };
 };
 
 export type SessionOutcome = { test: TestDetailView; interrupted: boolean };
@@ -32,12 +35,31 @@ export async function runTestSession(options: SessionOptions): Promise<SessionOu
   let test = await client.createTest(options.body);
   options.onCreated?.(test);
   const silence = new SilenceWatch(client, progress);
-  while (!isFinished(test)) {
+  const stopKeys = options.keys?.listen((key) => void steer(key));
+  /** Each key press steers the test as last seen; a refusal (the test just ended) is shown, not fatal. */
+  const steer = async (pressed: string) => {
+    const key = steeringKeyOf(pressed);
+    const change = key && steeringFor(key, test);
+    if (!change || isFinished(test)) return;
+    try {
+      test = await client.steerTest(test.test_id, change);
+      options.keys?.onProblem(null);
+    } catch (error) {
+      if (!(error instanceof OrchestratorError)) throw error;
+      options.keys?.onProblem(error.message);
+    }
     progress.update(test);
-    await Promise.race([sleep(interval), options.interrupted]);
-    if (interrupted) return { test: await cancel(client, test, progress, interval), interrupted: true };
-    test = await client.getTest(test.test_id);
-    await silence.check();
+  };
+  try {
+    while (!isFinished(test)) {
+      progress.update(test);
+      await Promise.race([sleep(interval), options.interrupted]);
+      if (interrupted) return { test: await cancel(client, test, progress, interval), interrupted: true };
+      test = await client.getTest(test.test_id);
+      await silence.check();
+    }
+  } finally {
+    stopKeys?.();
   }
   progress.finish(test);
   return { test, interrupted: false };
