@@ -2,49 +2,13 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
+import { apart, BASE_RATE, patchJson, PLAN_S, runSteeredTest, STEERED_RATE } from '../helpers/steeredTest.js';
 import type { TestDetailView, TestReportView } from '../../src/api/index.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recordingServer.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, stopAllChildren, stopChild, type Child } from '../helpers/processes.js';
+import { getJson, postJson, startDriverProcess, startOrchestratorProcess, stopAllChildren, stopChild, type Child } from '../helpers/processes.js';
 
 /** What the issue asks: a change reaches both drivers within this of each other, at the target. */
 const APART_MS = 50;
-const BASE_RATE = 100;
-const STEERED_RATE = 400;
-
-async function patchJson<T = unknown>(url: string, body: unknown): Promise<{ status: number; body: T }> {
-  const response = await request(url, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.statusCode, body: (await response.body.json()) as T };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Each driver's arrivals at the target for one test, on this process's performance clock. */
-function arrivalsByDriver(server: RecordingServer, testId: string): Map<string, number[]> {
-  const byDriver = new Map<string, number[]>();
-  server.paths.forEach((path, i) => {
-    const query = new URL(path, 'http://x').searchParams;
-    const driver = query.get('driver');
-    if (query.get('test') !== testId || !driver) return;
-    byDriver.set(driver, [...(byDriver.get(driver) ?? []), server.arrivals[i]!]);
-  });
-  for (const arrivals of byDriver.values()) arrivals.sort((a, b) => a - b);
-  return byDriver;
-}
-
-/** The first arrival from which requests come at the steered rate (gaps well under the old one). */
-function steeredFrom(arrivals: readonly number[], notBefore: number): number {
-  const oldGap = (1000 / BASE_RATE) * 2;
-  const index = arrivals.findIndex((t, i) => t >= notBefore && i + 2 < arrivals.length && arrivals[i + 1]! - t < oldGap / 3 && arrivals[i + 2]! - arrivals[i + 1]! < oldGap / 3);
-  assert.ok(index >= 0, 'the driver sped up');
-  return arrivals[index]!;
-}
-
-/** The longest silence: the last arrival before it and the first after. */
-function longestGap(arrivals: readonly number[]): { last: number; next: number } {
-  let best = { last: 0, next: 0 };
-  for (let i = 1; i < arrivals.length; i++) if (arrivals[i]! - arrivals[i - 1]! > best.next - best.last) best = { last: arrivals[i - 1]!, next: arrivals[i]! };
-  return best;
-}
 
 /**
  * Steering a running test: a rate change and a pause reach every driver at one instant (apply_at), measured
@@ -66,42 +30,20 @@ describe('steering a running test (PATCH /api/tests/{id}; 2 drivers, one with lo
   });
 
   it('a rate change and a pause/resume reach both drivers within 50 ms, and the log, timeline and report keep them over a restart', async () => {
-    const created = await postJson<TestDetailView>(`${orchestrator.url}/api/tests`, {
-      test_type: 'TSUNAMI',
-      test_message_delay: 1000 / (BASE_RATE / 2),
-      duration_s: 5,
-      requests: [{ name: 'steered', method: 'GET', url: `${server.url}?driver={{driver_id}}&test={{test_id}}` }],
-      drivers: driverIds,
-      trigger: true,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const testUrl = `${orchestrator.url}/api/tests/${created.body.test_id}`;
-    await sleep(1_200);
-    const faster = await patchJson<TestDetailView>(testUrl, { rate: STEERED_RATE });
-    assert.equal(faster.status, 200, JSON.stringify(faster.body));
-    await sleep(2_100);
-    const paused = await patchJson<TestDetailView>(testUrl, { paused: true });
-    assert.equal(paused.body.paused, true);
-    await sleep(2_100);
-    const resumed = await patchJson<TestDetailView>(testUrl, { paused: false });
-    assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
-    const done = await eventually(() => getJson<TestDetailView>(testUrl), (t) => t.state !== 'running', 30_000, 'the test to end');
+    const { test: done, arrivals } = await runSteeredTest(orchestrator.url, driverIds, server);
     assert.equal(done.state, 'completed', done.reason ?? '');
-
-    const [rateChange, pause, resume] = done.steering.map((s) => Date.parse(s.apply_at) - performance.timeOrigin);
-    const arrivals = arrivalsByDriver(server, done.test_id);
-    assert.equal(arrivals.size, 2, 'both drivers reached the target');
-    const sped = [...arrivals.values()].map((a) => steeredFrom(a, rateChange! - 20));
-    const gaps = [...arrivals.values()].map(longestGap);
-    const report = `rate change at the target ${sped.map((t) => (t - rateChange!).toFixed(1)).join(', ')} ms after apply_at; pause ${gaps.map((g) => (g.last - pause!).toFixed(1)).join(', ')}; resume ${gaps.map((g) => (g.next - resume!).toFixed(1)).join(', ')}`;
-    assert.ok(Math.abs(sped[0]! - sped[1]!) <= APART_MS, report);
-    assert.ok(Math.abs(gaps[0]!.last - gaps[1]!.last) <= APART_MS && Math.abs(gaps[0]!.next - gaps[1]!.next) <= APART_MS, report);
-    for (const gap of gaps) {
-      assert.ok(gap.last < pause! + 20 && gap.next >= resume! - 20, `nothing arrived during the pause: ${report}`);
-    }
+    const testUrl = `${orchestrator.url}/api/tests/${done.test_id}`;
+    const { rate: rateChange, pause, resume } = arrivals.applyAt;
+    const since = (instants: number[], at: number) => instants.map((t) => (t - at).toFixed(1)).join(', ');
+    const report = `at the target, after apply_at: rate change ${since(arrivals.sped, rateChange)} ms; last before the pause ${since(arrivals.pausedAfter, pause)}; first after the resume ${since(arrivals.resumedAt, resume)}`;
+    assert.equal(arrivals.sped.length, 2, 'both drivers reached the target');
+    assert.ok(arrivals.sped.every(Number.isFinite), `both drivers sped up: ${report}`);
+    assert.ok(apart(arrivals.sped) <= APART_MS && apart(arrivals.pausedAfter) <= APART_MS && apart(arrivals.resumedAt) <= APART_MS, report);
+    assert.ok(arrivals.pausedAfter.every((t) => t < pause + 20) && arrivals.resumedAt.every((t) => t >= resume - 20), `nothing arrived during the pause: ${report}`);
     // Time-bounded: 5 s of plan at 100 then 400 req/s; the pause moved its end, not its length.
     const sent = done.aggregate.sent;
-    const planned = (BASE_RATE * (rateChange! - (Date.parse(done.drivers[0]!.started_at!) - performance.timeOrigin)) + STEERED_RATE * (5_000 - (rateChange! - (Date.parse(done.drivers[0]!.started_at!) - performance.timeOrigin)))) / 1000;
+    const baseMs = rateChange - (Date.parse(done.drivers[0]!.started_at!) - performance.timeOrigin);
+    const planned = (BASE_RATE * baseMs + STEERED_RATE * (PLAN_S * 1000 - baseMs)) / 1000;
     assert.ok(Math.abs(sent - planned) <= planned * 0.03, `sent ${sent}, planned about ${planned.toFixed(0)}`);
 
     await stopChild(orchestrator.child.process);
@@ -113,7 +55,7 @@ describe('steering a running test (PATCH /api/tests/{id}; 2 drivers, one with lo
     assert.equal(events.filter((e) => e.type === 'test_steered').length, 3);
     // Each whole second of the overall timeline inside one stretch is planned at that stretch's rate.
     const [changeMs, pauseMs, resumeMs] = replayed.steering.map((s) => s.elapsed_ms!);
-    const stretches = [{ from: 0, to: changeMs!, rate: BASE_RATE }, { from: changeMs!, to: pauseMs!, rate: STEERED_RATE }, { from: pauseMs!, to: resumeMs!, rate: 0 }, { from: resumeMs!, to: 5_000 + resumeMs! - pauseMs!, rate: STEERED_RATE }];
+    const stretches = [{ from: 0, to: changeMs!, rate: BASE_RATE }, { from: changeMs!, to: pauseMs!, rate: STEERED_RATE }, { from: pauseMs!, to: resumeMs!, rate: 0 }, { from: resumeMs!, to: PLAN_S * 1000 + resumeMs! - pauseMs!, rate: STEERED_RATE }];
     const timeline = JSON.stringify(replayed.overall_timeline.map((p) => [p.elapsed_ms, p.planned_rps]));
     for (const stretch of stretches) {
       const inside = replayed.overall_timeline.filter((p) => p.elapsed_ms - 1_000 >= stretch.from && p.elapsed_ms <= stretch.to);
