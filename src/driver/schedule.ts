@@ -109,14 +109,16 @@ export class StartScheduler {
    * lane of a plan computes the same starts; a time-bounded plan is then bounded by its window alone.
    */
   steer(change: { atMs: number; rate?: number | undefined; paused?: boolean | undefined }): void {
+    // A change asked for before the run's start (a warm-up's, carried over) holds from the start.
+    const atMs = Math.max(change.atMs, this.t0);
     if (change.rate !== undefined) {
       const pacer = this.options.pacer;
       if (!pacer?.steer) throw new Error(`this plan (${pacer?.description ?? 'unpaced'}) has no rate to change`);
-      pacer.steer(this.pauses.planMsAt(change.atMs) - this.t0, change.rate);
+      pacer.steer(this.pauses.planMsAt(atMs) - this.t0, change.rate);
       if (this.options.startWindowMs !== undefined) this.options.count = Infinity;
     }
-    if (change.paused === true) this.pauses.pauseAt(change.atMs);
-    if (change.paused === false) this.pauses.resumeAt(change.atMs);
+    if (change.paused === true) this.pauses.pauseAt(atMs);
+    if (change.paused === false) this.pauses.resumeAt(atMs);
     this.reschedule();
   }
 
@@ -130,8 +132,9 @@ export class StartScheduler {
     return this.pauses.holds(nowMs);
   }
 
+  /** Only while the run is on: a change after it resolved must start nothing nobody waits for. */
   private reschedule(): void {
-    if (!this.launch || this.stopped) return;
+    if (!this.launch || this.stopped || !this.finish) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pump();
@@ -220,7 +223,8 @@ export class StartScheduler {
     // Unpaced starts are due at once, but never before the run's start (a start shared by every driver).
     const from = Math.max(now, this.t0);
     if (window !== undefined && this.pauses.planMsAt(from) - this.t0 >= window) return undefined;
-    return this.pauses.holds(from) ? Infinity : from;
+    // Held: due when the pause ends, if its resume is known (a timer waits for it), else never until told.
+    return this.pauses.resumeOf(from);
   }
 
   /**
@@ -262,6 +266,11 @@ class Pauses {
 
   holds(nowMs: number): boolean {
     return this.spans.some((span) => nowMs >= span.fromMs && nowMs < span.toMs);
+  }
+
+  /** `nowMs`, or the end of the pause holding it (Infinity while that one is open). */
+  resumeOf(nowMs: number): number {
+    return this.spans.find((span) => nowMs >= span.fromMs && nowMs < span.toMs)?.toMs ?? nowMs;
   }
 
   /** The instant a start planned for `unpausedMs` happens: later by every pause it meets; Infinity in an open one. */
