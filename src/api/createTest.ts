@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fieldPath, ID_MAX_LENGTH, LOAD_MODEL_SPECS, loadModelProblems, MAX_PLANNED_REQUESTS, plannedIterations, plannedWireCount, requestsPerIteration, shapeProblems, TEST_TYPES, type Scenarios, type TestConfigMessage } from '../protocol/index.js';
 import { TEST_CONFIG_FIELDS } from './testConfig.js';
+import { findCapacity, maxSteps, type FindCapacity } from './capacity.js';
 
 /** More drivers than any one test could use; a count or list past it is a mistake. */
 export const MAX_DRIVERS = 10_000;
@@ -18,7 +19,20 @@ const RUN_FIELDS = {
     .optional()
     .meta({ description: 'how many of the alive idle drivers take part, or which ones; all alive idle drivers when absent' }),
   trigger: z.boolean({ error: 'must be true or false' }).optional().meta({ description: 'true: trigger the test at once' }),
+  find_capacity: findCapacity.optional(),
 };
+
+/** What a capacity search sets itself (a TSUNAMI at its steps' rates, for as long as its steps take): given beside it, each is refused. */
+const CAPACITY_SET_FIELDS = ['scenarios', 'message_count_per_driver', 'throughput_per_driver', 'stages', 'start_rps', 'duration_s', 'warmup_count_per_driver', 'warmup_s'] as const;
+
+function hasCapacitySearch(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { find_capacity?: unknown }).find_capacity !== undefined;
+}
+
+/** The load rules of a plain test apply to a body that sets its own load: not scenarios, not a capacity search. */
+function setsOwnLoad(body: unknown): boolean {
+  return !hasScenarios(body) && !hasCapacitySearch(body);
+}
 
 /** Fields of which a body may give one or the other, not both. */
 const EXCLUSIVE_FIELDS = [{ fields: ['target_url', 'requests'] as const, message: 'give target_url (one GET) or requests, not both' }];
@@ -40,7 +54,11 @@ export const createTestBody = z
   .strictObject({ ...TEST_CONFIG_FIELDS, ...RUN_FIELDS })
   .superRefine((body, ctx) => {
     for (const { fields, message } of EXCLUSIVE_FIELDS) if (fields.every((field) => body[field] !== undefined)) ctx.addIssue({ code: 'custom', path: [fields[1]], message });
-    if (hasScenarios(body)) {
+    if (body.find_capacity) {
+      for (const field of CAPACITY_SET_FIELDS) if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with find_capacity: the search sets the rate and the length' });
+      if (body.test_type !== undefined && body.test_type !== 'TSUNAMI') ctx.addIssue({ code: 'custom', path: ['test_type'], message: 'must be TSUNAMI (or left out) with find_capacity: the search paces requests at its rates' });
+      if (body.test_message_delay !== 0) ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'cannot be given with find_capacity: the search sets the rate' });
+    } else if (hasScenarios(body)) {
       for (const field of SCENARIO_SET_FIELDS) if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with scenarios: their executors and flows set the load' });
       if (body.test_message_delay !== 0) ctx.addIssue({ code: 'custom', path: ['test_message_delay'], message: 'cannot be given with scenarios: think steps set the pauses' });
     } else if (body.test_type === undefined) ctx.addIssue({ code: 'custom', path: ['test_type'], message: 'is required' });
@@ -50,11 +68,11 @@ export const createTestBody = z
     (body, ctx) => {
       for (const problem of shapeProblems(body as typeof body & { test_type: string })) ctx.addIssue({ code: 'custom', ...problem });
     },
-    { when: (payload) => !hasScenarios(payload.value) && payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
+    { when: (payload) => setsOwnLoad(payload.value) && payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !SHAPE_RULE_FIELDS.has(String(issue.path[0]))) },
   )
   .superRefine(
     (body, ctx) => {
-      if (body.test_type === undefined) return;
+      if (body.test_type === undefined || body.find_capacity) return;
       for (const problem of loadModelProblems(body.test_type, body)) ctx.addIssue({ code: 'custom', ...problem });
     },
     // The model's rules read only these fields: with them valid, the rules run even when others are
@@ -135,10 +153,24 @@ const SHAPE_RULES: JsonSchema[] = [
  */
 export function plannedConfig<T extends Omit<CreateTestRequest, 'drivers' | 'trigger'>>(request: T, driverCount: number): T & Pick<TestConfigMessage, 'message_count_per_driver' | 'test_type'> {
   if (request.scenarios) return { ...request, test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: scenarioWireCount(request.scenarios, driverCount) };
+  const { find_capacity: search, ...plain } = request as T & { find_capacity?: FindCapacity };
+  // The search is the orchestrator's: drivers get the plain test it steers.
+  if (search) return { ...(plain as T), ...capacityLoad(search, driverCount) };
   if (request.test_type === undefined) throw new Error('plannedConfig: a test without scenarios needs its test_type');
   const count = plannedWireCount({ ...request, test_type: request.test_type });
   const stagedGapMs = request.stages && request.test_type === 'TSUNAMI' ? (request.stages.reduce((sum, s) => sum + s.duration_s, 0) * 1000) / count : undefined;
   return { ...request, test_type: request.test_type, message_count_per_driver: count, ...(stagedGapMs === undefined ? {} : { test_message_delay: stagedGapMs }) };
+}
+
+/**
+ * A capacity search's own load: a TSUNAMI at its first step's rate, planned for its longest search (the
+ * orchestrator steers each step and ends the test at the answer). Its pauses between steps hold the plan's clock.
+ */
+function capacityLoad(search: FindCapacity, driverCount: number): Pick<TestConfigMessage, 'test_type' | 'test_message_delay' | 'duration_s' | 'message_count_per_driver'> {
+  const drivers = Math.max(1, driverCount);
+  const durationS = maxSteps(search) * search.step_s;
+  const perDriver = search.from / drivers;
+  return { test_type: 'TSUNAMI', test_message_delay: 1000 / perDriver, duration_s: durationS, message_count_per_driver: Math.max(1, Math.floor(perDriver * durationS)) };
 }
 
 /**

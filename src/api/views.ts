@@ -176,11 +176,39 @@ export const steeringView = z
   .meta({ description: 'a change of the running test' });
 export type SteeringView = z.output<typeof steeringView>;
 
+/** A capacity search's spec, its steps as judged and its answer (src/api/capacity.ts). */
+export const capacityView = z
+  .object({
+    slo: z.array(z.string()),
+    from: z.number(),
+    to: z.number(),
+    step_s: z.number(),
+    done: z.boolean().meta({ description: 'the search has its answer' }),
+    capacity_rps: z.number().nullable().meta({ description: 'the highest total rate whose step met every SLO; null while searching, or when even the first step missed one' }),
+    steps: z.array(
+      z.object({
+        rate: z.number().meta({ description: 'the step\'s total rate, req/s' }),
+        achieved_rps: z.number().nullable(),
+        p50: millis,
+        p95: millis,
+        p99: millis,
+        errors: count,
+        completed: count,
+        error_rate: z.number().nullable(),
+        ok: z.boolean(),
+        failed_slos: z.array(z.string()),
+      }),
+    ),
+  })
+  .meta({ description: 'a capacity search (find_capacity): each step judged on its own seconds but the first' });
+export type CapacityView = z.output<typeof capacityView>;
+
 export const testDetailView = testSummaryView.extend({
   drivers: z.array(driverFigures),
   data: z.array(dataSourceFigures).meta({ description: 'per data source the test names; empty without data' }),
   steering: z.array(steeringView).meta({ description: 'changes of the running test in order (PATCH /api/tests/{id}); empty when none' }),
   paused: z.boolean().meta({ description: 'paused by a change and not resumed' }),
+  capacity: capacityView.nullable().meta({ description: 'the capacity search the test ran; null for a test without one' }),
 });
 export type TestDetailView = z.output<typeof testDetailView>;
 
@@ -190,7 +218,7 @@ export const testReportView = testDetailView.extend({
 });
 export type TestReportView = z.output<typeof testReportView>;
 
-export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_steered', 'test_finished', 'data_granted'] as const;
+export const TEST_EVENT_TYPES = ['test_created', 'test_triggered', 'report_received', 'cancel_requested', 'test_steered', 'capacity_step', 'capacity_found', 'test_finished', 'data_granted'] as const;
 
 export const testEventView = z.looseObject({ type: z.enum(TEST_EVENT_TYPES), at: isoTime }).meta({ description: "one entry of a test's event log; the other fields depend on the type" });
 

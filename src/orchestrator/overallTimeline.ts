@@ -2,11 +2,15 @@ import { CountsAccumulator, intervalPercentiles, type IntervalPercentiles } from
 import type { BucketCounts } from '../stats/latencyHistogram.js';
 import type { IntervalPoint } from './testProjection.js';
 import type { PlannedRate } from './steering.js';
+import type { StepFigures } from '../api/capacity.js';
 
 /** Overall points are per second of the workload: drivers report at their own moments. */
 export const OVERALL_BIN_MS = 1_000;
-/** Bins this far behind the newest keep only their percentiles: a day-long test must not keep every interval's buckets. */
-const OPEN_BINS = 10;
+/**
+ * Bins this far behind the newest keep only their percentiles: a day-long test must not keep every
+ * interval's buckets. Enough for a capacity search's longest step (30 s) and its judging to merge them.
+ */
+const OPEN_BINS = 40;
 
 type DriverShare = { sent: number; completed: number; ms: number };
 
@@ -45,6 +49,27 @@ export class OverallTimeline {
       this.#newest = key;
       this.closeOldBins();
     }
+  }
+
+  /**
+   * The whole seconds from `fromMs` to `toMs` merged, as a capacity search judges a step: counts summed,
+   * percentiles of the merged buckets (a bin already closed adds its own percentiles' worst instead).
+   */
+  window(fromMs: number, toMs: number): StepFigures {
+    const merged = new CountsAccumulator();
+    const figures: StepFigures = { completed: 0, errors: 0, seconds: 0, p50: null, p95: null, p99: null };
+    const closed: IntervalPercentiles[] = [];
+    for (const bin of this.#bins.values()) {
+      if (bin.end_ms - OVERALL_BIN_MS < fromMs || bin.end_ms > toMs) continue;
+      figures.seconds += OVERALL_BIN_MS / 1000;
+      figures.errors += bin.errors;
+      for (const share of bin.byDriver.values()) figures.completed += share.completed;
+      if (bin.merged) merged.add(bin.merged.counts());
+      else closed.push(percentilesOf(bin));
+    }
+    const percentiles = [intervalPercentiles(merged.counts()), ...closed];
+    for (const key of ['p50', 'p95', 'p99'] as const) figures[key] = worst(percentiles.map((p) => p[key]));
+    return figures;
   }
 
   /** Per second: summed rates, errors, merged percentiles, and the plan's rate for all `drivers`. */
@@ -108,4 +133,9 @@ function round3(value: number): number {
 function percentilesOf(bin: Bin): IntervalPercentiles {
   bin.percentiles ??= bin.merged ? intervalPercentiles(bin.merged.counts()) : { p50: null, p95: null, p99: null };
   return bin.percentiles;
+}
+
+function worst(values: (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : Math.max(...known);
 }

@@ -152,7 +152,7 @@ export class PlanRunner {
   private async startTest(plan: PlanProjection, step: number, attempt: number): Promise<boolean> {
     const spec = plan.spec.tests[step];
     if (!spec) return false;
-    const { drivers, trigger: _trigger, ...config } = createTestBody.parse(spec.body);
+    const { drivers, trigger: _trigger, find_capacity, ...config } = createTestBody.parse(spec.body);
     let driverIds: string[];
     try {
       driverIds = selectDrivers(this.controller.drivers.available(), drivers, this.controller.busyDrivers(), neededCapability(config));
@@ -162,7 +162,7 @@ export class PlanRunner {
       return false;
     }
     this.#startRefused.delete(plan.plan_id);
-    const test = await this.controller.createTest(plannedConfig(config, driverIds.length), driverIds, this.dataRows(config.data));
+    const test = await this.controller.createTest(plannedConfig({ ...config, find_capacity }, driverIds.length), driverIds, this.dataRows(config.data), find_capacity);
     this.plans.append(plan.plan_id, { type: 'plan_test_started', at: new Date().toISOString(), step, attempt, test_id: test.test_id });
     this.log.info({ plan_id: plan.plan_id, test: spec.name, attempt, test_id: test.test_id }, 'plan test started');
     try {

@@ -74,11 +74,11 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.status, () => controller.kafkaStatus());
   serve(app, ROUTES.listTests, () => controller.tests.list().map((t) => summaryView(t, figures)));
   serve(app, ROUTES.createTest, async ({ body }, reply) => {
-    const { drivers, trigger, ...fields } = body;
+    const { drivers, trigger, find_capacity, ...fields } = body;
     const dataProblems = testDataProblems(fields, deps.catalog);
     if (dataProblems.length > 0) throw new InputError(400, dataProblems);
     const chosen = selectDrivers(controller.drivers.available(), drivers, controller.busyDrivers(), neededCapability(fields));
-    const test = await controller.createTest(plannedConfig(fields, chosen.length), chosen, dataRowCounts(fields.data, deps.catalog));
+    const test = await controller.createTest(plannedConfig({ ...fields, find_capacity }, chosen.length), chosen, dataRowCounts(fields.data, deps.catalog), find_capacity);
     if (trigger) await controller.triggerTest(test.test_id);
     return reply.code(201).send(detailView(test, figures));
   });

@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { newTestId, TOPICS, type MetricsMessage, type SteeringChange, type TestConfigMessage } from '../protocol/index.js';
 import { randomUUID } from 'node:crypto';
 import { steeringProblems, steerLeadMs, type SteeringProblem } from './steering.js';
+import type { FindCapacity } from '../api/capacity.js';
 import type { MetricsStore } from '../store/metricsStore.js';
 import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, type StatusChange } from './driverRegistry.js';
 import type { TestEvent } from './testEvents.js';
@@ -108,14 +109,17 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     this.#subscriptions = [];
   }
 
-  /** `dataRows`: each data source's row count, kept with the test (its figures say how many are left). */
-  async createTest(request: NewTest, driverIds: string[], dataRows?: Record<string, number>): Promise<TestProjection> {
+  /**
+   * `dataRows`: each data source's row count, kept with the test (its figures say how many are left);
+   * `findCapacity`: the capacity search that steers it (capacityRunner.ts), kept with it, not sent to drivers.
+   */
+  async createTest(request: NewTest, driverIds: string[], dataRows?: Record<string, number>, findCapacity?: FindCapacity): Promise<TestProjection> {
     // max_duration_s travels in the config too: a driver stops by itself even if it never hears us again.
     const config: TestConfigMessage = { ...request, test_id: newTestId(), driver_ids: driverIds, created_at: new Date().toISOString() };
     const publishing = performance.now();
     await this.bus.publish(TOPICS.testConfig, config, config.test_id);
     this.#configDeliveryMs.set(config.test_id, performance.now() - publishing);
-    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s: request.max_duration_s, ...(dataRows ? { data_rows: dataRows } : {}) });
+    this.tests.append(config.test_id, { type: 'test_created', at: config.created_at!, config, driver_ids: driverIds, max_duration_s: request.max_duration_s, ...(dataRows ? { data_rows: dataRows } : {}), ...(findCapacity ? { find_capacity: findCapacity } : {}) });
     this.log.info({ test_id: config.test_id, test_type: config.test_type, drivers: driverIds }, 'test created');
     return this.mustGet(config.test_id);
   }
@@ -146,15 +150,16 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   /**
    * Changes a running test on every driver at one instant: written to its event log first (so a restart
-   * replays it), then published as a signed STEER_TEST with `apply_at` a little ahead.
+   * replays it), then published as a signed STEER_TEST with `apply_at` a little ahead (and not before
+   * `notBeforeMs`, epoch ms: a capacity search schedules a step's end when it starts it).
    */
-  async steerTest(testId: string, change: SteeringChange): Promise<TestProjection> {
+  async steerTest(testId: string, change: SteeringChange, notBeforeMs = 0): Promise<TestProjection> {
     const test = this.mustGet(testId);
     if (test.state !== 'running') throw new ControlError('conflict', `test ${testId} is ${test.state}; only a running test can be steered`);
     const problems = steeringProblems(test.config, change);
     if (problems.length > 0) throw new SteeringError(problems);
     const changeId = randomUUID();
-    const applyAt = Math.max(Date.now() + steerLeadMs(this.#controlPublishMs), test.start_at ?? 0);
+    const applyAt = Math.max(Date.now() + steerLeadMs(this.#controlPublishMs), test.start_at ?? 0, notBeforeMs);
     this.tests.append(testId, { type: 'test_steered', at: new Date().toISOString(), change_id: changeId, apply_at: applyAt, change });
     const publishing = performance.now();
     await this.bus.publish(TOPICS.control, { message_type: 'STEER_TEST', test_id: testId, change_id: changeId, apply_at: applyAt, ...change }, testId);

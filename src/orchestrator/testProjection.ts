@@ -1,6 +1,7 @@
 import type { IntervalPoint, TimelinePoint } from '../api/index.js';
 import { plannedRateBetween, type MetricsMessage, type TestConfigMessage } from '../protocol/index.js';
 import { steeredPlan, type PlannedRate, type SteeringRecord } from './steering.js';
+import type { CapacityStep, FindCapacity } from '../api/capacity.js';
 import { intervalPercentiles, subtractCounts } from '../stats/intervalCounts.js';
 import { decodeHistogramCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { OverallTimeline } from './overallTimeline.js';
@@ -50,6 +51,8 @@ export type TestProjection = {
   dealing: Map<string, SourceDealing>;
   /** the instant (epoch ms) the trigger asked every driver to start at, when it named one */
   start_at: number | undefined;
+  /** a capacity search's spec, its steps as judged, and its answer once found (undefined until then) */
+  capacity: { spec: FindCapacity; steps: CapacityStep[]; capacity_rps: number | null | undefined } | undefined;
   /** the changes of the running test, in order */
   steering: SteeringRecord[];
   /** one driver's planned start rate over an interval of its workload: the config's, as steered */
@@ -77,6 +80,7 @@ export function createProjection(event: Extract<TestEvent, { type: 'test_created
     data_rows: event.data_rows ?? {},
     dealing: new Map(),
     start_at: undefined,
+    capacity: event.find_capacity ? { spec: event.find_capacity, steps: [], capacity_rps: undefined } : undefined,
     steering: [],
     planned_rate: (fromMs, toMs) => plannedRateBetween(event.config, fromMs, toMs),
     version: 1,
@@ -110,6 +114,14 @@ export function applyTestEvent(test: TestProjection, event: TestEvent): void {
       return;
     case 'cancel_requested':
       test.cancel_requested_at ??= event.at;
+      return;
+    case 'capacity_step': {
+      const { type: _type, at: _at, ...step } = event;
+      test.capacity?.steps.push(step);
+      return;
+    }
+    case 'capacity_found':
+      if (test.capacity) test.capacity.capacity_rps = event.capacity_rps;
       return;
     case 'data_granted':
       applyGrant(dealingOf(test, event.source), event);

@@ -25,10 +25,12 @@ export function superviseTest(test: TestProjection, context: SupervisionContext)
   const refusal = refusalInFinalReports(test);
   if (refusal) return refusal;
   const unfinished = driversStillRunning(test);
-  if (unfinished.length === 0) return test.cancel_requested_at ? { state: 'cancelled', reason: 'cancelled by request' } : { state: 'completed' };
+  // A capacity search that found its answer stops its own test: that is its end, not a cancel.
+  const cancelled = test.cancel_requested_at !== undefined && test.capacity?.capacity_rps === undefined;
+  if (unfinished.length === 0) return cancelled ? { state: 'cancelled', reason: 'cancelled by request' } : { state: 'completed' };
   for (const nodeId of unfinished) {
     const problem = driverProblem(test, nodeId, context);
-    if (problem) return test.cancel_requested_at ? { state: 'cancelled', reason: `cancelled by request; ${problem}` } : { state: 'failed', reason: problem };
+    if (problem) return cancelled ? { state: 'cancelled', reason: `cancelled by request; ${problem}` } : { state: 'failed', reason: problem };
   }
   return overDeadline(test, context.nowMs);
 }

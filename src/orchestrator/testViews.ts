@@ -1,4 +1,4 @@
-import { configView, type Figures, type SteeringView, type TestDetailView, type TestReportView, type TestSummaryView } from '../api/index.js';
+import { configView, type CapacityView, type Figures, type SteeringView, type TestDetailView, type TestReportView, type TestSummaryView } from '../api/index.js';
 import { isPaused, type SteeringRecord } from './steering.js';
 import { dataFigures } from './data/dataFigures.js';
 import type { FiguresCalculator } from './testFigures.js';
@@ -28,7 +28,13 @@ function startSkewMs(test: TestProjection): number | null {
 }
 
 export function detailView(test: TestProjection, calculator: FiguresCalculator): TestDetailView {
-  return { ...summaryView(test, calculator), drivers: calculator.figuresFor(test).drivers, data: dataFigures(test), steering: test.steering.map((record) => steeringViewOf(test, record)), paused: isPaused(test.steering) };
+  return { ...summaryView(test, calculator), drivers: calculator.figuresFor(test).drivers, data: dataFigures(test), steering: test.steering.map((record) => steeringViewOf(test, record)), paused: isPaused(test.steering), capacity: capacityViewOf(test) };
+}
+
+function capacityViewOf(test: TestProjection): CapacityView | null {
+  const search = test.capacity;
+  if (!search) return null;
+  return { ...search.spec, done: search.capacity_rps !== undefined, capacity_rps: search.capacity_rps ?? null, steps: search.steps };
 }
 
 function steeringViewOf(test: TestProjection, record: SteeringRecord): SteeringView {

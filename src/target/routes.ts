@@ -12,6 +12,8 @@ import {
 } from './faults.js';
 import { JOURNEY_PREFIX, serveJourneyApi } from './journeyApi.js';
 import { TargetMetrics, wantsJson } from './metricsFormat.js';
+import { performance } from 'node:perf_hooks';
+import { QUEUE_PATH, ServiceQueues } from './serviceQueue.js';
 
 /** Totals for /metrics: this process's counters, or in a cluster worker the sum the primary collects. */
 export type ReadTotals = () => CounterSnapshot | Promise<CounterSnapshot>;
@@ -41,6 +43,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 export function createRequestHandler(deps: RouteDependencies): RequestListener {
   const defaultsAreFaultFree = !hasFaults(deps.faults);
   const metrics = new TargetMetrics();
+  const queues = new ServiceQueues();
   return (req, res) => {
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
@@ -52,6 +55,7 @@ export function createRequestHandler(deps: RouteDependencies): RequestListener {
     }
     deps.counters.track(res);
     if (path.startsWith(JOURNEY_PREFIX)) serveJourneyApi(req, res, path);
+    else if (path === QUEUE_PATH) queues.serve(res, query(), performance.now());
     else if (path !== '/ping') sendJson(res, 404, { error: `no route for ${req.method ?? 'GET'} ${path}` });
     else if (queryStart === -1 && defaultsAreFaultFree) sendPrepared(res, 200, PONG);
     else servePingWithFaults(res, query(), deps.faults);

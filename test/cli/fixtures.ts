@@ -26,6 +26,7 @@ export function testView(overrides: Partial<TestDetailView> = {}): TestDetailVie
     start_skew_ms: null,
     steering: [],
     paused: false,
+    capacity: null,
     ...overrides,
   };
 }

@@ -17,6 +17,8 @@ The HTTP server load tests aim at.
                  POST /api/login {"user":NAME} gives {"accessToken"} and a session cookie;
                  POST /api/items {"title":T}, GET /api/items, GET and DELETE /api/items/ID
                  need both, of the same user (403 otherwise). Nothing is stored.
+  GET /queue?rps=N  served through one queue at exactly N requests per second (per
+                 target process): a known capacity, for stampede run --find-capacity.
 
 Options:
   --host HOST         address to bind (default 127.0.0.1)
