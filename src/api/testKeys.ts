@@ -181,6 +181,13 @@ export const TEST_KEYS = {
     fields: [],
     toBody: () => ({}),
   },
+  find_capacity: {
+    flag: null,
+    kind: 'text',
+    help: ['a capacity search: {slo: ["p99<50", "errors<1%"], from: 100, to: 20000, step_s: 5}, as in the REST body'],
+    schema: z.record(z.string(), z.unknown(), { error: 'must be a capacity search: {slo: [p99<50], from, to, step_s}' }),
+    fields: ['find_capacity'],
+  },
   requests: {
     flag: null,
     kind: 'text',

@@ -10,6 +10,7 @@ import { resolveDataFiles, uploadDataFiles, type DataUpload } from '../run/dataF
 import { summaryTable } from '../run/summaryTable.js';
 import { runTestSession } from '../run/testSession.js';
 import { steeringLine } from '../run/steeringKeys.js';
+import { capacityTable } from '../run/capacityTable.js';
 import { watchKeys } from '../run/keyboard.js';
 import { scenarioTest, TEST_KEY_NAMES, TEST_KEYS, toFieldError, type Scenario, type ScenarioIssue, type TestKeyName } from '../../api/index.js';
 import { FLAG_OF_FIELD, keysFromFlags, targetUrl, testFlagsHelp, TEST_FLAG_OPTIONS, type TestFlagValues } from '../run/testFlags.js';
@@ -19,7 +20,7 @@ import { planExitCode, planJson, planSummary } from '../run/planSummary.js';
 import { evaluateThresholds, judgesErrors, parseThresholds, thresholdReport, type Threshold, type ThresholdResult } from '../../api/thresholds.js';
 import { UsageError } from '../usageError.js';
 import { htmlReport, machineInfo } from '../../report/index.js';
-import type { TestReportView } from '../../api/index.js';
+import type { CapacityView, TestReportView } from '../../api/index.js';
 import type { Figures } from '../../orchestrator/testFigures.js';
 import { EXECUTOR_NAMES, MAX_PLANNED_REQUESTS, TEST_TYPES } from '../../protocol/index.js';
 
@@ -93,7 +94,15 @@ const OPTIONS = {
   out: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   plan: { type: 'string' },
+  'find-capacity': { type: 'boolean' },
+  slo: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'step-s': { type: 'string' },
 } as const satisfies OptionSpec;
+
+/** The capacity search's flags: each is the search's field of the same name. */
+const CAPACITY_FLAGS = { slo: 'slo', from: 'from', to: 'to', 'step-s': 'step_s' } as const;
 
 /** Flags that --plan allows; every other one belongs in the plan file. */
 const PLAN_FLAGS = new Set(['orchestrator', 'token', 'json', 'plan']);
@@ -208,6 +217,8 @@ function refuseContradictions(values: FlagValues): void {
  */
 function requireTestFlags(values: FlagValues): void {
   requireString(textFlag(values, 'target'), 'target');
+  // A capacity search sets its type, rate and length itself.
+  if (values['find-capacity']) return;
   requireString(textFlag(values, 'type'), 'type');
   if (values.stage === undefined && values.duration === undefined && values.count === undefined) throw new UsageError('missing required argument --count (or --duration, or --stage)');
   if (values['start-rate'] !== undefined && values.stage === undefined) throw new UsageError('--start-rate needs --stage (it is the rate the first stage ramps from)');
@@ -223,9 +234,10 @@ function parseSettings(values: FlagValues): Settings {
   const oneStep = SCENARIO_FLAGS.some((flag) => values[flag] !== undefined);
   if (oneStep && values.scenario !== undefined) throw new UsageError(`--${SCENARIO_FLAGS.find((flag) => values[flag] !== undefined)} does not go with --scenario: write the scenario in the file`);
   if (oneStep && values.data !== undefined) throw new UsageError('--data is read by scenarios: write them in a --scenario file (see the README\'s "Test data")');
+  const search = capacityKeys(values);
   if (values.scenario === undefined && !oneStep) requireTestFlags(values);
   const fromFile = values.scenario === undefined ? {} : readScenarioFile(values.scenario);
-  const keys: Scenario = { ...fromFile, ...(oneStep ? oneStepKeys(values) : { ...keysFromFlags(values), ...targetKeys(values) }) };
+  const keys: Scenario = { ...fromFile, ...(oneStep ? oneStepKeys(values) : { ...keysFromFlags(values), ...targetKeys(values) }), ...search };
   const { data, uploads } = resolveDataFiles(keys.data, values.scenario === undefined ? '.' : dirname(values.scenario));
   if (data) keys.data = data;
   const { test, issues } = scenarioTest(keys);
@@ -234,6 +246,28 @@ function parseSettings(values: FlagValues): Settings {
   // scenarioTest has parsed each threshold: a mistake was a problem at its key.
   const thresholds = parseThresholds(test.thresholds);
   return { orchestrator, token: accessToken(values.token), body: { ...test.body, trigger: true }, uploads, thresholds, out: parseOut(values.out ?? []), json: values.json ?? false };
+}
+
+/**
+ * `--find-capacity --slo … [--from R --to R --step-s S]`: the search's key (a TSUNAMI it paces itself);
+ * its fields are checked with the test (a bad SLO names --slo). Its flags without --find-capacity are refused.
+ */
+function capacityKeys(values: FlagValues): Partial<Scenario> {
+  const given = Object.keys(CAPACITY_FLAGS).filter((flag) => values[flag as keyof typeof CAPACITY_FLAGS] !== undefined);
+  if (!values['find-capacity']) {
+    if (given.length > 0) throw new UsageError(`--${given[0]} belongs to a capacity search: add --find-capacity`);
+    return {};
+  }
+  if (values.slo === undefined) throw new UsageError('--find-capacity needs at least one --slo, e.g. --slo "p99<50" --slo "errors<1%"');
+  const search: Record<string, unknown> = { slo: values.slo };
+  for (const flag of ['from', 'to', 'step-s'] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const number = Number(text);
+    if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${flag} must be a positive number, got ${JSON.stringify(text)}`);
+    search[CAPACITY_FLAGS[flag]] = number;
+  }
+  return { find_capacity: search, ...(values.type === undefined ? { type: 'tsunami' } : {}) };
 }
 
 /** `--vus`, `--iterations`, `--executor` with `--target`: one scenario whose flow is that one request; the load flags are the executor's. */
@@ -273,6 +307,8 @@ function describeIssue(issue: ScenarioIssue, values: FlagValues): string {
 function flagOfKeyPath(field: string): string | undefined {
   const ofRequest = requestPartFlag(field);
   if (ofRequest) return ofRequest;
+  const ofSearch = Object.entries(CAPACITY_FLAGS).find(([, name]) => field.startsWith(`find_capacity.${name}`))?.[0];
+  if (ofSearch) return `--${ofSearch}`;
   const key = keyOfField(field);
   const flag = key === undefined ? null : TEST_KEYS[key].flag;
   return flag === null ? undefined : `--${flag}`;
@@ -313,10 +349,16 @@ export type Verdict = { exitCode: number; problem: string | undefined };
  */
 export function verdictFor(test: TestDetailView, thresholds: readonly Threshold[], results: readonly ThresholdResult[]): Verdict {
   if (test.state !== 'completed') return { exitCode: 1, problem: `test ${test.test_id} ${test.state}${test.reason ? `: ${test.reason}` : ''}` };
+  if (test.capacity && test.capacity.capacity_rps === null) return { exitCode: 1, problem: firstStepMissed(test.capacity) };
   if (everyRequestFailed(test.aggregate) && !judgesErrors(thresholds)) {
     return { exitCode: 1, problem: allFailedProblem(test.aggregate) };
   }
   return { exitCode: results.some((r) => !r.ok) ? EXIT_THRESHOLD_FAILED : 0, problem: undefined };
+}
+
+function firstStepMissed(search: CapacityView): string {
+  const first = search.steps[0];
+  return `capacity search: even the first step (${search.from} req/s) missed ${first ? first.failed_slos.join(', ') : 'its SLOs'}; try a lower --from`;
 }
 
 function everyRequestFailed(figures: Figures): boolean {
@@ -328,6 +370,12 @@ function allFailedProblem(figures: Figures): string {
   const firstSample = kinds.map(([kind]) => figures.error_samples[kind]?.[0]).find((sample) => sample !== undefined);
   const why = `${kinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}${firstSample ? `; first error: ${firstSample}` : ''}`;
   return `every request failed (${figures.error_count} of ${figures.completed}: ${why}); add --threshold 'errors<=100%' if that is what you expect`;
+}
+
+/** `--json` of a capacity search: its answer and its steps at the top, as the issue names them. */
+function capacityJson(test: TestDetailView): Record<string, unknown> {
+  if (!test.capacity) return {};
+  return { capacity_rps: test.capacity.capacity_rps, steps: test.capacity.steps.map((s) => ({ rate: s.rate, p99: s.p99, errors: s.error_rate, ok: s.ok, p50: s.p50, achieved_rps: s.achieved_rps, failed_slos: s.failed_slos })) };
 }
 
 /** Red where a person reads it; plain in files and pipes, and with NO_COLOR. */
@@ -353,7 +401,7 @@ async function writeReport(client: OrchestratorClient, file: string, jsonResult:
 async function finishRun(client: OrchestratorClient, settings: Settings, test: TestDetailView): Promise<number> {
   const results = evaluateThresholds(settings.thresholds, test.aggregate);
   let cached: Promise<JsonResult> | undefined;
-  const jsonResult = () => (cached ??= client.reportJson(test.test_id).then((report) => ({ ...report, thresholds: results })));
+  const jsonResult = () => (cached ??= client.reportJson(test.test_id).then((report) => ({ ...report, thresholds: results, ...capacityJson(test) })));
   const human = settings.json ? (process.stderr.isTTY ? console.error : undefined) : console.log;
   const verdict = verdictFor(test, settings.thresholds, results);
   if (verdict.problem) {
@@ -362,6 +410,7 @@ async function finishRun(client: OrchestratorClient, settings: Settings, test: T
     stream.write(`\n${red(`stampede run: ${verdict.problem}`, stream)}\n`);
   }
   human?.(`\n${summaryTable(test)}`);
+  if (test.capacity) human?.(`\n${capacityTable(test.capacity)}`);
   if (results.length > 0) human?.(`\nthresholds:\n${thresholdReport(settings.thresholds, results).map((line) => `  ${line}`).join('\n')}`);
   if (settings.json) process.stdout.write(`${JSON.stringify(await jsonResult(), null, 2)}\n`);
   for (const file of settings.out) {
