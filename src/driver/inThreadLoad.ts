@@ -1,5 +1,6 @@
 import type { RequestSpec, TestConfigMessage, TestPhase } from '../protocol/index.js';
-import { HttpClient, type TlsOptions } from './httpClient.js';
+import type { TlsOptions } from './requestOutcome.js';
+import { HttpClient } from './http1/httpClient.js';
 import { loadPlanFor, warmupPlanFor } from './load/index.js';
 import { clockStartAt, type LoadEngine, type LoadSteer, type PhaseLoad } from './loadEngine.js';
 import { LoadRun } from './loadRun.js';

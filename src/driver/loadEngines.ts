@@ -19,7 +19,7 @@ function loadsOnDriverThread(workers: number | undefined): boolean {
 
 /**
  * The engines for `--workers`: 1 sends from this event loop, more from that many load workers. The
- * in-thread engine and what it sends with (undici) are imported only when chosen: with load workers this
+ * in-thread engine and what it sends with (the HTTP client) are imported only when chosen: with load workers this
  * thread never sends a request, and not loading them keeps ~5 MB off the idle driver's RSS.
  */
 export async function loadEngineFactory(workers: number | undefined, options: LoadEngineOptions = {}): Promise<LoadEngineFactory> {

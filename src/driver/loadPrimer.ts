@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpClient } from './httpClient.js';
+import { HttpClient } from './http1/httpClient.js';
 import { LoadRun } from './loadRun.js';
 import { Recorder } from './recorder.js';
 import { RequestIterator, RequestSequence } from './requests/requestIterator.js';
@@ -12,7 +12,7 @@ const PRIME_CONNECTIONS = 4;
 const PRIME_TIMEOUT_MS = 2_000;
 
 /**
- * Runs the load path (scheduler, request iterator, undici and its parser, recorder) against a private
+ * Runs the load path (scheduler, request iterator, HTTP client and its parser, recorder) against a private
  * loopback server, so a test's first requests do not pay for cold code: unprimed, a fresh thread's
  * first requests reached the target 7–14 ms late, and the catch-up burst put 1.4 % (1k req/s) to 1.9 %
  * (20k req/s) too many requests in the first second (docs/decisions.md). Nothing reaches the target.

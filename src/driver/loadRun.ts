@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { HttpClient } from './httpClient.js';
+import type { HttpClient } from './http1/httpClient.js';
 import type { Recorder } from './recorder.js';
 import type { LoadPlan } from './load/loadModel.js';
 import type { RequestIterator } from './requests/requestIterator.js';

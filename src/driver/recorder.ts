@@ -1,6 +1,6 @@
 import { addCounts, bucketsOf, createLatencyHistogram, recordMicros, type BucketCounts, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/errorSampleLimits.js';
-import type { ErrorKind } from './httpClient.js';
+import type { ErrorKind } from './requestOutcome.js';
 
 export type RecorderCounts = {
   sent: number;

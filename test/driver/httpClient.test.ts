@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { classifyError, describeError, type RequestOutcome } from '../../src/driver/httpClient.js';
+import { classifyError, describeError, type RequestOutcome } from '../../src/driver/requestOutcome.js';
 import { startTargetServer, type TargetServer } from '../../src/target/targetServer.js';
 import { freePort } from '../helpers/recordingServer.js';
 
@@ -166,9 +166,10 @@ describe('HttpClient', () => {
 
   it('classifies errors by code, also when the code sits on the cause', () => {
     assert.equal(classifyError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), 'connection_refused');
-    assert.equal(classifyError(Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET', cause: { code: 'ECONNRESET' } })), 'connection_reset');
+    assert.equal(classifyError(Object.assign(new Error('x'), { cause: { code: 'ECONNRESET' } })), 'connection_reset');
     assert.equal(classifyError(Object.assign(new Error('x'), { code: 'EHOSTUNREACH' })), 'connection_error');
-    assert.equal(classifyError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), 'timeout');
+    assert.equal(classifyError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' })), 'timeout');
+    assert.equal(classifyError(Object.assign(new Error('x'), { code: 'HPE_INVALID_STATUS' })), 'other', "the parser's refusals are no socket error");
     assert.equal(classifyError(new Error('no code')), 'other');
   });
 

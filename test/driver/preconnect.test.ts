@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { PRECONNECT_MAX_CONNECTIONS, type RequestOutcome } from '../../src/driver/httpClient.js';
+import { PRECONNECT_MAX_CONNECTIONS, type RequestOutcome } from '../../src/driver/requestOutcome.js';
 import { oneGet } from '../helpers/oneGet.js';
 import { freePort } from '../helpers/recordingServer.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { HttpClient } from '../../src/driver/httpClient.js';
+import { HttpClient } from '../../src/driver/http1/httpClient.js';
 import { RequestIterator, RequestSequence } from '../../src/driver/requests/requestIterator.js';
 import { compileTemplate, asIs } from '../../src/driver/requests/templates.js';
 import { WeightedMix } from '../../src/driver/requests/weightedMix.js';

@@ -1,4 +1,5 @@
-import { HttpClient, type HttpClientOptions, type RequestOutcome } from '../../src/driver/httpClient.js';
+import type { HttpClientOptions, RequestOutcome } from '../../src/driver/requestOutcome.js';
+import { HttpClient } from '../../src/driver/http1/httpClient.js';
 import { RequestIterator, RequestSequence } from '../../src/driver/requests/requestIterator.js';
 
 /** The driver's HTTP side for one GET of `url`, as a test without `requests` gets it. */

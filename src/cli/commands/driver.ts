@@ -141,7 +141,7 @@ function readCaFiles(files: string[] | undefined): Buffer | undefined {
 }
 
 /**
- * The driver's modules (the Kafka client, zod, SQLite, undici) load once the flags are good: help and a
+ * The driver's modules (the Kafka client, zod, SQLite, the HTTP client) load once the flags are good: help and a
  * flag mistake answer at once.
  */
 function loadDriverProgram() {

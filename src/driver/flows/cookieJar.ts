@@ -23,7 +23,7 @@ export class VuCookieJar {
     return !this.empty;
   }
 
-  /** Keeps what the response from `url` set; `setCookie` as undici gives the header (one value or many). */
+  /** Keeps what the response from `url` set; `setCookie` as the response parser gives the header (one value or many). */
   store(url: string, setCookie: string | string[] | undefined): void {
     if (setCookie === undefined) return;
     if (typeof setCookie === 'string') this.storeOne(url, setCookie);

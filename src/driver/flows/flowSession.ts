@@ -1,4 +1,4 @@
-import { HttpClient } from '../httpClient.js';
+import { HttpClient } from '../http1/httpClient.js';
 import type { LoadSetup } from '../inThreadLoad.js';
 import type { Recorder } from '../recorder.js';
 import { RequestSequence } from '../requests/requestIterator.js';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { FLOW_BODY_LIMIT_BYTES, type CapturedOutcome, type HttpClient } from '../httpClient.js';
+import { FLOW_BODY_LIMIT_BYTES, type CapturedOutcome } from '../requestOutcome.js';
+import type { HttpClient } from '../http1/httpClient.js';
 import type { Recorder } from '../recorder.js';
 import type { PreparedRequest, RequestSequence } from '../requests/requestIterator.js';
 import { captureAll } from './captures.js';

@@ -13,7 +13,7 @@ export type PreparedRequest = {
   readonly method: HttpMethod;
   /** name, value, name, value… */
   readonly headers: string[] | undefined;
-  /** A fixed body is bytes made once; a templated one stays a string (undici encodes it as it writes: a Buffer per request measured 3× slower). */
+  /** A fixed body is bytes made once; a templated one stays a string, encoded into the request's one buffer as it is written. */
   readonly body: Buffer | string | undefined;
   /** statuses that count as success; undefined: every status below 400 */
   readonly expect: ReadonlySet<number> | undefined;

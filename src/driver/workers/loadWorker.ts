@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TestPhase } from '../../protocol/index.js';
-import { HttpClient } from '../httpClient.js';
+import { HttpClient } from '../http1/httpClient.js';
 import { loadPlanFor, warmupPlanFor } from '../load/index.js';
 import { primeLoadPath } from '../loadPrimer.js';
 import { LoadRun } from '../loadRun.js';

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { VuCookieJar } from '../../../src/driver/flows/cookieJar.js';
-import { FLOW_BODY_LIMIT_BYTES, HttpClient } from '../../../src/driver/httpClient.js';
+import { FLOW_BODY_LIMIT_BYTES } from '../../../src/driver/requestOutcome.js';
+import { HttpClient } from '../../../src/driver/http1/httpClient.js';
 import type { PreparedRequest } from '../../../src/driver/requests/requestIterator.js';
 import { freePort } from '../../helpers/recordingServer.js';
 
