@@ -9,7 +9,8 @@ import { unstartedReport, type ReportSink } from './reporter.js';
 import { ReportPublisher } from './reportPublisher.js';
 import { addressOnRouteTo, isWildcardHost } from './reachableAddress.js';
 import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } from './driverMetrics.js';
-import { loadEngineFactory, type LoadEngineFactory } from './loadEngines.js';
+import { loadEngineFactory, type LoadEngineFactory, type WorkersSetting } from './loadEngines.js';
+import { HostDrivers } from './hostDrivers.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
 import { TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
@@ -36,8 +37,8 @@ export type DriverNodeOptions = {
   caCertificates?: Buffer | undefined;
   /** Shared secrets: with any, only commands signed by one of them are obeyed; none = spec-only mode. */
   secrets: readonly string[];
-  /** Load worker threads per test (--workers); 1 (the default) sends from the driver's own event loop. */
-  workers?: number | undefined;
+  /** Load worker threads per test (--workers); 1 (the default) sends from the driver's own event loop; auto shares the host's cores. */
+  workers?: WorkersSetting | undefined;
   log: Logger;
 };
 
@@ -78,6 +79,7 @@ export class DriverNode {
     private readonly bus: KafkaBus,
     private readonly store: MetricsStore,
     private readonly engines: LoadEngineFactory,
+    private readonly hostDrivers: HostDrivers,
   ) {
     this.nodeId = options.nodeId;
     this.log = options.log;
@@ -102,13 +104,17 @@ export class DriverNode {
   /** Connects to Kafka first: without it there is nothing to do, and the caller reports it as unreachable. */
   static async start(options: DriverNodeOptions): Promise<DriverNode> {
     const bus = await KafkaBus.connect({ brokers: options.brokers, security: options.security, signal: options.signal, clientId: options.nodeId, log: options.log });
+    const hostDrivers = new HostDrivers();
     let store: MetricsStore | undefined;
     try {
       store = MetricsStore.open(options.storeFile);
-      const node = new DriverNode(options, bus, store, await loadEngineFactory(options.workers, { prime: true }));
+      // Every driver counts for the others' --workers auto, whatever its own setting.
+      hostDrivers.join();
+      const node = new DriverNode(options, bus, store, await loadEngineFactory(options.workers, { prime: true, hostDrivers }), hostDrivers);
       await node.open();
       return node;
     } catch (error) {
+      hostDrivers.leave();
       store?.close();
       await bus.close();
       throw error;
@@ -388,6 +394,7 @@ export class DriverNode {
     await this.bus.close();
     await this.status?.close();
     this.store.close();
+    this.hostDrivers.leave();
     this.log.info('driver stopped');
   }
 

@@ -1,6 +1,7 @@
 import type { LoadSetup } from './inThreadLoad.js';
 import type { LoadEngine } from './loadEngine.js';
 import { WorkerLoad } from './workers/workerLoad.js';
+import { HostDrivers } from './hostDrivers.js';
 
 /** Builds a test's load engine; `onFailure` hears why a load worker died. */
 export type LoadEngineFactory = (setup: LoadSetup, onFailure: (reason: string) => void) => LoadEngine;
@@ -10,25 +11,31 @@ export type LoadEngineOptions = {
   prime?: boolean;
   /** The load worker's script; tests swap in one that fails. */
   workerScript?: URL | undefined;
+  /** The drivers on this host, which `auto` shares the cores with. */
+  hostDrivers?: HostDrivers | undefined;
 };
 
-/** Whether a test's load runs on the driver's own event loop (`--workers` 1 or unset) rather than in load workers. */
-function loadsOnDriverThread(workers: number | undefined): boolean {
-  return (workers ?? 1) <= 1;
-}
+/** `--workers`: a count (1: the driver's own event loop), or `auto`, decided at each test's start. */
+export type WorkersSetting = number | 'auto';
 
 /**
- * The engines for `--workers`: 1 sends from this event loop, more from that many load workers. The
- * in-thread engine and what it sends with (the HTTP client) are imported only when chosen: with load workers this
- * thread never sends a request, and not loading them keeps ~5 MB off the idle driver's RSS.
+ * The engines for `--workers`: 1 sends from this event loop, more from that many load workers, and
+ * `auto` shares this host's cores with the other drivers on it (HostDrivers), counted at each test's
+ * start: alone on 2 cores a driver takes 2 load workers, beside another it sends from its own thread. The
+ * in-thread engine and its HTTP client are imported only when they may be chosen: with load workers only
+ * this thread never sends a request, and not loading them keeps ~5 MB off the idle driver's RSS.
  */
-export async function loadEngineFactory(workers: number | undefined, options: LoadEngineOptions = {}): Promise<LoadEngineFactory> {
-  const { prime = false, workerScript } = options;
-  if (loadsOnDriverThread(workers)) {
-    const [{ InThreadLoad }, { primeLoadPath }] = await Promise.all([import('./inThreadLoad.js'), import('./loadPrimer.js')]);
-    // Load on this thread runs primed code, like a load worker's (whose thread primes itself).
-    if (prime) await primeLoadPath();
-    return (setup) => new InThreadLoad(setup);
-  }
-  return (setup, onFailure) => new WorkerLoad({ ...setup, workers: workers ?? 1, script: workerScript, onFailure });
+export async function loadEngineFactory(workers: WorkersSetting | undefined, options: LoadEngineOptions = {}): Promise<LoadEngineFactory> {
+  const { prime = false, workerScript, hostDrivers } = options;
+  const inWorkers = (setup: LoadSetup, count: number, onFailure: (reason: string) => void) => new WorkerLoad({ ...setup, workers: count, script: workerScript, onFailure });
+  if (typeof workers === 'number' && workers > 1) return (setup, onFailure) => inWorkers(setup, workers, onFailure);
+  const [{ InThreadLoad }, { primeLoadPath }] = await Promise.all([import('./inThreadLoad.js'), import('./loadPrimer.js')]);
+  // Load on this thread runs primed code, like a load worker's (whose thread primes itself).
+  if (prime) await primeLoadPath();
+  if (workers !== 'auto') return (setup) => new InThreadLoad(setup);
+  const host = hostDrivers ?? new HostDrivers();
+  return (setup, onFailure) => {
+    const count = host.workersEach();
+    return count > 1 ? inWorkers(setup, count, onFailure) : new InThreadLoad(setup);
+  };
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { commandSecrets } from '../commandSecrets.js';
 import { applyLogFormat, logFormatHelp, LOG_FORMAT_OPTION, parseCommandFlags, parseFlags, parseHostPort, parsePositiveInt, requireString } from '../args.js';
@@ -8,6 +7,7 @@ import { KAFKA_FLAGS, KAFKA_FLAGS_HELP, parseKafkaFlags } from '../kafkaFlags.js
 import { UsageError } from '../usageError.js';
 import { loadWithSmallYoungGeneration } from '../youngGeneration.js';
 import type { DriverNode, DriverNodeOptions } from '../../driver/driverNode.js';
+import type { WorkersSetting } from '../../driver/loadEngines.js';
 import { DEFAULT_CONCURRENCY } from '../../driver/load/index.js';
 import { createLogger } from '../../log/logger.js';
 import { newNodeId } from '../../protocol/ids.js';
@@ -30,7 +30,9 @@ ${KAFKA_FLAGS_HELP}
   --concurrency N           AVALANCHE: most requests in flight, unless the test says (default ${DEFAULT_CONCURRENCY})
   --workers N|auto          worker threads that send the load, each with its own connections and
                             its share of the schedule; the main thread keeps Kafka, reports and
-                            the store (default auto: the cores this process may use; 1: no worker)
+                            the store. 1 (the default): the load runs on the driver's own thread;
+                            auto: this host's cores shared by the drivers running on it, counted
+                            at each test's start (one driver on 8 cores: 8; four: 2 each)
   --listen HOST:PORT        address of /health and /metrics, published as node_IP; port 0 picks
                             a free one (default 127.0.0.1:0). On 0.0.0.0 (or ::) the node_IP is
                             this host's address on the route to the first Kafka broker
@@ -84,9 +86,10 @@ function parseTarget(value: string | undefined): string | undefined {
   return url.href;
 }
 
-/** `auto` (the default): every core this process may use. */
-function parseWorkers(value: string | undefined): number {
-  if (value === undefined || value === 'auto') return availableParallelism();
+/** 1 (the default): the driver's own thread; `auto`: the host's cores shared with its other drivers. */
+function parseWorkers(value: string | undefined): WorkersSetting {
+  if (value === undefined) return 1;
+  if (value === 'auto') return 'auto';
   const workers = Number(value);
   if (!Number.isInteger(workers) || workers <= 0) throw new UsageError(`--workers must be a positive integer or auto, got "${value}"`);
   return workers;
