@@ -23,9 +23,26 @@ export type TimelinePointLike = {
 export type ChartLine = { label: string; values: (number | null)[]; dashed?: boolean };
 export type Chart = { id: string; title: string; unit: string; x: number[]; lines: ChartLine[] };
 
-export type TimelineSource = { timeline?: Record<string, TimelinePointLike[]>; overall_timeline?: TimelinePointLike[] };
+/** A capacity search's steps, as the report's table shows them. */
+export type CapacityStepLike = { rate: number; achieved_rps: number | null; p50: number | null; p99: number | null; ok: boolean };
+
+export type TimelineSource = { timeline?: Record<string, TimelinePointLike[]>; overall_timeline?: TimelinePointLike[]; capacity?: { steps: CapacityStepLike[] } | null };
 
 export function reportCharts(source: TimelineSource): Chart[] {
+  return [...timelineCharts(source), ...capacityCharts(source.capacity?.steps ?? [])];
+}
+
+/** Per step of a capacity search, in the order run: the rate asked and achieved, and the latency it got. */
+function capacityCharts(steps: CapacityStepLike[]): Chart[] {
+  if (steps.length === 0) return [];
+  const x = steps.map((_, i) => i + 1);
+  return [
+    { id: 'capacity-rate', title: 'Capacity search: rate per step (x: step)', unit: 'req/s', x, lines: [{ label: 'asked', values: steps.map((s) => s.rate) }, { label: 'achieved', values: steps.map((s) => s.achieved_rps) }] },
+    { id: 'capacity-latency', title: 'Capacity search: latency per step (x: step)', unit: 'ms', x, lines: [{ label: 'p50', values: steps.map((s) => s.p50) }, { label: 'p99', values: steps.map((s) => s.p99) }] },
+  ];
+}
+
+function timelineCharts(source: TimelineSource): Chart[] {
   const overall = source.overall_timeline ?? [];
   if (overall.length > 0) return overallCharts(overall);
   const timeline = source.timeline ?? {};

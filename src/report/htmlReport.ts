@@ -36,6 +36,7 @@ export function htmlReport(input: HtmlReportInput): string {
     ...scenarioFigureSections(report),
     section('Over time', 'charts', charts.length === 0 ? empty('No timeline: no driver reported during the run.') : charts.map((c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}"><figcaption>${escapeHtml(c.title)} (${escapeHtml(c.unit)})</figcaption></figure>`).join('')),
     steeringSection(report),
+    capacitySection(report),
     errorsSection(report.aggregate),
     statusSection(report.aggregate),
     lateStartsSection(report),
@@ -114,6 +115,17 @@ function header(report: TestReportView): string {
     .map(([name, value]) => `<dt>${name}</dt><dd data-testid="fact-${name}">${escapeHtml(value)}</dd>`)
     .join('')}</dl>
 </header>`;
+}
+
+/** A capacity search's answer and a row per step, in the order run. */
+function capacitySection(report: TestReportView): string {
+  const search = report.capacity;
+  if (!search) return '';
+  const answer = search.capacity_rps === null ? `No rate met every SLO (${search.slo.join(', ')}).` : `${shownNumber(search.capacity_rps)} req/s met every SLO (${search.slo.join(', ')}).`;
+  const rows = search.steps
+    .map((s, i) => `<tr data-step="${i + 1}"><td class="num">${i + 1}</td>${cell(`capacity:${i + 1}/rate`, s.rate)}${cell(`capacity:${i + 1}/achieved`, s.achieved_rps)}${cell(`capacity:${i + 1}/p50`, s.p50)}${cell(`capacity:${i + 1}/p99`, s.p99)}${cell(`capacity:${i + 1}/error_rate`, s.error_rate === null ? null : s.error_rate * 100)}<td class="verdict ${s.ok ? 'pass' : 'fail'}">${s.ok ? 'ok' : escapeHtml(`missed ${s.failed_slos.join(', ')}`)}</td></tr>`)
+    .join('');
+  return section('Capacity search', 'capacity', `<p class="verdict ${search.capacity_rps === null ? 'fail' : 'pass'}" data-testid="capacity-answer">${escapeHtml(answer)}</p><table><thead><tr><th>step</th><th>rate (req/s)</th><th>achieved (req/s)</th><th>p50 (ms)</th><th>p99 (ms)</th><th>errors (%)</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`);
 }
 
 /** The changes made while it ran (PATCH /api/tests/{id}); none for most tests, so no section. */

@@ -13,13 +13,11 @@ export type DriverProcess = {
 const STDERR_KEPT_CHARS = 20_000;
 
 /**
- * Starts `stampede driver` as a child process and resolves once it prints its registered line. Without
- * --workers in `args` the driver gets `--workers 1`: on the 2-core test machine, shared with the target
- * and the broker, timing tests stay as they were; test/driver/workers.test.ts runs workers on purpose.
+ * Starts `stampede driver` as a child process (default flags unless `args` says) and resolves once it
+ * prints its registered line.
  */
 export async function startDriverProcess(args: string[], readyTimeoutMs = 20_000): Promise<DriverProcess> {
-  const workers = args.includes('--workers') ? [] : ['--workers', '1'];
-  const child = spawn(process.execPath, ['bin/stampede.js', 'driver', ...workers, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/stampede.js', 'driver', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -120,9 +120,7 @@ export async function startOrchestratorProcess(storeFile = join(tempDir(), 'orch
 /** A driver process, returned once it says it registered: Kafka has its register message (no orchestrator needs to be there). */
 export async function startRegisteredDriver(orchestratorUrl: string, extraArgs: string[] = []): Promise<{ child: Child; nodeId: string }> {
   const orchestrator = orchestratorUrl.replace(/^http:\/\//, '');
-  // One worker unless the test asks: see driverProcess.ts.
-  const workers = extraArgs.includes('--workers') ? [] : ['--workers', '1'];
-  const child = startCli(['driver', '--kafka', testBrokers().join(','), '--orchestrator', orchestrator, '--store', join(tempDir(), 'driver.db'), ...workers, ...extraArgs]);
+  const child = startCli(['driver', '--kafka', testBrokers().join(','), '--orchestrator', orchestrator, '--store', join(tempDir(), 'driver.db'), ...extraArgs]);
   const nodeId = (await child.waitForLine(/driver (\S+) registered/))[1]!;
   return { child, nodeId };
 }
