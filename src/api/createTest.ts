@@ -38,7 +38,7 @@ function setsOwnLoad(body: unknown): boolean {
 const EXCLUSIVE_FIELDS = [{ fields: ['target_url', 'requests'] as const, message: 'give target_url (one GET) or requests, not both' }];
 
 /** What a test of scenarios sets through its executors and flows instead: given beside scenarios, each is refused. */
-const SCENARIO_SET_FIELDS = ['test_type', 'message_count_per_driver', 'target_url', 'requests', 'throughput_per_driver', 'concurrency', 'warmup_count_per_driver', 'warmup_s', 'stages', 'start_rps', 'duration_s'] as const;
+const SCENARIO_SET_FIELDS = ['test_type', 'message_count_per_driver', 'target_url', 'requests', 'throughput_per_driver', 'concurrency', 'pipelining', 'warmup_count_per_driver', 'warmup_s', 'stages', 'start_rps', 'duration_s'] as const;
 
 /** Whether a body is a test of scenarios: its load is its scenarios', and the spec's load fields are not given. */
 function hasScenarios(body: unknown): boolean {

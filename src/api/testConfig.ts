@@ -14,6 +14,7 @@ export const LIMITS = {
   throughput: { min: 0.001, max: 10_000_000 },
   timeoutMs: 3_600_000,
   concurrency: 100_000,
+  pipelining: 64,
   maxDurationS: { min: 0.1, max: 604_800 },
 } as const;
 
@@ -53,6 +54,7 @@ export const TEST_CONFIG_FIELDS = {
   throughput_per_driver: zeroOrIn(LIMITS.throughput).optional().meta({ description: 'requests per second per driver; 0 or absent: no cap' }),
   timeout_ms: integerIn(1, LIMITS.timeoutMs).optional().meta({ description: 'per-request timeout, milliseconds' }),
   concurrency: integerIn(1, LIMITS.concurrency).optional().meta({ description: 'AVALANCHE: the most requests in flight at once per driver' }),
+  pipelining: integerIn(1, LIMITS.pipelining).optional().meta({ description: 'requests written on one connection before the first of them is answered (HTTP/1.1 pipelining); 1 (the default): none' }),
   warmup_count_per_driver: integerIn(0, LIMITS.count).optional().meta({ description: 'requests each driver sends first, the same way, and keeps out of every figure' }),
   max_duration_s: z
     .number({ error: numberError(false) })

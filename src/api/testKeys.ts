@@ -131,6 +131,14 @@ export const TEST_KEYS = {
     schema: number,
     fields: ['concurrency'],
   },
+  pipelining: {
+    flag: 'pipelining',
+    kind: 'positive-int',
+    valueName: 'P',
+    help: ['requests written on one connection before the first is answered (default 1: none)'],
+    schema: number,
+    fields: ['pipelining'],
+  },
   timeout_ms: {
     flag: 'timeout-ms',
     kind: 'positive-int',

@@ -29,7 +29,9 @@ export class InThreadLoad implements LoadEngine {
 
   constructor(private readonly setup: LoadSetup) {
     this.recorders = { warmup: new Recorder(setup.names), workload: new Recorder(setup.names) };
-    this.client = new HttpClient(this.requestIterator().origins, { connections: setup.concurrency, timeoutMs: setup.timeoutMs, tls: setup.tls });
+    const pipelining = setup.config.pipelining ?? 1;
+    // Pipelined, the in-flight requests share fewer connections: each takes up to `pipelining` of them.
+    this.client = new HttpClient(this.requestIterator().origins, { connections: Math.ceil(setup.concurrency / pipelining), timeoutMs: setup.timeoutMs, tls: setup.tls, pipelining });
     this.connected = this.client.preconnect();
   }
 

@@ -62,6 +62,8 @@ export const testConfigMessage = z.object({
   timeout_ms: wirePositiveInt.optional(),
   /** AVALANCHE: the most requests in flight at once per driver */
   concurrency: wirePositiveInt.optional(),
+  /** requests written on one connection before the first is answered; absent or 1: no pipelining */
+  pipelining: wirePositiveInt.optional(),
   /** requests each driver sends first, the same way, and keeps out of the figures */
   warmup_count_per_driver: wireCount.optional(),
   /** seconds from the trigger after which the driver stops the test by itself, even if it never hears the orchestrator again */

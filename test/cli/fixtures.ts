@@ -18,7 +18,7 @@ export function testView(overrides: Partial<TestDetailView> = {}): TestDetailVie
     created_at: '2026-01-01T00:00:00.000Z',
     triggered_at: '2026-01-01T00:00:00.100Z',
     finished_at: '2026-01-01T00:00:02.100Z',
-    config: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200, target_url: 'http://127.0.0.1:8080/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, warmup_count_per_driver: null, max_duration_s: null, requests: null, tls_insecure: false, stages: null, start_rps: null, duration_s: null, warmup_s: null, scenarios: null, data: null, planned_duration_s: null },
+    config: { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 200, target_url: 'http://127.0.0.1:8080/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, pipelining: null, warmup_count_per_driver: null, max_duration_s: null, requests: null, tls_insecure: false, stages: null, start_rps: null, duration_s: null, warmup_s: null, scenarios: null, data: null, planned_duration_s: null },
     driver_ids: ['driver-a', 'driver-b'],
     aggregate: figures(),
     drivers: [driverFigures('driver-a'), driverFigures('driver-b')],

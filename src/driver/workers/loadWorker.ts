@@ -18,8 +18,10 @@ const setup = workerData as LoadWorkerData;
 const port = parentPort;
 if (!port) throw new Error('loadWorker.js runs only as a worker thread');
 
+const pipelining = setup.config.pipelining ?? 1;
 const client = new HttpClient(iteratorFor(0).origins, {
-  connections: setup.connections,
+  connections: Math.ceil(setup.connections / pipelining),
+  pipelining,
   timeoutMs: setup.timeoutMs,
   tls: { insecure: setup.tls.insecure, ca: setup.tls.ca && Buffer.from(setup.tls.ca) },
 });
