@@ -21,6 +21,8 @@ export type LoadDeps = {
 export class LoadRun {
   private readonly scheduler: StartScheduler;
   private readonly now: () => number;
+  /** The schedule's start on the `now` clock: the seconds of the figures by intended start count from it. */
+  private readonly startAtMs: number;
   /** Resolves once every started request has a response or a recorded error. */
   readonly finished: Promise<void>;
 
@@ -29,7 +31,8 @@ export class LoadRun {
     private readonly deps: LoadDeps,
   ) {
     this.now = deps.now ?? (() => performance.now());
-    this.scheduler = new StartScheduler({ ...plan, now: this.now, startAtMs: deps.startAtMs, onLateStart: () => deps.recorder.recordLateStart() });
+    this.startAtMs = deps.startAtMs ?? this.now();
+    this.scheduler = new StartScheduler({ ...plan, now: this.now, startAtMs: this.startAtMs, onLateStart: () => deps.recorder.recordLateStart() });
     this.finished = this.scheduler.run(this.launch);
   }
 
@@ -54,14 +57,16 @@ export class LoadRun {
   private readonly launch = (intendedStartMs: number, sentAt: number): Promise<void> => {
     const { client, recorder } = this.deps;
     const request = this.deps.requests.next();
-    recorder.recordSent(request.index);
+    // Figures by the second the request was due in, so a late answer still counts where it was planned.
+    const second = Math.max(0, Math.floor((intendedStartMs - this.startAtMs) / 1000));
+    recorder.recordSent(request.index, second);
     return client.send(request).then((outcome) => {
       if (outcome.errorKind !== undefined) {
-        recorder.recordError(outcome.errorKind, outcome.errorMessage, outcome.status, outcome.bytes, request.index);
+        recorder.recordError(outcome.errorKind, outcome.errorMessage, outcome.status, outcome.bytes, request.index, second);
         return;
       }
       const endedAt = this.now();
-      recorder.recordSuccess((endedAt - intendedStartMs) * 1000, (endedAt - sentAt) * 1000, outcome.status, outcome.bytes, request.index);
+      recorder.recordSuccess((endedAt - intendedStartMs) * 1000, (endedAt - sentAt) * 1000, outcome.status, outcome.bytes, request.index, second);
     });
   };
 }

@@ -1,6 +1,8 @@
 import { addCounts, bucketsOf, createLatencyHistogram, recordMicros, type BucketCounts, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { ERROR_SAMPLE_LIMITS } from '../protocol/errorSampleLimits.js';
 import type { ErrorKind } from './requestOutcome.js';
+import { StartSeconds } from './startSeconds.js';
+import type { StartSecond } from '../protocol/index.js';
 
 export type RecorderCounts = {
   sent: number;
@@ -26,6 +28,8 @@ export type RecorderSnapshot = {
   perRequest: TallySnapshot[] | undefined;
   lateStarts: number;
   errorSamples: [ErrorKind, string[]][];
+  /** the seconds changed since the snapshot before (StartSeconds.takeChanged) */
+  seconds: StartSecond[];
 };
 
 /** Statuses are 100..599: an array indexed by status counts them without hashing. */
@@ -94,19 +98,26 @@ export class Recorder {
   private readonly errorSamples = new Map<ErrorKind, string[]>();
   private frozen = false;
 
-  constructor(private readonly requestNames: readonly string[] = []) {
+  /** `seconds`: where the figures by intended start go; load workers' merged recorders share one (WorkerLoad). */
+  constructor(
+    private readonly requestNames: readonly string[] = [],
+    readonly seconds = new StartSeconds(),
+  ) {
     this.perRequest = requestNames.length > 1 ? requestNames.map(() => new ResponseTally(createLatencyHistogram())) : undefined;
   }
 
-  recordSent(request = 0): void {
+  /** `second`: the second of the schedule the request was due to start in; -1 when it has none. */
+  recordSent(request = 0, second = -1): void {
     if (this.frozen) return;
     this.overall.sent += 1;
+    if (second >= 0) this.seconds.started(second);
     if (this.perRequest) this.perRequest[request]!.sent += 1;
   }
 
-  recordSuccess(latencyMicros: number, serviceMicros: number, status = 200, bytes = 0, request = 0): void {
+  recordSuccess(latencyMicros: number, serviceMicros: number, status = 200, bytes = 0, request = 0, second = -1): void {
     if (this.frozen) return;
     this.overall.answered(status, bytes);
+    if (second >= 0) this.seconds.answered(second, latencyMicros);
     recordMicros(this.latency, latencyMicros);
     recordMicros(this.service, serviceMicros);
     const own = this.perRequest?.[request];
@@ -117,9 +128,10 @@ export class Recorder {
   }
 
   /** `status` 0: no response came. */
-  recordError(kind: ErrorKind, message?: string, status = 0, bytes = 0, request = 0): void {
+  recordError(kind: ErrorKind, message?: string, status = 0, bytes = 0, request = 0, second = -1): void {
     if (this.frozen) return;
     this.overall.answered(status, bytes);
+    if (second >= 0) this.seconds.failed(second);
     this.overall.failed(kind);
     const own = this.perRequest?.[request];
     if (own) {
@@ -149,10 +161,11 @@ export class Recorder {
       perRequest: this.perRequest?.map((tally) => tally.snapshot()),
       lateStarts: this.lateStarts,
       errorSamples: [...this.errorSamples].map(([kind, messages]) => [kind, [...messages]]),
+      seconds: this.seconds.takeChanged(),
     };
   }
 
-  /** Sums a load worker's figures into these: same request names, so the same per-request layout. */
+  /** Sums a load worker's figures into these: same request names, so the same per-request layout. Its seconds are WorkerLoad's to merge. */
   add(other: RecorderSnapshot): void {
     if (this.frozen) return;
     this.overall.add(other.overall);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { newReportId, type LatencyFields, type MetricsMessage, type RequestStats, type TestOutcome, type TestPhase } from '../protocol/index.js';
+import { newReportId, type LatencyFields, type MetricsMessage, type RequestStats, type StartSecond, type TestOutcome, type TestPhase } from '../protocol/index.js';
 import { encodeHistogram } from '../stats/latencyHistogram.js';
 import { summarize } from '../stats/summary.js';
 import type { Recorder, RequestTallyView } from './recorder.js';
@@ -110,10 +110,17 @@ export class Reporter {
       service_histogram: encodeHistogram(recorder.service),
       ...recorder.responses(),
       ...requestsStats(recorder),
+      ...startSeconds(recorder),
       ...this.extraFigures(),
     };
     return final ? { ...message, final: true, ...final } : message;
   }
+}
+
+/** The seconds changed since the report before, by intended start; absent when none (a scenario test, a warm-up). */
+function startSeconds(recorder: Recorder): { start_seconds?: StartSecond[] } {
+  const changed = recorder.seconds.takeChanged();
+  return changed.length === 0 ? {} : { start_seconds: changed };
 }
 
 /** Per request name, present only when the test named its requests (or has steps). */

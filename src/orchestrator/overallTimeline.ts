@@ -1,8 +1,9 @@
 import { CountsAccumulator, intervalPercentiles, type IntervalPercentiles } from '../stats/intervalCounts.js';
-import type { BucketCounts } from '../stats/latencyHistogram.js';
 import type { IntervalPoint } from './testProjection.js';
 import type { PlannedRate } from './steering.js';
 import type { StepFigures } from '../api/capacity.js';
+import type { StartSecond } from '../protocol/index.js';
+import { bucketIndexOf, type BucketCounts } from '../stats/latencyHistogram.js';
 
 /** Overall points are per second of the workload: drivers report at their own moments. */
 export const OVERALL_BIN_MS = 1_000;
@@ -14,10 +15,15 @@ const OPEN_BINS = 40;
 
 type DriverShare = { sent: number; completed: number; ms: number };
 
+/** What a driver last said of one second by intended start: its counts (and, while the bin is open, its buckets). */
+type StartShare = { started: number; completed: number; errors: number; latency: [number, number][] | undefined };
+
 type Bin = {
   end_ms: number;
   errors: number;
   byDriver: Map<string, DriverShare>;
+  /** Drivers that report by intended start: their latest figures of this second, which replace the ones before. */
+  byStart: Map<string, StartShare>;
   /** The drivers' intervals merged as they arrive; dropped when the bin is closed, so a late interval then adds to its counts only. */
   merged: CountsAccumulator | undefined;
   /** The percentiles of `merged` as last computed; cleared when an interval is added. */
@@ -25,9 +31,10 @@ type Bin = {
 };
 
 /**
- * The whole test over time: each driver's interval goes to the one-second bin its report's elapsed_ms
- * falls in, so a bin's rate is the sum of the drivers' rates there and its percentiles come from the
- * merge of their interval histograms.
+ * The whole test over time, one bin per second of the workload. A driver that reports its figures by
+ * intended start (`start_seconds`) puts each request in the second it was due to start in, whenever its
+ * answer came; a spec-only driver's interval goes to the bin its report's elapsed_ms falls in. A bin's
+ * rate is the sum of the drivers' there and its percentiles come from the merge of their histograms.
  */
 export class OverallTimeline {
   readonly #bins = new Map<number, Bin>();
@@ -37,7 +44,7 @@ export class OverallTimeline {
   add(nodeId: string, point: IntervalPoint, interval: BucketCounts | undefined): void {
     const key = Math.max(1, Math.ceil(point.elapsed_ms / OVERALL_BIN_MS));
     let bin = this.#bins.get(key);
-    if (!bin) this.#bins.set(key, (bin = { end_ms: key * OVERALL_BIN_MS, errors: 0, byDriver: new Map(), merged: new CountsAccumulator(), percentiles: undefined }));
+    bin ??= this.openBin(key);
     const share = bin.byDriver.get(nodeId) ?? { sent: 0, completed: 0, ms: 0 };
     bin.byDriver.set(nodeId, { sent: share.sent + point.interval_sent, completed: share.completed + point.interval_completed, ms: share.ms + point.interval_ms });
     bin.errors += point.errors;
@@ -45,10 +52,41 @@ export class OverallTimeline {
       bin.merged.add(interval);
       bin.percentiles = undefined;
     }
-    if (key > this.#newest) {
-      this.#newest = key;
-      this.closeOldBins();
+    this.saw(key);
+  }
+
+  /**
+   * A driver's seconds by intended start (a report's `start_seconds`): each goes to its own second's bin,
+   * whenever it arrives, in place of what the driver said of that second before; its new latencies are
+   * added to the bin's merge as the difference from before.
+   */
+  addStartSeconds(nodeId: string, seconds: readonly StartSecond[]): void {
+    for (const second of seconds) {
+      const key = second.s + 1;
+      const bin = this.#bins.get(key) ?? this.openBin(key);
+      const before = bin.byStart.get(nodeId);
+      // Out of order: a later report already said more of this second.
+      if (before && before.started + before.completed > second.started + second.completed) continue;
+      bin.errors += second.errors - (before?.errors ?? 0);
+      if (bin.merged) {
+        bin.merged.add(latencyChange(before?.latency, second.latency));
+        bin.percentiles = undefined;
+      }
+      bin.byStart.set(nodeId, { started: second.started, completed: second.completed, errors: second.errors, latency: bin.merged ? second.latency : undefined });
+      this.saw(key);
     }
+  }
+
+  private openBin(key: number): Bin {
+    const bin: Bin = { end_ms: key * OVERALL_BIN_MS, errors: 0, byDriver: new Map(), byStart: new Map(), merged: new CountsAccumulator(), percentiles: undefined };
+    this.#bins.set(key, bin);
+    return bin;
+  }
+
+  private saw(key: number): void {
+    if (key <= this.#newest) return;
+    this.#newest = key;
+    this.closeOldBins();
   }
 
   /**
@@ -64,6 +102,7 @@ export class OverallTimeline {
       figures.seconds += OVERALL_BIN_MS / 1000;
       figures.errors += bin.errors;
       for (const share of bin.byDriver.values()) figures.completed += share.completed;
+      for (const share of bin.byStart.values()) figures.completed += share.completed;
       if (bin.merged) merged.add(bin.merged.counts());
       else closed.push(percentilesOf(bin));
     }
@@ -102,6 +141,13 @@ export class OverallTimeline {
         sentRps += (share.sent * 1000) / share.ms;
       }
     }
+    // By intended start a bin is one whole second: its counts are its rates.
+    for (const share of bin.byStart.values()) {
+      sent += share.started;
+      completed += share.completed;
+      rps += share.completed;
+      sentRps += share.started;
+    }
     const planned = plannedRate(bin.end_ms - OVERALL_BIN_MS, bin.end_ms);
     return {
       elapsed_ms: bin.end_ms,
@@ -122,6 +168,7 @@ export class OverallTimeline {
       if (!bin) continue;
       percentilesOf(bin);
       bin.merged = undefined;
+      for (const share of bin.byStart.values()) share.latency = undefined;
     }
   }
 }
@@ -138,4 +185,14 @@ function percentilesOf(bin: Bin): IntervalPercentiles {
 function worst(values: (number | null)[]): number | null {
   const known = values.filter((v): v is number => v !== null);
   return known.length === 0 ? null : Math.max(...known);
+}
+
+/** `after − before` as buckets: what a driver's newer word on a second adds to the bin's merge. */
+function latencyChange(before: readonly [number, number][] | undefined, after: readonly [number, number][]): BucketCounts {
+  const byIndex = new Map<number, number>();
+  for (const [value, count] of after) byIndex.set(bucketIndexOf(value), (byIndex.get(bucketIndexOf(value)) ?? 0) + count);
+  for (const [value, count] of before ?? []) byIndex.set(bucketIndexOf(value), (byIndex.get(bucketIndexOf(value)) ?? 0) - count);
+  const indexes = [...byIndex.keys()].filter((index) => byIndex.get(index)! > 0).sort((a, b) => a - b);
+  const counts = indexes.map((index) => byIndex.get(index)!);
+  return { indexes, counts, total: counts.reduce((sum, count) => sum + count, 0) };
 }

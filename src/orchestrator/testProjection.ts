@@ -25,6 +25,8 @@ export type DriverProgress = {
   /** the latest report's decoded latency histogram (undefined: none, or not decodable), shared with the figures */
   latest_buckets: BucketCounts | undefined;
   mark: ReportMark | undefined;
+  /** it reports its figures by intended start (start_seconds): the overall timeline takes those, not its intervals */
+  by_start: boolean;
 };
 
 /** A test as its event log describes it. Built only by `applyTestEvent`, so replay gives the same. */
@@ -88,7 +90,7 @@ export function createProjection(event: Extract<TestEvent, { type: 'test_created
 }
 
 function emptyProgress(node_id: string): DriverProgress {
-  return { node_id, latest: undefined, reports: 0, final: undefined, last_report_at: undefined, timeline: [], latest_buckets: undefined, mark: undefined };
+  return { node_id, latest: undefined, reports: 0, final: undefined, last_report_at: undefined, timeline: [], latest_buckets: undefined, mark: undefined, by_start: false };
 }
 
 /** Applies one event. State transitions that the lifecycle forbids are ignored, never thrown. */
@@ -159,6 +161,10 @@ function applyReport(test: TestProjection, report: MetricsMessage, at: string): 
     progress.latest = report;
     progress.latest_buckets = buckets;
   }
+  if (report.phase !== 'warmup' && report.start_seconds) {
+    progress.by_start = true;
+    test.overall.addStartSeconds(report.node_id, report.start_seconds);
+  }
   // Warm-up reports measure nothing; a report older than the last one measured (out of order) has no interval.
   if (report.phase === 'warmup' || (progress.mark && (report.seq ?? Number.MAX_SAFE_INTEGER) <= progress.mark.seq)) return;
   const mark: ReportMark = { seq: report.seq ?? Number.MAX_SAFE_INTEGER, elapsed_ms: report.elapsed_ms ?? 0, sent: report.sent ?? 0, completed: report.completed ?? 0, errors: sumErrors(report.errors), buckets };
@@ -166,7 +172,7 @@ function applyReport(test: TestProjection, report: MetricsMessage, at: string): 
   const point = { ...timelinePoint(test.planned_rate, mark, progress.mark, interval), vus: report.vus ?? null };
   progress.mark = mark;
   progress.timeline.push(point);
-  test.overall.add(report.node_id, point, interval);
+  if (!progress.by_start) test.overall.add(report.node_id, point, interval);
 }
 
 function timelinePoint(plannedRate: PlannedRate, now: ReportMark, before: ReportMark | undefined, interval: BucketCounts | undefined): Omit<TimelinePoint, 'vus'> {

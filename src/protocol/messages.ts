@@ -152,6 +152,19 @@ const iterationCounts = z.object({
 /** One check's evaluations so far; a check is named by its `name` or by what it checks (`read: status 200`). */
 const checkCounts = z.object({ name: z.string().min(1).max(400), passes: wireCount, fails: wireCount });
 
+/**
+ * One second of the workload by when its requests were due to start (s: seconds since the schedule's
+ * clock started): requests started, answered or failed (completed, errors among them) so far, and the
+ * latencies of the answered ones as [µs, count] buckets. Cumulative within the second.
+ */
+const startSecond = z.object({
+  s: wireCount,
+  started: wireCount,
+  completed: wireCount,
+  errors: wireCount,
+  latency: z.array(z.tuple([wireNonNegative, wireCount])).max(20_000),
+});
+
 /** Per request step or per group of a flow: the figures a named request has. */
 const FLOW_FIGURES_LIMIT = 1_000;
 
@@ -203,6 +216,8 @@ export const metricsMessage = z.object({
   started_at: wireNonNegative.optional(),
   /** ms from the trigger's arrival until the load was ready to start (workers up, connections open, data at hand) */
   priming_ms: wireNonNegative.optional(),
+  /** the seconds of the workload changed since this driver's report before, by when their requests were due to start */
+  start_seconds: z.array(startSecond).max(100_000).optional(),
   /** scenarios with data: rows used so far per data source (an iteration that got a row used it) */
   data_used: z.record(dataSourceName, wireCount).optional(),
 });
@@ -237,5 +252,6 @@ export type LatencyFields = z.output<typeof latencyFields>;
 export type RequestStats = z.output<typeof requestStats>;
 export type IterationCounts = z.output<typeof iterationCounts>;
 export type CheckCounts = z.output<typeof checkCounts>;
+export type StartSecond = z.output<typeof startSecond>;
 export type HeartbeatMessage = z.output<typeof heartbeatMessage>;
 export type ControlMessage = z.output<typeof controlMessage>;

@@ -47,6 +47,19 @@ export function recordMicros(h: LatencyHistogram, micros: number): void {
   }
 }
 
+/** Index-to-value conversions depend only on the histogram's settings: one instance serves every call. */
+const BUCKETS = createLatencyHistogram();
+
+/** The bucket a latency falls in, clamped as `recordMicros` clamps it: for sparse histograms (a map of buckets). */
+export function bucketIndexOf(micros: number): number {
+  return BUCKETS.countsArrayIndex(Math.min(HIGHEST_TRACKABLE_MICROS, Math.max(LOWEST_TRACKABLE_MICROS, Math.round(micros))));
+}
+
+/** A bucket as a value (its lowest), which `bucketIndexOf` maps back to the same bucket. */
+export function bucketValue(index: number): number {
+  return BUCKETS.valueFromIndex(index);
+}
+
 export function encodeHistogram(h: LatencyHistogram): string {
   return h.encodeIntoCompressedBase64();
 }

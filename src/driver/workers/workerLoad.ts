@@ -5,6 +5,8 @@ import type { TestPhase } from '../../protocol/index.js';
 import type { LoadSetup } from '../inThreadLoad.js';
 import type { LoadEngine, LoadSteer, PhaseLoad } from '../loadEngine.js';
 import { Recorder, type RecorderSnapshot } from '../recorder.js';
+import { SETTLED_SECONDS_KEPT, StartSeconds } from '../startSeconds.js';
+import type { StartSecond } from '../../protocol/index.js';
 import { laneShare } from './lanePlan.js';
 import type { FromLoadWorker, LoadWorkerData, ToLoadWorker } from './messages.js';
 
@@ -35,7 +37,11 @@ export type WorkerLoadOptions = LoadSetup & {
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
-type PhaseState = { pending: Set<number>; finish: () => void; snapshots: (RecorderSnapshot | undefined)[]; started: number[]; merged: Recorder | undefined };
+/**
+ * `seconds`: the lanes' figures by intended start merged as they come (each lane posts only the seconds it
+ * changed; `laneSeconds` keeps what each said last, so a new value replaces it).
+ */
+type PhaseState = { pending: Set<number>; finish: () => void; snapshots: (RecorderSnapshot | undefined)[]; started: number[]; merged: Recorder | undefined; seconds: StartSeconds; laneSeconds: Map<number, StartSecond>[] };
 
 /** One worker per lane, each running its share of the plan; posted figures are merged here on demand. */
 class LaneWorker {
@@ -98,7 +104,7 @@ export class WorkerLoad implements LoadEngine {
     const finished = new Promise<void>((resolve) => {
       finish = resolve;
     });
-    const state: PhaseState = { pending: new Set(), finish, snapshots: [], started: [], merged: undefined };
+    const state: PhaseState = { pending: new Set(), finish, snapshots: [], started: [], merged: undefined, seconds: new StartSeconds(), laneSeconds: this.lanes.map(() => new Map()) };
     this.phases[phase] = state;
     let stopped = false;
     void Promise.all(this.lanes.map((lane) => lane.ready)).then(() => {
@@ -141,7 +147,7 @@ export class WorkerLoad implements LoadEngine {
     const state = this.phases[phase];
     if (!state) return this.emptyRecorders[phase];
     if (!state.merged) {
-      const merged = new Recorder(this.options.names);
+      const merged = new Recorder(this.options.names, state.seconds);
       for (const snapshot of state.snapshots) if (snapshot) merged.add(snapshot);
       if (this.frozen) merged.freeze();
       state.merged = merged;
@@ -209,6 +215,7 @@ export class WorkerLoad implements LoadEngine {
     if (!this.frozen) {
       state.snapshots[index] = message.figures;
       state.merged = undefined;
+      mergeSeconds(state, index, message.figures.seconds);
     }
     if (message.type === 'figures') {
       lane.inFlight = message.inFlight;
@@ -237,5 +244,16 @@ export class WorkerLoad implements LoadEngine {
     if (this.closing || this.failed) return;
     this.failed = true;
     this.options.onFailure(reason);
+  }
+}
+
+/** A lane's changed seconds into the phase's: each replaces what the lane said of it before. */
+function mergeSeconds(state: PhaseState, lane: number, changed: readonly StartSecond[]): void {
+  const said = state.laneSeconds[lane]!;
+  for (const next of changed) {
+    state.seconds.addChange(said.get(next.s), next);
+    // A settled second well behind does not change again: what the lane said of it need not be kept.
+    if (next.started === next.completed && next.s < state.seconds.newest - SETTLED_SECONDS_KEPT) said.delete(next.s);
+    else said.set(next.s, next);
   }
 }
