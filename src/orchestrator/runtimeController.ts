@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { steeringProblems, steerLeadMs, type SteeringProblem } from './steering.js';
 import type { FindCapacity } from '../api/capacity.js';
 import type { MetricsStore } from '../store/metricsStore.js';
-import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, type StatusChange } from './driverRegistry.js';
+import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, TEST_FAILS_AFTER_SILENT_MS, type StatusChange } from './driverRegistry.js';
 import type { TestEvent } from './testEvents.js';
 import { PlanLog } from './planLog.js';
 import { replayEventLog, TestLog } from './testLog.js';
@@ -276,7 +276,13 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   private onMetrics(delivery: Delivery<'metrics'>): void {
     this.counters.reports_received += 1;
-    this.heardFromKafka(Date.now());
+    const now = Date.now();
+    this.heardFromKafka(now);
+    const change = this.drivers.onActivity(delivery.message.node_id, now);
+    if (change) {
+      this.logStatusChange(change);
+      this.emit('drivers');
+    }
     this.recordReport(delivery.message);
     saveHandledOffset(this.store, delivery);
   }
@@ -313,6 +319,8 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
       nowMs,
       hearingSinceMs: this.hearingSince() ?? nowMs,
       driver: (id) => this.drivers.get(id),
+      silentForMs: (id) => this.drivers.silentForMs(id, nowMs),
+      failAfterSilentMs: TEST_FAILS_AFTER_SILENT_MS,
       lostAfterMs: LOST_AFTER_MS,
       silentAfterMs: SILENT_AFTER_MS,
     });

@@ -10,6 +10,10 @@ export type SupervisionContext = {
   /** since when this orchestrator has heard Kafka (its start, or the end of a broker outage): silence before is not a driver's fault */
   hearingSinceMs: number;
   driver: (nodeId: string) => DriverRecord | undefined;
+  /** how long a driver has not been heard from; undefined for one never heard */
+  silentForMs: (nodeId: string) => number | undefined;
+  /** a lost driver fails the test only once silent this long (a failover may hold its heartbeats) */
+  failAfterSilentMs: number;
   lostAfterMs: number;
   silentAfterMs: number;
 };
@@ -49,10 +53,11 @@ function driverProblem(test: TestProjection, nodeId: string, context: Supervisio
   const driver = context.driver(nodeId);
   const sinceStart = context.nowMs - context.hearingSinceMs;
   if (driver?.status === 'left') return `driver ${nodeId} left (deregistered) while the test ran`;
-  if (driver?.status === 'lost' || (!driver && sinceStart > context.lostAfterMs)) {
-    const heartbeat = driver?.last_heartbeat ? ` (last heartbeat ${driver.last_heartbeat})` : '';
-    return `driver ${nodeId} lost: no heartbeat for ${context.lostAfterMs / 1000} s${heartbeat}`;
+  if (driver?.status === 'lost' && (context.silentForMs(nodeId) ?? Infinity) > context.failAfterSilentMs) {
+    const heartbeat = driver.last_heartbeat ? ` (last heartbeat ${driver.last_heartbeat})` : '';
+    return `driver ${nodeId} lost: not heard from for ${context.failAfterSilentMs / 1000} s${heartbeat}`;
   }
+  if (!driver && sinceStart > context.lostAfterMs) return `driver ${nodeId} lost: never heard from in ${context.lostAfterMs / 1000} s`;
   const progress = test.drivers.get(nodeId);
   const lastSignal = Math.max(Date.parse(progress?.last_report_at ?? test.triggered_at ?? test.created_at), context.hearingSinceMs);
   if (context.nowMs - lastSignal > context.silentAfterMs) {

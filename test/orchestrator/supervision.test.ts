@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KAFKA_RETRY_BACKOFF } from '../../src/bus/index.js';
-import { DriverRegistry } from '../../src/orchestrator/driverRegistry.js';
+import { DriverRegistry, TEST_FAILS_AFTER_SILENT_MS } from '../../src/orchestrator/driverRegistry.js';
 import { SILENT_AFTER_MS } from '../../src/orchestrator/runtimeController.js';
 import { applyTestEvent, createProjection } from '../../src/orchestrator/testProjection.js';
 import { superviseTest } from '../../src/orchestrator/testSupervisor.js';
@@ -26,7 +26,7 @@ function registryWith(nowMs: number) {
   return registry;
 }
 
-const context = (registry: DriverRegistry, nowMs: number) => ({ nowMs, hearingSinceMs: T0 - 60_000, driver: (id: string) => registry.get(id), lostAfterMs: 3_000, silentAfterMs: 15_000 });
+const context = (registry: DriverRegistry, nowMs: number) => ({ nowMs, hearingSinceMs: T0 - 60_000, driver: (id: string) => registry.get(id), silentForMs: (id: string) => registry.silentForMs(id, nowMs), failAfterSilentMs: TEST_FAILS_AFTER_SILENT_MS, lostAfterMs: 3_000, silentAfterMs: 15_000 });
 
 describe('supervision', () => {
   it('completes when every chosen driver sent its final report', () => {
@@ -38,15 +38,37 @@ describe('supervision', () => {
     assert.deepEqual(superviseTest(test, context(registry, T0 + 1000)), { state: 'completed' });
   });
 
-  it('fails, naming the driver, when one is lost mid-test', () => {
+  it('fails, naming the driver, when one lost mid-test stays unheard past the failover window', () => {
     const test = runningTest();
     const registry = registryWith(T0);
     applyTestEvent(test, { type: 'report_received', at: iso(T0 + 500), report: finalReport('a') });
     registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 3500) }, T0 + 3500);
     registry.sweep(T0 + 3500);
-    const verdict = superviseTest(test, context(registry, T0 + 3500));
+    assert.equal(registry.get('b')?.status, 'lost', 'found lost within 4 s');
+    assert.equal(superviseTest(test, context(registry, T0 + 3500)), undefined, 'its heartbeats may be held up by a failover');
+    const at = T0 + TEST_FAILS_AFTER_SILENT_MS + 100;
+    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(at) }, at);
+    registry.sweep(at);
+    const verdict = superviseTest(test, context(registry, at));
     assert.equal(verdict?.state, 'failed');
     assert.match(verdict?.reason ?? '', /driver b lost/);
+  });
+
+  it('does not fail a test for a driver shown lost whose heartbeats come through again (a partition failing over)', () => {
+    const test = runningTest();
+    const registry = registryWith(T0);
+    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 3500) }, T0 + 3500);
+    registry.sweep(T0 + 3500);
+    assert.equal(registry.get('b')?.status, 'lost');
+    assert.equal(superviseTest(test, context(registry, T0 + 3500)), undefined);
+    // Its heartbeat of 2 s ago comes through at 6 s; a report of its own would do as well.
+    registry.onHeartbeat({ node_id: 'b', heartbeat: 'YES', timestamp: iso(T0 + 4000) }, T0 + 6000);
+    assert.equal(registry.get('b')?.status, 'alive');
+    assert.equal(superviseTest(test, context(registry, T0 + 6000)), undefined, 'the test goes on');
+    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 9500) }, T0 + 9500);
+    registry.sweep(T0 + 9500);
+    assert.equal(registry.get('b')?.status, 'lost');
+    assert.equal(registry.onActivity('b', T0 + 9600)?.status, 'alive', 'a report brings a driver shown lost back');
   });
 
   it('turns a cancel into cancelled once the finals are in, or when a driver dies instead of answering', () => {
@@ -55,9 +77,10 @@ describe('supervision', () => {
     applyTestEvent(test, { type: 'cancel_requested', at: iso(T0 + 100), reason: 'cancelled by request' });
     applyTestEvent(test, { type: 'report_received', at: iso(T0 + 300), report: finalReport('a', 'cancelled') });
     assert.equal(superviseTest(test, context(registry, T0 + 400)), undefined, 'still waiting for b');
-    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(T0 + 3500) }, T0 + 3500);
-    registry.sweep(T0 + 3500);
-    const verdict = superviseTest(test, context(registry, T0 + 3500));
+    const at = T0 + TEST_FAILS_AFTER_SILENT_MS + 100;
+    registry.onHeartbeat({ node_id: 'a', heartbeat: 'YES', timestamp: iso(at) }, at);
+    registry.sweep(at);
+    const verdict = superviseTest(test, context(registry, at));
     assert.equal(verdict?.state, 'cancelled');
     assert.match(verdict?.reason ?? '', /driver b lost/);
     const answered = runningTest();
