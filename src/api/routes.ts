@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DATA_ID, DATA_LIMITS, ID_MAX_LENGTH, steeringChange } from '../protocol/index.js';
 import { createTestBody, createTestRules } from './createTest.js';
 import { createPlanBody, planView } from './plan.js';
-import { dataFileView, driverView, errorBody, kafkaStatus, liveEvent, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
+import { dataFileView, driverView, errorBody, kafkaStatus, liveEvent, TEST_STATES, testDetailView, testEventView, testReportView, testSummaryView } from './views.js';
 
 export type ResponseSpec = {
   description: string;
@@ -28,6 +28,26 @@ export type RouteSpec = {
   rawBody?: { contentTypes: readonly string[]; description: string };
   responses: Record<number, ResponseSpec>;
 };
+
+/** The most items a history page holds, and how many it holds when not told. */
+export const PAGE_LIMITS = { max: 1_000, default: 50 } as const;
+
+/** A history's paging and time filters, with its own filters. */
+function historyQuery<T extends z.ZodRawShape>(filters: T) {
+  return z.object({
+    limit: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(PAGE_LIMITS.max, `must be at most ${PAGE_LIMITS.max}`)
+      .default(PAGE_LIMITS.default)
+      .meta({ description: `items per page (default ${PAGE_LIMITS.default})` }),
+    before: z.string().max(1_000).optional().meta({ description: 'the cursor of the page to read, from the Link header of the page before (opaque)' }),
+    since: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional().meta({ description: 'only items created at or after this time' }),
+    until: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional().meta({ description: 'only items created before this time' }),
+    ...filters,
+  });
+}
 
 /** What GET /api/tests/{test_id}/report can answer. */
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
@@ -71,7 +91,17 @@ export const ROUTES = {
     responses: { 204: { description: 'removed' }, 400: badPath, 401: unauthorized, 404: error('no driver with this node_id'), 409: error('the driver is alive'), 414: idTooLong },
   },
   status: { method: 'GET', path: '/api/status', summary: 'What the orchestrator hears from Kafka (the dashboard warns when it goes quiet)', responses: { 200: { description: 'status', schema: kafkaStatus } } },
-  listTests: { method: 'GET', path: '/api/tests', summary: 'All tests, newest first', responses: { 200: { description: 'tests', schema: z.array(testSummaryView) } } },
+  listTests: {
+    method: 'GET',
+    path: '/api/tests',
+    summary: 'Tests, newest first, a page at a time: the newest page without parameters; a Link header (rel="next") names the next page while there is one',
+    query: historyQuery({
+      state: z.enum(TEST_STATES, { error: `must be one of ${TEST_STATES.join(', ')}` }).optional().meta({ description: 'only tests in this state' }),
+      plan: z.string().max(ID_MAX_LENGTH).optional().meta({ description: 'only the tests of this plan (its plan_id)' }),
+      name: z.string().max(200).optional().meta({ description: 'only the plan tests of this name' }),
+    }),
+    responses: { 200: { description: 'a page of tests (the Link header names the next)', schema: z.array(testSummaryView) }, 400: error('a query parameter is not valid (`field` names it): a limit out of range, a cursor this API did not give, a time that is not ISO-8601') },
+  },
   createTest: {
     method: 'POST',
     path: '/api/tests',
@@ -149,7 +179,13 @@ export const ROUTES = {
     query: z.object({ test_id: z.string().max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`).optional().meta({ description: 'also stream this test' }) }),
     responses: { 200: { description: 'event stream; each schema below is one event', schema: liveEvent, contentType: 'text/event-stream' }, 400: error(`test_id is longer than ${ID_MAX_LENGTH} characters`) },
   },
-  listPlans: { method: 'GET', path: '/api/plans', summary: 'All plans, newest first', responses: { 200: { description: 'plans', schema: z.array(planView) } } },
+  listPlans: {
+    method: 'GET',
+    path: '/api/plans',
+    summary: 'Plans, newest first, a page at a time (as GET /api/tests)',
+    query: historyQuery({ state: z.enum(['running', 'finished'], { error: 'must be running or finished' }).optional().meta({ description: 'only plans in this state' }) }),
+    responses: { 200: { description: 'a page of plans (the Link header names the next)', schema: z.array(planView) }, 400: error('a query parameter is not valid (`field` names it)') },
+  },
   createPlan: {
     method: 'POST',
     path: '/api/plans',

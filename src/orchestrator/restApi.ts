@@ -16,6 +16,8 @@ import type { PlanRunner } from './planRunner.js';
 import { planViewOf } from './planViews.js';
 import { OrchestratorMetrics } from './prometheus.js';
 import { ControlError, SteeringError, type RuntimeController } from './runtimeController.js';
+import { CursorError, pageOf, type Page } from './pages.js';
+import { testHistoryPage } from './testHistory.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
 
@@ -72,7 +74,11 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     return reply.code(204).send();
   });
   serve(app, ROUTES.status, () => controller.kafkaStatus());
-  serve(app, ROUTES.listTests, () => controller.tests.list().map((t) => summaryView(t, figures)));
+  serve(app, ROUTES.listTests, ({ query }, reply, request) => {
+    const page = paged(() => testHistoryPage(controller.tests.list(), deps.plans.plans.list(), query));
+    linkNextPage(reply, request, page.next);
+    return page.items.map((t) => summaryView(t, figures));
+  });
   serve(app, ROUTES.createTest, async ({ body }, reply) => {
     const { drivers, trigger, find_capacity, ...fields } = body;
     const dataProblems = testDataProblems(fields, deps.catalog);
@@ -106,7 +112,12 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csvFileName(test.test_id, timeline)}"`).send(csv);
   });
   serve(app, ROUTES.liveEvents, ({ query }, reply, request) => deps.live.attach(request.raw, reply, query.test_id));
-  serve(app, ROUTES.listPlans, () => deps.plans.plans.list().map(planViewOf));
+  serve(app, ROUTES.listPlans, ({ query }, reply, request) => {
+    const plans = deps.plans.plans.list().filter((plan) => (query.state === undefined || plan.state === query.state) && inTimeRange(plan.created_at, query));
+    const page = paged(() => pageOf(plans, (plan) => ({ at: plan.created_at, id: plan.plan_id }), query.limit, query.before));
+    linkNextPage(reply, request, page.next);
+    return page.items.map(planViewOf);
+  });
   serve(app, ROUTES.createPlan, ({ body }, reply) => {
     const spec = planSpec(body);
     const dataProblems = spec.tests.flatMap((test, i) => testDataProblems(createTestBody.parse(test.body), deps.catalog).map(({ field, message }) => ({ field: `tests[${i}].${field}`, message })));
@@ -120,6 +131,29 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()));
   const document = openApiDocument();
   serve(app, ROUTES.openApi, () => document);
+}
+
+/** A page, or the 400 a cursor this API did not give gets, naming `before`. */
+function paged<T>(read: () => Page<T>): Page<T> {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof CursorError) throw new InputError(400, [{ field: 'before', message: error.message }]);
+    throw error;
+  }
+}
+
+/** The next page as a Link header (RFC 8288): the same query with its cursor; none on the last page. */
+function linkNextPage(reply: FastifyReply, request: FastifyRequest, next: string | null): void {
+  if (next === null) return;
+  const url = new URL(request.url, 'http://orchestrator');
+  url.searchParams.set('before', next);
+  void reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
+}
+
+function inTimeRange(createdAt: string, query: { since?: string | undefined; until?: string | undefined }): boolean {
+  const at = Date.parse(createdAt);
+  return (query.since === undefined || at >= Date.parse(query.since)) && (query.until === undefined || at < Date.parse(query.until));
 }
 
 /** Test data files: the upload streams its body to the catalog, so its own media types and no JSON parsing. */

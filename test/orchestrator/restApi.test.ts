@@ -174,6 +174,29 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     await eventually(() => getJson<Shown>(testUrl), (t) => t.drivers[0]?.phase === 'workload', 5_000, 'the workload phase');
   });
 
+  it('pages GET /api/tests newest first, naming the next page in a Link header, and refuses a bad page', async () => {
+    const nodeId = `pager-${Date.now()}`;
+    await bus.publish(TOPICS.register, { node_id: nodeId, node_IP: '127.0.0.1:9', message_type: 'DRIVER_NODE_REGISTER' });
+    await bus.publish(TOPICS.heartbeat, { node_id: nodeId, heartbeat: 'YES', timestamp: new Date().toISOString() });
+    await eventually(() => getJson<Driver[]>(`${url}/api/drivers`), (list) => list.some((d) => d.node_id === nodeId && d.status === 'alive'), 5_000, 'the driver alive');
+    const created: string[] = [];
+    for (let i = 0; i < 3; i++) created.unshift((await postJson<{ test_id: string }>(`${url}/api/tests`, { ...valid, drivers: [nodeId] })).body.test_id);
+    const first = await request(`${url}/api/tests?limit=2&state=created`);
+    const firstPage = (await first.body.json()) as { test_id: string }[];
+    assert.deepEqual(firstPage.map((t) => t.test_id), created.slice(0, 2));
+    const link = /^<([^>]+)>; rel="next"$/.exec(String(first.headers.link));
+    assert.ok(link, `a Link header names the next page: ${String(first.headers.link)}`);
+    const second = (await getJson<{ test_id: string }[]>(`${url}${link[1]}`)).map((t) => t.test_id);
+    assert.equal(second[0], created[2], 'the next page goes on where the first ended');
+    const everything = await getJson<unknown[]>(`${url}/api/tests`);
+    assert.ok(everything.length >= 3 && everything.length <= 50, 'without parameters: the newest page');
+    for (const bad of ['limit=0', 'limit=x', 'before=nonsense', 'state=done', 'since=yesterday']) {
+      const refused = await request(`${url}/api/tests?${bad}`);
+      assert.equal(refused.statusCode, 400, bad);
+      assert.equal(((await refused.body.json()) as { field: string }).field, bad.split('=')[0], bad);
+    }
+  });
+
   it('logs, counts and skips garbage on register, heartbeat and metrics, and keeps serving', async () => {
     for (const topic of [TOPICS.register, TOPICS.heartbeat, TOPICS.metrics]) {
       for (const text of ['not json', '{"node_id": 42}', '{}']) await bus.publishRaw(topic, text);
