@@ -8,6 +8,7 @@ import { MetricsStore } from '../store/metricsStore.js';
 import { LiveUpdates } from './liveUpdates.js';
 import { PlanRunner } from './planRunner.js';
 import { CapacityRunner } from './capacityRunner.js';
+import { Retention, RETENTION_SWEEP_MS, type RetentionPolicy } from './retention.js';
 import { buildRestApi } from './restApi.js';
 import { RuntimeController } from './runtimeController.js';
 import { FiguresCalculator } from './testFigures.js';
@@ -26,6 +27,8 @@ export type OrchestratorOptions = {
   token?: string | undefined;
   /** Signs test_config, trigger and control, so drivers with the same secret obey only this orchestrator. */
   commandSecret?: string | undefined;
+  /** Removes finished tests and plans past an age or a count (--retain, --retain-tests); none when absent. */
+  retention?: RetentionPolicy | undefined;
   log?: Logger;
 };
 
@@ -55,6 +58,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     live.start();
     plans.start();
     capacity.resume();
+    const retention = options.retention ? new Retention(controller.tests, controller.plans, store, options.retention, log) : undefined;
+    const sweepRetention = () => {
+      try {
+        retention?.sweep(Date.now());
+      } catch (error) {
+        log.error({ err: error }, 'retention sweep failed; it is tried again');
+      }
+    };
+    sweepRetention();
+    const retentionTimer = retention ? setInterval(sweepRetention, RETENTION_SWEEP_MS) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -63,6 +76,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
       url,
       controller,
       close: async () => {
+        clearInterval(retentionTimer);
         plans.stop();
         live.stop();
         await app.close();

@@ -31,6 +31,11 @@ export class PlanLog {
     if (plan) for (const listener of this.#listeners) listener(plan, event);
   }
 
+  /** Drops removed plans from memory (retention.ts removes their events from the store). */
+  forget(planIds: readonly string[]): void {
+    for (const id of planIds) this.#plans.delete(id);
+  }
+
   get(planId: string): PlanProjection | undefined {
     return this.#plans.get(planId);
   }

@@ -70,7 +70,7 @@ export class PlanRunner {
 
   mustGet(planId: string): PlanProjection {
     const plan = this.plans.get(planId);
-    if (!plan) throw new ControlError('not_found', `no plan with id ${planId}`);
+    if (!plan) throw new ControlError('not_found', this.controller.notFound('plan', planId));
     return plan;
   }
 

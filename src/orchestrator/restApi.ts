@@ -268,9 +268,7 @@ function csvFileName(testId: string, timeline: boolean): string {
 }
 
 function mustFind(controller: RuntimeController, testId: string) {
-  const test = controller.tests.get(testId);
-  if (!test) throw new ControlError('not_found', `no test with id ${testId}`);
-  return test;
+  return controller.mustGet(testId);
 }
 
 function sendError(reply: FastifyReply, error: Error & { statusCode?: number }, log: Logger) {

@@ -259,10 +259,16 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     this.publishCancel(testId, reason).catch((error: unknown) => this.log.warn({ err: error, test_id: testId }, 'publishing CANCEL_TEST failed; it is repeated'));
   }
 
-  private mustGet(testId: string): TestProjection {
+  mustGet(testId: string): TestProjection {
     const test = this.tests.get(testId);
-    if (!test) throw new ControlError('not_found', `no test with id ${testId}`);
+    if (!test) throw new ControlError('not_found', this.notFound('test', testId));
     return test;
+  }
+
+  /** "no test with id …", or why it is gone when retention removed it. */
+  notFound(kind: 'test' | 'plan', id: string): string {
+    const removal = this.store.removalNote(id);
+    return removal ? `${kind} ${id} was ${removal}` : `no ${kind} with id ${id}`;
   }
 
   private onPresence(delivery: Delivery<'register' | 'heartbeat'>): void {

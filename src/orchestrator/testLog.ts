@@ -69,6 +69,11 @@ export class TestLog {
     return [...this.#tests.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.test_id.localeCompare(a.test_id)));
   }
 
+  /** Drops removed tests from memory (retention.ts removes their events from the store). */
+  forget(testIds: readonly string[]): void {
+    for (const id of testIds) this.#tests.delete(id);
+  }
+
   eventsOf(testId: string): TestEvent[] {
     return this.store.eventsFor(testId).map((stored) => stored.payload as TestEvent);
   }

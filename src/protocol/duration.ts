@@ -1,9 +1,9 @@
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
 /**
- * A k6-style duration, `30s`, `1m30s`, `500ms`, `2h`, in seconds; a bare number is seconds. Undefined
+ * A k6-style duration, `30s`, `1m30s`, `500ms`, `2h` (and `90d`), in seconds; a bare number is seconds. Undefined
  * when it is not one. One parser for the CLI's flags and for scenario and plan files.
  */
 export function durationSeconds(text: string): number | undefined {

@@ -73,6 +73,7 @@ export class MetricsStore {
   private readonly selectValue;
   private readonly upsertValue;
   private readonly appendInTransaction;
+  private readonly removeInTransaction;
 
   private constructor(private readonly db: Database.Database) {
     this.insertEvent = db.prepare<EventParams>(
@@ -91,6 +92,13 @@ export class MetricsStore {
       'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.appendInTransaction = db.transaction((events: readonly NewEvent[]) => events.map((event) => this.append(event)));
+    const deleteEvents = db.prepare<[string]>('DELETE FROM events WHERE test_id = ?');
+    this.removeInTransaction = db.transaction((ids: readonly string[], note: string) => {
+      for (const id of ids) {
+        deleteEvents.run(id);
+        this.upsertValue.run(removedKey(id), note);
+      }
+    });
     this.outbox = new ReportOutbox(db);
   }
 
@@ -143,6 +151,19 @@ export class MetricsStore {
   /** Newest first, ordered by each test's first event. */
   testIds(): string[] {
     return this.selectTestIds.all();
+  }
+
+  /**
+   * Deletes the events of each id (a test's or a plan's) in one transaction and keeps a note of why under
+   * its id, so a reader asking for it later is told it was removed rather than that it never was.
+   */
+  removeEvents(ids: readonly string[], note: string): void {
+    this.removeInTransaction(ids, note);
+  }
+
+  /** Why an id's events were removed, if they were. */
+  removalNote(id: string): string | undefined {
+    return this.getValue(removedKey(id));
   }
 
   getValue(key: string): string | undefined {
@@ -200,4 +221,8 @@ function parsePayload(row: EventRow): unknown {
   } catch (error) {
     throw new Error(`event ${row.seq} (${row.type}, test ${row.test_id}) has a corrupt JSON payload`, { cause: error });
   }
+}
+
+function removedKey(id: string): string {
+  return `removed:${id}`;
 }

@@ -189,7 +189,7 @@ describe('the orchestrator answers as its OpenAPI document says (orchestrator pr
 
     const trace = await request(`${url}/api/tests/nope`, { method: 'PUT' });
     assert.equal(trace.statusCode, 405);
-    assert.equal(trace.headers.allow, 'GET, HEAD');
+    assert.equal(trace.headers.allow, 'GET, HEAD, PATCH');
     await trace.body.dump();
   });
 
@@ -205,7 +205,7 @@ describe('the orchestrator answers as its OpenAPI document says (orchestrator pr
       const created = await postJson<unknown>(`${url}/api/tests`, { test_type: 'AVALANCHE', message_count_per_driver: 5, target_url: 'http://127.0.0.1:9/ping', drivers: [nodeId], max_duration_s: 0.1 });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const view = testDetailView.strict().parse(created.body);
-      assert.deepEqual(view.config, { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 5, target_url: 'http://127.0.0.1:9/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, warmup_count_per_driver: null, max_duration_s: 0.1, requests: null, tls_insecure: false, stages: null, start_rps: null, duration_s: null, warmup_s: null, scenarios: null, data: null, planned_duration_s: null });
+      assert.deepEqual(view.config, { test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 5, target_url: 'http://127.0.0.1:9/ping', throughput_per_driver: null, timeout_ms: null, concurrency: null, pipelining: null, warmup_count_per_driver: null, max_duration_s: 0.1, requests: null, tls_insecure: false, stages: null, start_rps: null, duration_s: null, warmup_s: null, scenarios: null, data: null, planned_duration_s: null });
       await postJson(`${url}/api/tests/${view.test_id}/cancel`, {});
     } finally {
       await bus.close();
