@@ -29,6 +29,12 @@ export type RouteSpec = {
   responses: Record<number, ResponseSpec>;
 };
 
+/** steeringChange's rules across fields, as JSON Schema: at least one change; per scenario exactly one of rate and vus. */
+const STEERING_RULES = [
+  { anyOf: [{ required: ['rate'] }, { required: ['paused'] }, { required: ['scenarios'], properties: { scenarios: { minProperties: 1 } } }], description: 'give rate, paused or scenarios' },
+  { properties: { scenarios: { additionalProperties: { oneOf: [{ required: ['rate'] }, { required: ['vus'] }] } } }, description: 'per scenario, exactly one of rate and vus' },
+];
+
 /** The most items a history page holds, and how many it holds when not told. */
 export const PAGE_LIMITS = { max: 1_000, default: 50 } as const;
 
@@ -145,7 +151,7 @@ export const ROUTES = {
     summary: 'Steer a running test: change a plain test’s rate, a scenario’s rate or VUs, or pause and resume it, on every driver at one instant (a little ahead: apply_at in the log)',
     changes: true,
     params: testIdParams,
-    body: { name: 'SteerTest', schema: steeringChange },
+    body: { name: 'SteerTest', schema: steeringChange, rules: () => STEERING_RULES },
     responses: {
       200: { description: 'the change is in the log and on its way to the drivers; `steering` lists it with its apply_at', schema: testDetailView },
       ...bodyRefusals,

@@ -13,6 +13,7 @@ const commands: Record<string, Command> = {
   orchestrator: { summary: 'the orchestrator: REST API, dashboard, runtime controller, metrics store', load: () => import('./commands/orchestrator.js') },
   driver: { summary: 'a driver node: registers, heartbeats, runs the load, reports', load: () => import('./commands/driver.js') },
   run: { summary: 'create and trigger a test through the REST API, show live progress, check thresholds', load: () => import('./commands/run.js') },
+  export: { summary: 'finished tests\' results as JSON Lines, to keep them elsewhere before retention removes them', load: () => import('./commands/export.js') },
   compare: { summary: 'two exported results side by side, with relative thresholds for CI (exit 99)', load: () => import('./commands/compare.js') },
   demo: { summary: 'everything on one machine: Kafka, target, orchestrator, drivers, two tests', load: () => import('./commands/demo.js') },
 };

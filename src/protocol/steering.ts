@@ -9,16 +9,24 @@ import { wireNonNegative, wireNumber } from './wireValues.js';
  */
 export const STEERING_LIMITS = { rate: 10_000_000, vus: 1_000_000 } as const;
 
-const totalRate = wireNumber.pipe(z.number().positive('must be > 0 (pause the test to stop its load)').max(STEERING_LIMITS.rate, `must be at most ${STEERING_LIMITS.rate}`));
-const totalVus = wireNumber.pipe(z.number().int('must be a whole number').min(0, 'must be >= 0').max(STEERING_LIMITS.vus, `must be at most ${STEERING_LIMITS.vus}`));
+const rateRule = z.number({ error: 'must be a number' }).positive('must be > 0 (pause the test to stop its load)').max(STEERING_LIMITS.rate, `must be at most ${STEERING_LIMITS.rate}`);
+const vusRule = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be >= 0').max(STEERING_LIMITS.vus, `must be at most ${STEERING_LIMITS.vus}`);
+/** On the wire numbers may come as strings too (wireValues.ts); the REST body takes JSON numbers, as its schema says. */
+const totalRate = rateRule;
+const wireRate = wireNumber.pipe(rateRule);
+const wireVus = wireNumber.pipe(vusRule);
 
 /** One scenario's change: its arrival rate (arrival executors) or its VUs (VU executors). */
-export const scenarioSteering = z
-  .strictObject({
-    rate: totalRate.optional().meta({ description: 'iterations started per second over every driver, from the change on (arrival-rate executors)' }),
-    vus: totalVus.optional().meta({ description: 'VUs over every driver, from the change on (constant-vus, ramping-vus)' }),
-  })
-  .refine((s) => (s.rate === undefined) !== (s.vus === undefined), { message: 'give exactly one of rate and vus' });
+function scenarioChange(rate: z.ZodType<number>, vus: z.ZodType<number>) {
+  return z
+    .strictObject({
+      rate: rate.optional().meta({ description: 'iterations started per second over every driver, from the change on (arrival-rate executors)' }),
+      vus: vus.optional().meta({ description: 'VUs over every driver, from the change on (constant-vus, ramping-vus)' }),
+    })
+    .refine((s) => (s.rate === undefined) !== (s.vus === undefined), { message: 'give exactly one of rate and vus' });
+}
+
+export const scenarioSteering = scenarioChange(rateRule, vusRule);
 
 /** What a change asks; at least one part. */
 export const steeringChange = z
@@ -40,9 +48,9 @@ export const steerFields = {
   change_id: z.string().min(1).max(200).optional(),
   /** epoch ms: when every driver applies it, each on its own clock (a late one applies it on arrival) */
   apply_at: wireNonNegative.optional(),
-  rate: totalRate.optional(),
+  rate: wireRate.optional(),
   paused: z.boolean().optional(),
-  scenarios: z.record(z.string().min(1).max(200), scenarioSteering).optional(),
+  scenarios: z.record(z.string().min(1).max(200), scenarioChange(wireRate, wireVus)).optional(),
 };
 
 /**

@@ -11,7 +11,11 @@ type Figures = { sent: number; completed: number; error_count: number };
 type Report = { test_id: string; state: string; aggregate: Figures; drivers: (Figures & { node_id: string })[]; thresholds: { expression: string; ok: boolean; actual: number | null }[] };
 
 async function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = startCli(['run', ...args]);
+  return cli(['run', ...args], timeoutMs);
+}
+
+async function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = startCli(args);
   const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
   const code = await child.exited;
   clearTimeout(timer);
@@ -145,6 +149,21 @@ describe('stampede run against a real orchestrator, 2 drivers and the target', (
     const { code, stdout, stderr } = await runCli(runArgs({ count: undefined, duration: '2s', rate: '50' }));
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^ {2}overall +200 +0 \(0\.00%\)/m);
+  });
+
+  it('stampede export writes every finished test as a JSON line, oldest first, paging the history', async () => {
+    const history = await getJson<{ test_id: string; state: string }[]>(`${orchestrator.url}/api/tests?limit=1000`);
+    const finished = history.filter((t) => ['completed', 'failed', 'cancelled'].includes(t.state)).map((t) => t.test_id).reverse();
+    assert.ok(finished.length >= 3, 'the tests before this one finished');
+    const file = join(dir, 'tests.jsonl');
+    const { code, stderr } = await cli(['export', '--orchestrator', `127.0.0.1:${orchestrator.port}`, '--out', file]);
+    assert.equal(code, 0, stderr);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { test_id: string; overall_timeline: unknown[] });
+    assert.deepEqual(lines.map((l) => l.test_id), finished);
+    assert.ok(lines.every((l) => Array.isArray(l.overall_timeline)), 'each line is the full report');
+    const since = await cli(['export', '--orchestrator', `127.0.0.1:${orchestrator.port}`, '--since', '2999-01-01']);
+    assert.equal(since.code, 0, since.stderr);
+    assert.equal(since.stdout, '', 'nothing created since then');
   });
 
   it('says in one line that the orchestrator cannot be reached, and exits 1', async () => {

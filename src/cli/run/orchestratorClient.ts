@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { CreatePlanBody, CreateTestBody, DataFileView, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView } from '../../api/index.js';
+import type { CreatePlanBody, CreateTestBody, DataFileView, DriverView, KafkaStatus, PlanView, TestDetailView, TestReportView, TestSummaryView } from '../../api/index.js';
 import { UnreachableError } from '../usageError.js';
 import type { SteeringChange } from '../../protocol/index.js';
 
@@ -91,6 +91,13 @@ export class OrchestratorClient {
     return this.json('GET', '/api/status');
   }
 
+  /** One page of the test history (`query` as GET /api/tests takes it) and the path of the next, from its Link header. */
+  async testsPage(pathAndQuery: string): Promise<{ tests: TestSummaryView[]; next: string | null }> {
+    const { text, headers } = await this.exchange('GET', pathAndQuery, undefined, undefined, REQUEST_TIMEOUT_MS);
+    const next = /^<([^>]+)>;\s*rel="next"/.exec(String(headers.link ?? ''))?.[1] ?? null;
+    return { tests: JSON.parse(text) as TestSummaryView[], next };
+  }
+
   steerTest(testId: string, change: SteeringChange): Promise<TestDetailView> {
     return this.json('PATCH', `/api/tests/${encodeURIComponent(testId)}`, change);
   }
@@ -109,6 +116,10 @@ export class OrchestratorClient {
   }
 
   private async send(method: 'GET' | 'POST' | 'PATCH', path: string, contentType: string | undefined, body: string | Readable | undefined, timeoutMs: number): Promise<string> {
+    return (await this.exchange(method, path, contentType, body, timeoutMs)).text;
+  }
+
+  private async exchange(method: 'GET' | 'POST' | 'PATCH', path: string, contentType: string | undefined, body: string | Readable | undefined, timeoutMs: number): Promise<{ text: string; headers: Record<string, string | string[] | undefined> }> {
     const url = `${this.baseUrl}${path}`;
     const response = await request(url, {
       method,
@@ -124,7 +135,7 @@ export class OrchestratorClient {
     });
     const text = await response.body.text();
     if (response.statusCode >= 400) throw refusal(response.statusCode, text, `${method} ${path}`);
-    return text;
+    return { text, headers: response.headers };
   }
 }
 
