@@ -106,7 +106,7 @@ export const ROUTES = {
       plan: z.string().max(ID_MAX_LENGTH).optional().meta({ description: 'only the tests of this plan (its plan_id)' }),
       name: z.string().max(200).optional().meta({ description: 'only the plan tests of this name' }),
     }),
-    responses: { 200: { description: 'a page of tests (the Link header names the next)', schema: z.array(testSummaryView) }, 400: error('a query parameter is not valid (`field` names it): a limit out of range, a cursor this API did not give, a time that is not ISO-8601') },
+    responses: { 200: { description: 'a page of tests (the Link header names the next)', schema: z.array(testSummaryView) }, 400: error('a query parameter is not valid (`field` names it): a limit out of range, a state it does not know, a time that is not ISO-8601'), 404: error('no page at `before`: a cursor this API did not give') },
   },
   createTest: {
     method: 'POST',
@@ -190,7 +190,7 @@ export const ROUTES = {
     path: '/api/plans',
     summary: 'Plans, newest first, a page at a time (as GET /api/tests)',
     query: historyQuery({ state: z.enum(['running', 'finished'], { error: 'must be running or finished' }).optional().meta({ description: 'only plans in this state' }) }),
-    responses: { 200: { description: 'a page of plans (the Link header names the next)', schema: z.array(planView) }, 400: error('a query parameter is not valid (`field` names it)') },
+    responses: { 200: { description: 'a page of plans (the Link header names the next)', schema: z.array(planView) }, 400: error('a query parameter is not valid (`field` names it)'), 404: error('no page at `before`: a cursor this API did not give') },
   },
   createPlan: {
     method: 'POST',

@@ -133,12 +133,12 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.openApi, () => document);
 }
 
-/** A page, or the 400 a cursor this API did not give gets, naming `before`. */
+/** A page, or 404 for a cursor this API did not give: there is no such page (any string is a cursor by the document). */
 function paged<T>(read: () => Page<T>): Page<T> {
   try {
     return read();
   } catch (error) {
-    if (error instanceof CursorError) throw new InputError(400, [{ field: 'before', message: error.message }]);
+    if (error instanceof CursorError) throw new ControlError('not_found', `no page at before=…: it ${error.message}`, 'before');
     throw error;
   }
 }

@@ -190,11 +190,14 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     assert.equal(second[0], created[2], 'the next page goes on where the first ended');
     const everything = await getJson<unknown[]>(`${url}/api/tests`);
     assert.ok(everything.length >= 3 && everything.length <= 50, 'without parameters: the newest page');
-    for (const bad of ['limit=0', 'limit=x', 'before=nonsense', 'state=done', 'since=yesterday']) {
+    for (const bad of ['limit=0', 'limit=x', 'state=done', 'since=yesterday']) {
       const refused = await request(`${url}/api/tests?${bad}`);
       assert.equal(refused.statusCode, 400, bad);
       assert.equal(((await refused.body.json()) as { field: string }).field, bad.split('=')[0], bad);
     }
+    const noSuchPage = await request(`${url}/api/tests?before=nonsense`);
+    assert.equal(noSuchPage.statusCode, 404, 'a cursor this API did not give names no page');
+    assert.match(((await noSuchPage.body.json()) as { message: string }).message, /not a cursor this API gave/);
   });
 
   it('logs, counts and skips garbage on register, heartbeat and metrics, and keeps serving', async () => {
