@@ -6,7 +6,7 @@ import { percentile, startArrivalServer, type ArrivalServer } from './support/ar
 import { DriverHarness } from './support/driverHarness.js';
 import { gapDeviations, tsunamiArrivals } from './support/gapRuns.js';
 import { startKernelArrivalServer } from './support/kernelArrivalServer.js';
-import { startNginx } from './support/nginx.js';
+import { startNginx } from '../test/helpers/nginx.js';
 import { runCommand } from './support/peers.js';
 import { CpuMeter } from './support/procStats.js';
 import { fixed, markdownTable, printSection } from './support/table.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { LoopReport } from './support/engineLoop.js';
-import { startNginx } from './support/nginx.js';
+import { startNginx } from '../test/helpers/nginx.js';
 import { runCommand } from './support/peers.js';
 import { fixed, markdownTable, printSection } from './support/table.js';
 

@@ -1,6 +1,6 @@
 import { startTarget, stopAllChildren } from '../test/helpers/processes.js';
 import { DriverHarness, errorCount, type LoadSettings } from './support/driverHarness.js';
-import { startNginx } from './support/nginx.js';
+import { startNginx } from '../test/helpers/nginx.js';
 import { autocannon, wrk } from './support/peers.js';
 import { fixed, markdownTable, printSection, ratio } from './support/table.js';
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startNginx, type NginxServer } from '../helpers/nginx.js';
 import { HttpClient } from '../../src/driver/http1/httpClient.js';
 import type { HttpClientOptions } from '../../src/driver/requestOutcome.js';
 import { FLOW_BODY_LIMIT_BYTES, type RequestOutcome } from '../../src/driver/requestOutcome.js';
@@ -62,51 +63,19 @@ function startProcess(command: string, args: string[]): { child: ChildProcess; s
   return { child, stderr: () => stderr };
 }
 
-function nginxConfig(dir: string, port: number): string {
-  // Every path in the temp dir, so nginx needs no system directory; gzip makes its answers chunked.
-  return `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  default_type text/plain;
-  server {
-    listen 127.0.0.1:${port};
-    root ${dir}/www;
-    location = /empty { return 204; }
-    location /gzip/ { gzip on; gzip_min_length 1; gzip_types text/plain; }
-  }
-}
-`;
-}
-
 describe('HttpClient against nginx', () => {
-  let nginx: { child: ChildProcess; stderr: () => string };
+  let nginx: NginxServer;
   let client: HttpClient;
 
   before(async () => {
-    const dir = tempDir('stampede-http1-nginx-');
-    // Run as root, nginx's worker drops to `nobody`, which must be able to read what it serves.
-    chmodSync(dir, 0o755);
-    mkdirSync(join(dir, 'www', 'gzip'), { recursive: true });
-    writeFileSync(join(dir, 'www', 'static.txt'), STATIC_BODY);
-    writeFileSync(join(dir, 'www', 'gzip', 'text.txt'), TEXT_BODY);
-    const port = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port));
-    nginx = startProcess('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;']);
-    await waitForPort(port, nginx.child, 'nginx', nginx.stderr);
-    client = new HttpClient([`http://127.0.0.1:${port}`], { connections: CONCURRENCY, timeoutMs: 5_000 });
+    // gzip makes nginx's answers chunked.
+    nginx = await startNginx({ files: { 'static.txt': STATIC_BODY, 'gzip/text.txt': TEXT_BODY }, serverLines: ['location = /empty { return 204; }', 'location /gzip/ { gzip on; gzip_min_length 1; gzip_types text/plain; }'] });
+    client = new HttpClient([nginx.origin], { connections: CONCURRENCY, timeoutMs: 5_000 });
   });
 
   after(async () => {
     await client?.destroy();
-    if (nginx) await stopChild(nginx.child, 'SIGQUIT');
+    await nginx?.stop();
   });
 
   it('serves a static file over keep-alive connections', async () => {

@@ -136,6 +136,15 @@ export async function startDriverProcess(orchestratorUrl: string, extraArgs: str
   return { child, nodeId };
 }
 
+/** A target, an orchestrator and one driver per argument list, each driver alive at the orchestrator. */
+export async function startFleet(driverArgs: string[][]): Promise<{ targetUrl: string; orchestratorUrl: string; driverIds: string[] }> {
+  const { url: targetUrl } = await startTarget();
+  const { url: orchestratorUrl } = await startOrchestratorProcess();
+  const driverIds: string[] = [];
+  for (const args of driverArgs) driverIds.push((await startDriverProcess(orchestratorUrl, args)).nodeId);
+  return { targetUrl, orchestratorUrl, driverIds };
+}
+
 export async function getJson<T = unknown>(url: string): Promise<T> {
   const response = await request(url);
   const text = await response.body.text();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestDetailView } from '../../src/api/index.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren } from '../helpers/processes.js';
+import { eventually, getJson, postJson, startFleet, stopAllChildren } from '../helpers/processes.js';
 
 /** The target's known capacity: /queue serves exactly this many requests per second, one queue. */
 const CAPACITY = 300;
@@ -16,9 +16,7 @@ describe('capacity search (find_capacity) against a target that serves exactly C
   let driverIds: string[];
 
   before(async () => {
-    ({ url: targetUrl } = await startTarget());
-    ({ url: orchestratorUrl } = await startOrchestratorProcess());
-    driverIds = [(await startDriverProcess(orchestratorUrl)).nodeId, (await startDriverProcess(orchestratorUrl)).nodeId];
+    ({ targetUrl, orchestratorUrl, driverIds } = await startFleet([[], []]));
   });
   after(() => stopAllChildren());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestDetailView, TestReportView } from '../../src/api/index.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren } from '../helpers/processes.js';
+import { eventually, getJson, postJson, startFleet, stopAllChildren } from '../helpers/processes.js';
 
 /**
  * Figures over time by when requests were due to start: in every whole second of a staged test the
@@ -14,9 +14,7 @@ describe('the overall timeline binned by intended start (2 drivers, one with loa
   let driverIds: string[];
 
   before(async () => {
-    ({ url: targetUrl } = await startTarget());
-    ({ url: orchestratorUrl } = await startOrchestratorProcess());
-    driverIds = [(await startDriverProcess(orchestratorUrl)).nodeId, (await startDriverProcess(orchestratorUrl, ['--workers', '2'])).nodeId];
+    ({ targetUrl, orchestratorUrl, driverIds } = await startFleet([[], ['--workers', '2']]));
   });
   after(() => stopAllChildren());
 
