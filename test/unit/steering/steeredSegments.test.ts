@@ -5,6 +5,7 @@ import { constantPacer, stagedPacer, type Pacer } from '../../../src/driver/load
 import { SteeredPacer } from '../../../src/driver/load/steeredPacer.js';
 import { plannedDurationMs, plannedStartsBetween, segmentsIntegral, type RateSegment } from '../../../src/protocol/loadShape.js';
 import { scenarioSteering, steeredSegments, steeringChange, STEERING_LIMITS, type PlanChange } from '../../../src/protocol/steering.js';
+import { controlMessage } from '../../../src/protocol/messages.js';
 import { virtualRun } from './virtualClock.js';
 
 const near = (actual: number, expected: number, message: string, tolerance = 1e-6) =>
@@ -290,7 +291,8 @@ describe('the steering schemas', () => {
 
   it('steeringChange takes a rate, a pause, a resume, scenarios, or several of them', () => {
     assert.deepEqual(steeringChange.parse({ rate: 250 }), { rate: 250 });
-    assert.deepEqual(steeringChange.parse({ rate: '12.5' }), { rate: 12.5 }, 'a numeric string, as the spec sends numbers');
+    assert.equal(steeringChange.safeParse({ rate: '12.5' }).success, false, 'the REST body takes JSON numbers, as its OpenAPI schema says (strings are for the wire)');
+    assert.deepEqual(controlMessage.parse({ message_type: 'STEER_TEST', test_id: 't', rate: '12.5', scenarios: { checkout: { vus: '7' } } }), { message_type: 'STEER_TEST', test_id: 't', rate: 12.5, scenarios: { checkout: { vus: 7 } } }, 'on the wire a number may be a string, as the spec sends numbers');
     assert.deepEqual(steeringChange.parse({ paused: true }), { paused: true });
     assert.deepEqual(steeringChange.parse({ paused: false }), { paused: false });
     assert.deepEqual(steeringChange.parse({ scenarios: { browse: { rate: 5 }, login: { vus: 0 } } }), { scenarios: { browse: { rate: 5 }, login: { vus: 0 } } });
@@ -306,7 +308,7 @@ describe('the steering schemas', () => {
     assert.deepEqual(issues(steeringChange.safeParse({ rate: 0 })), ['rate: must be > 0 (pause the test to stop its load)']);
     assert.deepEqual(issues(steeringChange.safeParse({ rate: -3 })), ['rate: must be > 0 (pause the test to stop its load)']);
     assert.deepEqual(issues(steeringChange.safeParse({ rate: STEERING_LIMITS.rate + 1 })), [`rate: must be at most ${STEERING_LIMITS.rate}`]);
-    assert.deepEqual(issues(steeringChange.safeParse({ rate: 'fast' })), ['rate: must be a number (or a numeric string)']);
+    assert.deepEqual(issues(steeringChange.safeParse({ rate: 'fast' })), ['rate: must be a number']);
     for (const bad of [{ rate: Infinity }, { rate: Number.NaN }, { rate: null }, { paused: 'yes' }, { paused: 1 }, { rate: 5, speed: 2 }, { scenarios: { '': { rate: 1 } } }, { scenarios: [] }, 'rate=5', null]) {
       assert.equal(steeringChange.safeParse(bad).success, false, `accepted ${JSON.stringify(bad)}`);
     }
@@ -314,7 +316,7 @@ describe('the steering schemas', () => {
 
   it('scenarioSteering wants exactly one of rate and vus, a rate above 0 and whole VUs', () => {
     assert.deepEqual(scenarioSteering.parse({ rate: 0.5 }), { rate: 0.5 });
-    assert.deepEqual(scenarioSteering.parse({ vus: '7' }), { vus: 7 });
+    assert.deepEqual(scenarioSteering.parse({ vus: 7 }), { vus: 7 });
     assert.deepEqual(scenarioSteering.parse({ vus: 0 }), { vus: 0 }, 'no VUs is a change a capacity search can make');
     assert.deepEqual(issues(scenarioSteering.safeParse({})), [': give exactly one of rate and vus']);
     assert.deepEqual(issues(scenarioSteering.safeParse({ rate: 1, vus: 2 })), [': give exactly one of rate and vus']);
