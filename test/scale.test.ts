@@ -11,7 +11,7 @@ import { getJson, startCli, startOrchestratorProcess, startTarget, stopAllChildr
  * see docs/deployment.md for the measurements), STAMPEDE_SCALE_DRIVERS=100 for the full run.
  */
 const DRIVERS = Number(process.env.STAMPEDE_SCALE_DRIVERS ?? 20);
-const PER_DRIVER = 200;
+const PER_DRIVER = 100;
 const DELAY_MS = 20;
 const LOST_WITHIN_MS = 4_000;
 const START_BATCH = 10;
