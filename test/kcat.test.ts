@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { KafkaBus } from '../src/bus/index.js';
-import { newReportId, newTestId, TOPICS } from '../src/protocol/index.js';
+import { newReportId, newTestId, TOPICS, type StartSecond } from '../src/protocol/index.js';
 import { connectTestBus, subscribeInbox, testBrokers } from './helpers/kafka.js';
 import { kcatProduce } from './helpers/kcat.js';
 
@@ -67,6 +67,19 @@ describe('wire format checked with kcat', () => {
     assert.deepEqual(Object.keys(read('register').find((m) => m.node_id === `n-${testId}`) ?? {}).sort(), ['message_type', 'node_IP', 'node_id']);
     assert.deepEqual(read('trigger').find((m) => m.test_id === testId), { test_id: testId, trigger: 'YES' });
     assert.deepEqual(Object.keys(read('heartbeat').find((m) => m.node_id === `n-${testId}`) ?? {}).sort(), ['heartbeat', 'node_id', 'timestamp']);
+  });
+
+  it("a report by intended start and a pipelined config keep the spec's fields as they are, the extensions beside them", async () => {
+    const testId = newTestId();
+    const startSeconds: StartSecond[] = [{ s: 0, started: 50, completed: 49, errors: 1, latency: [[1000, 40], [2048, 9]] }];
+    await bus.publish(TOPICS.metrics, { node_id: 'n', test_id: testId, report_id: newReportId(), metrics: { mean_latency: 3, median_latency: 2, min_latency: 1, max_latency: 7 }, start_seconds: startSeconds });
+    await bus.publish(TOPICS.testConfig, { test_id: testId, test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 40, concurrency: 8, pipelining: 4 });
+    const read = (topic: string) => kcatReadLast(topic, 20).flatMap((line) => parseObject(line)).find((m) => m.test_id === testId);
+    const metrics = read('metrics');
+    assert.deepEqual(metrics?.metrics, { mean_latency: '3', median_latency: '2', min_latency: '1', max_latency: '7' });
+    assert.deepEqual(metrics?.start_seconds, startSeconds);
+    const config = read('test_config');
+    assert.deepEqual([config?.test_type, config?.test_message_delay, config?.message_count_per_driver, config?.pipelining], ['AVALANCHE', '0', '40', 4]);
   });
 
   it("a trigger with the shared start keeps the spec's fields as they are, start_at beside them for those who read it", async () => {

@@ -1,5 +1,5 @@
 import type { StartSecond } from '../protocol/index.js';
-import { bucketIndexOf, bucketValue } from '../stats/latencyHistogram.js';
+import { addLatencyPairs, bucketIndexOf, bucketValue } from '../stats/latencyHistogram.js';
 
 type Second = { started: number; completed: number; errors: number; buckets: Map<number, number> };
 
@@ -62,14 +62,8 @@ export class StartSeconds {
     entry.started += next.started - (previous?.started ?? 0);
     entry.completed += next.completed - (previous?.completed ?? 0);
     entry.errors += next.errors - (previous?.errors ?? 0);
-    for (const [value, count] of next.latency) {
-      const bucket = bucketIndexOf(value);
-      entry.buckets.set(bucket, (entry.buckets.get(bucket) ?? 0) + count);
-    }
-    for (const [value, count] of previous?.latency ?? []) {
-      const bucket = bucketIndexOf(value);
-      entry.buckets.set(bucket, (entry.buckets.get(bucket) ?? 0) - count);
-    }
+    addLatencyPairs(entry.buckets, next.latency, 1);
+    addLatencyPairs(entry.buckets, previous?.latency ?? [], -1);
   }
 
   private at(second: number): Second {

@@ -3,7 +3,7 @@ import type { IntervalPoint } from './testProjection.js';
 import type { PlannedRate } from './steering.js';
 import type { StepFigures } from '../api/capacity.js';
 import type { StartSecond } from '../protocol/index.js';
-import { bucketIndexOf, type BucketCounts } from '../stats/latencyHistogram.js';
+import { addLatencyPairs, type BucketCounts } from '../stats/latencyHistogram.js';
 
 /** Overall points are per second of the workload: drivers report at their own moments. */
 export const OVERALL_BIN_MS = 1_000;
@@ -190,8 +190,8 @@ function worst(values: (number | null)[]): number | null {
 /** `after − before` as buckets: what a driver's newer word on a second adds to the bin's merge. */
 function latencyChange(before: readonly [number, number][] | undefined, after: readonly [number, number][]): BucketCounts {
   const byIndex = new Map<number, number>();
-  for (const [value, count] of after) byIndex.set(bucketIndexOf(value), (byIndex.get(bucketIndexOf(value)) ?? 0) + count);
-  for (const [value, count] of before ?? []) byIndex.set(bucketIndexOf(value), (byIndex.get(bucketIndexOf(value)) ?? 0) - count);
+  addLatencyPairs(byIndex, after, 1);
+  addLatencyPairs(byIndex, before ?? [], -1);
   const indexes = [...byIndex.keys()].filter((index) => byIndex.get(index)! > 0).sort((a, b) => a - b);
   const counts = indexes.map((index) => byIndex.get(index)!);
   return { indexes, counts, total: counts.reduce((sum, count) => sum + count, 0) };

@@ -20,6 +20,12 @@ export function pageOf<T>(newestFirst: readonly T[], keyOf: (item: T) => PageKey
   return { items, next: more && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
 
+/** Created at or after `since` and before `until` (ISO-8601; either may be absent): a history's time filter. */
+export function inTimeRange(createdAt: string, range: { since?: string | undefined; until?: string | undefined }): boolean {
+  const at = Date.parse(createdAt);
+  return (range.since === undefined || at >= Date.parse(range.since)) && (range.until === undefined || at < Date.parse(range.until));
+}
+
 /** Newest first: later created, and for the same instant the greater id first. */
 export function newerFirst(a: PageKey, b: PageKey): number {
   return a.at < b.at ? 1 : a.at > b.at ? -1 : b.id.localeCompare(a.id);

@@ -16,7 +16,7 @@ import type { PlanRunner } from './planRunner.js';
 import { planViewOf } from './planViews.js';
 import { OrchestratorMetrics } from './prometheus.js';
 import { ControlError, SteeringError, type RuntimeController } from './runtimeController.js';
-import { CursorError, pageOf, type Page } from './pages.js';
+import { CursorError, inTimeRange, pageOf, type Page } from './pages.js';
 import { testHistoryPage } from './testHistory.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
@@ -88,7 +88,7 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     if (trigger) await controller.triggerTest(test.test_id);
     return reply.code(201).send(detailView(test, figures));
   });
-  serve(app, ROUTES.getTest, ({ params }) => detailView(mustFind(controller, params.test_id), figures));
+  serve(app, ROUTES.getTest, ({ params }) => detailView(controller.mustGet(params.test_id), figures));
   serve(app, ROUTES.triggerTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.triggerTest(params.test_id), figures)));
   serve(app, ROUTES.steerTest, async ({ params, body }) => {
     try {
@@ -100,11 +100,11 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   });
   serve(app, ROUTES.cancelTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.cancelTest(params.test_id), figures)));
   serve(app, ROUTES.testEvents, ({ params }) => {
-    mustFind(controller, params.test_id);
+    controller.mustGet(params.test_id);
     return controller.tests.eventsOf(params.test_id);
   });
   serve(app, ROUTES.testReport, ({ params, query }, reply) => {
-    const test = mustFind(controller, params.test_id);
+    const test = controller.mustGet(params.test_id);
     if (query.format === 'json') return reportView(test, figures);
     if (query.format === 'html') return reply.type('text/html; charset=utf-8').send(htmlReport({ report: reportView(test, figures), machine: machineInfo(), generated_at: new Date().toISOString() }));
     const timeline = query.part === 'timeline';
@@ -149,11 +149,6 @@ function linkNextPage(reply: FastifyReply, request: FastifyRequest, next: string
   const url = new URL(request.url, 'http://orchestrator');
   url.searchParams.set('before', next);
   void reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
-}
-
-function inTimeRange(createdAt: string, query: { since?: string | undefined; until?: string | undefined }): boolean {
-  const at = Date.parse(createdAt);
-  return (query.since === undefined || at >= Date.parse(query.since)) && (query.until === undefined || at < Date.parse(query.until));
 }
 
 /** Test data files: the upload streams its body to the catalog, so its own media types and no JSON parsing. */
@@ -267,9 +262,6 @@ function csvFileName(testId: string, timeline: boolean): string {
   return `${testId.replace(/[^\w.-]/g, '_')}${timeline ? '-timeline' : ''}.csv`;
 }
 
-function mustFind(controller: RuntimeController, testId: string) {
-  return controller.mustGet(testId);
-}
 
 function sendError(reply: FastifyReply, error: Error & { statusCode?: number }, log: Logger) {
   if (error instanceof InputError) {

@@ -1,5 +1,5 @@
 import type { TestState } from '../api/index.js';
-import { pageOf, type Page } from './pages.js';
+import { inTimeRange, pageOf, type Page } from './pages.js';
 import type { PlanProjection } from './planProjection.js';
 import type { TestProjection } from './testProjection.js';
 
@@ -14,8 +14,7 @@ export function testHistoryPage(newestFirst: readonly TestProjection[], plans: r
   const inPlans = query.plan !== undefined || query.name !== undefined ? planTests(plans) : undefined;
   const matches = (test: TestProjection) => {
     if (query.state !== undefined && test.state !== query.state) return false;
-    if (query.since !== undefined && Date.parse(test.created_at) < Date.parse(query.since)) return false;
-    if (query.until !== undefined && Date.parse(test.created_at) >= Date.parse(query.until)) return false;
+    if (!inTimeRange(test.created_at, query)) return false;
     const planned = inPlans?.get(test.test_id);
     if (query.plan !== undefined && planned?.plan_id !== query.plan) return false;
     if (query.name !== undefined && planned?.name !== query.name) return false;

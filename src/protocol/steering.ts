@@ -12,7 +12,6 @@ export const STEERING_LIMITS = { rate: 10_000_000, vus: 1_000_000 } as const;
 const rateRule = z.number({ error: 'must be a number' }).positive('must be > 0 (pause the test to stop its load)').max(STEERING_LIMITS.rate, `must be at most ${STEERING_LIMITS.rate}`);
 const vusRule = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be >= 0').max(STEERING_LIMITS.vus, `must be at most ${STEERING_LIMITS.vus}`);
 /** On the wire numbers may come as strings too (wireValues.ts); the REST body takes JSON numbers, as its schema says. */
-const totalRate = rateRule;
 const wireRate = wireNumber.pipe(rateRule);
 const wireVus = wireNumber.pipe(vusRule);
 
@@ -31,7 +30,7 @@ export const scenarioSteering = scenarioChange(rateRule, vusRule);
 /** What a change asks; at least one part. */
 export const steeringChange = z
   .strictObject({
-    rate: totalRate.optional().meta({ description: "a plain test's requests started per second over every driver, from the change on (a fixed rate replaces the rest of its stages)" }),
+    rate: rateRule.optional().meta({ description: "a plain test's requests started per second over every driver, from the change on (a fixed rate replaces the rest of its stages)" }),
     paused: z.boolean().optional().meta({ description: 'true: no request or iteration starts until resumed (the plan waits: a time-bounded test runs longer by the pause); false: resume' }),
     scenarios: z.record(z.string().min(1).max(200), scenarioSteering).optional().meta({ description: 'per scenario name: {rate} or {vus}' }),
   })

@@ -55,6 +55,14 @@ export function bucketIndexOf(micros: number): number {
   return BUCKETS.countsArrayIndex(Math.min(HIGHEST_TRACKABLE_MICROS, Math.max(LOWEST_TRACKABLE_MICROS, Math.round(micros))));
 }
 
+/** Latencies as reports carry them, [µs, count] pairs, added into sparse buckets (or taken out: `sign` -1). */
+export function addLatencyPairs(buckets: Map<number, number>, pairs: readonly (readonly [number, number])[], sign: 1 | -1): void {
+  for (const [value, count] of pairs) {
+    const bucket = bucketIndexOf(value);
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + sign * count);
+  }
+}
+
 /** A bucket as a value (its lowest), which `bucketIndexOf` maps back to the same bucket. */
 export function bucketValue(index: number): number {
   return BUCKETS.valueFromIndex(index);
