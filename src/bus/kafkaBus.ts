@@ -2,7 +2,7 @@ import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Logger } from '../log/logger.js';
 import { ALL_TOPICS, TOPICS, decodeMessage, isCommandTopic, signMessage, toWireObject, type ProtocolError, type TopicMessages, type TopicName } from '../protocol/index.js';
 import { KAFKA_RETRY_BACKOFF, retryWithBackoff, type BackoffPolicy } from './backoff.js';
-import { CLIENT_RETRIES, CLIENT_RETRY_DELAY_MS, clientConnectionOptions, permanentReason, transientReason, type KafkaSecurity } from './kafkaConnection.js';
+import { CLIENT_RETRIES, CLIENT_RETRY_DELAY_MS, clientConnectionOptions, HEARTBEAT_REQUEST_TIMEOUT_MS, permanentReason, transientReason, type KafkaSecurity } from './kafkaConnection.js';
 import { TopicSubscription, type ResumeOffsets } from './topicSubscription.js';
 
 export type BusOptions = {
@@ -140,7 +140,7 @@ export class KafkaBus {
     const describe = (topics: string) => `publishing to Kafka topic "${topics}" at ${options.brokers.join(',')}`;
     const reports = new Producer<string, string, string, string>({ clientId: `${options.clientId}-producer`, ...connection, acks: ProduceAcks.ALL, idempotent: true, serializers });
     // A heartbeat only says "alive now": a copy on the leader is enough, and a duplicate harms nobody.
-    const heartbeats = new Producer<string, string, string, string>({ clientId: `${options.clientId}-heartbeats`, ...connection, acks: ProduceAcks.LEADER, serializers });
+    const heartbeats = new Producer<string, string, string, string>({ clientId: `${options.clientId}-heartbeats`, ...connection, requestTimeout: HEARTBEAT_REQUEST_TIMEOUT_MS, connectTimeout: HEARTBEAT_REQUEST_TIMEOUT_MS, acks: ProduceAcks.LEADER, serializers });
     return new KafkaBus(options, new SendLane(reports, describe, options.log), new SendLane(heartbeats, describe, options.log));
   }
 

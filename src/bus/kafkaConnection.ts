@@ -18,6 +18,16 @@ export type KafkaSecurity = {
 export const CLIENT_RETRIES = 2;
 export const CLIENT_RETRY_DELAY_MS = 200;
 
+/**
+ * How long a request waits for its answer before it fails and is retried (the client's default is 30 s).
+ * A fetch asks the broker to answer within 200 ms and a heartbeat's produce needs only the leader: an
+ * answer still missing after seconds means a connection that will not answer, and while a consumer waits
+ * on one, it hears nobody and still counts as delivering. A driver was once unheard for 12 s after a
+ * broker's SIGKILL, its heartbeats resuming afterwards, with nothing failing in between.
+ */
+export const CONSUMER_REQUEST_TIMEOUT_MS = 5_000;
+export const HEARTBEAT_REQUEST_TIMEOUT_MS = 2_000;
+
 /** The options every @platformatic/kafka client (Admin, Producer, Consumer) takes for where and how to connect. */
 export function clientConnectionOptions(brokers: string[], security: KafkaSecurity | undefined) {
   const tls: TlsOptions | undefined = security?.tls ? (security.tls.ca === undefined ? {} : { ca: security.tls.ca }) : undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Consumer, MessagesStreamModes, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../log/logger.js';
 import { KAFKA_RETRY_BACKOFF, retryWithBackoff } from './backoff.js';
-import { CLIENT_RETRIES, CLIENT_RETRY_DELAY_MS, clientConnectionOptions, type KafkaSecurity } from './kafkaConnection.js';
+import { CLIENT_RETRIES, CLIENT_RETRY_DELAY_MS, clientConnectionOptions, CONSUMER_REQUEST_TIMEOUT_MS, type KafkaSecurity } from './kafkaConnection.js';
 
 /** Where each partition resumes: `topic:partition` → the next offset to read. */
 export type ResumeOffsets = Map<string, bigint>;
@@ -66,6 +66,7 @@ export class TopicSubscription {
       ...clientConnectionOptions(this.options.brokers, this.options.security),
       retries: CLIENT_RETRIES,
       retryDelay: CLIENT_RETRY_DELAY_MS,
+      requestTimeout: CONSUMER_REQUEST_TIMEOUT_MS,
       maxWaitTime: FETCH_MAX_WAIT_MS,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
