@@ -70,6 +70,8 @@ export class DriverNode {
   private dataSubscription: Subscription | undefined;
   private readonly data: DataChannel;
   private current: TestRun | undefined;
+  /** The newest test config this driver accepted. */
+  private lastConfigId: string | undefined;
   private stopping: Promise<void> | undefined;
   private status: StatusServer | undefined;
   private publishedAddress = '';
@@ -94,7 +96,7 @@ export class DriverNode {
     this.heartbeat = new Heartbeat({
       nodeId: this.nodeId,
       publish: (message) => this.bus.publish(TOPICS.heartbeat, message, this.nodeId),
-      activity: () => this.activity(),
+      activity: () => ({ ...this.activity(), configAck: this.configAwaitingTrigger() }),
       log: this.log,
     });
     this.metrics = new DriverMetrics(this.nodeId, () => this.metricsSnapshot());
@@ -225,6 +227,9 @@ export class DriverNode {
     if (this.keepEvent(config.test_id, 'test_config', config, `test_config:${config.test_id}`)) {
       this.logAccepted(verdict.test);
       if (earlyCancel !== undefined) this.cancelUnstarted(verdict.test, earlyCancel);
+      this.lastConfigId = config.test_id;
+      // Acknowledged at once: the orchestrator holds the trigger until every driver of the test has.
+      this.heartbeat.now();
     } else {
       // Stored by an earlier run of this driver: a replay within the signature window must not run it again.
       verdict.test.state = 'finished';
@@ -408,6 +413,12 @@ export class DriverNode {
   private publishRegistration(messageType: RegisterMessage['message_type']): Promise<void> {
     const message: RegisterMessage = { node_id: this.nodeId, node_IP: this.address, message_type: messageType, timestamp: new Date().toISOString(), capabilities: [...DRIVER_CAPABILITIES] };
     return this.bus.publish(TOPICS.register, message, this.nodeId);
+  }
+
+  /** The test whose config this driver holds, not yet triggered (nor cancelled): what its heartbeats acknowledge. */
+  private configAwaitingTrigger(): string | undefined {
+    const id = this.lastConfigId;
+    return id !== undefined && this.book.get(id)?.state === 'ready' ? id : undefined;
   }
 
   private activity(): DriverActivity {

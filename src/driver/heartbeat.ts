@@ -3,7 +3,8 @@ import type { HeartbeatMessage } from '../protocol/index.js';
 
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 
-export type DriverActivity = { state: 'idle' | 'running'; testId: string | null };
+/** `configAck`: the test whose config the driver holds, not yet triggered. */
+export type DriverActivity = { state: 'idle' | 'running'; testId: string | null; configAck?: string | undefined };
 
 export type HeartbeatOptions = {
   nodeId: string;
@@ -41,8 +42,8 @@ export class Heartbeat {
   private beat(): void {
     // A beat still out means the broker is slow; queueing more would only send stale timestamps later.
     if (this.inFlight) return;
-    const { state, testId } = this.options.activity();
-    const message: HeartbeatMessage = { node_id: this.options.nodeId, heartbeat: 'YES', timestamp: new Date().toISOString(), state, test_id: testId };
+    const { state, testId, configAck } = this.options.activity();
+    const message: HeartbeatMessage = { node_id: this.options.nodeId, heartbeat: 'YES', timestamp: new Date().toISOString(), state, test_id: testId, ...(configAck === undefined ? {} : { config_ack: configAck }) };
     this.inFlight = this.options
       .publish(message)
       .then(() => this.recovered(), (error: unknown) => this.missed(error))

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Delivery, KafkaBus, Subscription } from '../bus/index.js';
 import { savedOffsets, saveHandledOffset } from './kafkaOffsets.js';
 import type { Logger } from '../log/logger.js';
-import { newTestId, TOPICS, type MetricsMessage, type SteeringChange, type TestConfigMessage } from '../protocol/index.js';
+import { newTestId, TOPICS, type HeartbeatMessage, type MetricsMessage, type SteeringChange, type TestConfigMessage } from '../protocol/index.js';
 import { randomUUID } from 'node:crypto';
 import { steeringProblems, steerLeadMs, type SteeringProblem } from './steering.js';
 import type { FindCapacity } from '../api/capacity.js';
@@ -15,6 +15,7 @@ import { replayEventLog, TestLog } from './testLog.js';
 import { driversStillRunning, isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
 import { startLeadMs } from './startLead.js';
+import { ConfigAcks } from './configAcks.js';
 import { clockWarning } from '../api/lateStartWarning.js';
 import { busyDrivers, describeBusy, type BusyDrivers } from './busyDrivers.js';
 import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping.js';
@@ -26,6 +27,8 @@ import { cancelDue, driversStillLoading, testsStillLoaded } from './testStopping
  */
 export const SILENT_AFTER_MS = 15_000;
 const SWEEP_INTERVAL_MS = 250;
+/** The longest a trigger waits for the drivers to acknowledge the config (they do within a heartbeat's round trip). */
+const CONFIG_ACK_WAIT_MS = 2_000;
 
 export type NewTest = Omit<TestConfigMessage, 'test_id' | 'driver_ids' | 'created_at'>;
 
@@ -74,6 +77,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   #firstHearingSinceMs: number | undefined;
   /** How long each test's config took to publish (acknowledged by Kafka): the trigger's delivery, estimated. */
   readonly #configDeliveryMs = new Map<string, number>();
+  readonly #configAcks = new ConfigAcks();
   /** Each driver's priming time as its latest report said: how far ahead the next start must lie. */
   readonly #primingMs = new Map<string, number>();
   /** The slowest control publish lately (ms): how far ahead a change of a running test is applied. */
@@ -125,6 +129,10 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   }
 
   async triggerTest(testId: string): Promise<TestProjection> {
+    const acking = this.mustGet(testId).driver_ids.filter((id) => this.drivers.get(id)?.capabilities.includes('config_ack'));
+    const waitStarted = performance.now();
+    const unacknowledged = await this.#configAcks.waitFor(testId, acking, CONFIG_ACK_WAIT_MS);
+    const ackWaitMs = Math.round(performance.now() - waitStarted);
     const test = this.mustGet(testId);
     if (test.state !== 'created') throw new ControlError('conflict', `test ${testId} is ${test.state}; only a created test can be triggered`);
     const unavailable = test.driver_ids.filter((id) => this.drivers.get(id)?.status !== 'alive');
@@ -137,7 +145,9 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const startAt = leadMs === undefined ? undefined : Date.now() + leadMs;
     this.#configDeliveryMs.delete(testId);
     const clockOffsets = this.clockOffsets(test.driver_ids);
-    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString(), start_at: startAt, clock_offsets_ms: clockOffsets });
+    this.#configAcks.forget(testId);
+    if (unacknowledged.length > 0) this.log.warn({ test_id: testId, drivers: unacknowledged, waited_ms: ackWaitMs }, 'triggering without every driver acknowledging the config');
+    this.tests.append(testId, { type: 'test_triggered', at: new Date().toISOString(), start_at: startAt, clock_offsets_ms: clockOffsets, config_ack_wait_ms: ackWaitMs, ...(unacknowledged.length > 0 ? { unacknowledged } : {}) });
     try {
       await this.bus.publish(TOPICS.trigger, { test_id: testId, trigger: 'YES', start_at: startAt }, testId);
     } catch (error) {
@@ -275,9 +285,16 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     const now = Date.now();
     this.heardFromKafka(now);
     const change = delivery.topic === 'register' ? this.drivers.onRegister(delivery.message, now) : this.drivers.onHeartbeat(delivery.message, now);
+    if (delivery.topic === 'heartbeat') this.onConfigAck(delivery.message);
     if (delivery.topic === 'register') this.log.info({ node_id: delivery.message.node_id, node_ip: delivery.message.node_IP, type: delivery.message.message_type }, 'driver registration');
     if (change) this.logStatusChange(change);
     this.emit('drivers');
+  }
+
+  private onConfigAck(heartbeat: HeartbeatMessage): void {
+    const testId = heartbeat.config_ack;
+    // Only a test of ours still waiting for its trigger: another orchestrator's tests are not ours to keep.
+    if (testId !== undefined && this.tests.get(testId)?.state === 'created') this.#configAcks.acknowledge(testId, heartbeat.node_id);
   }
 
   private onMetrics(delivery: Delivery<'metrics'>): void {
@@ -342,6 +359,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   private finish(testId: string, state: 'completed' | 'failed' | 'cancelled', reason?: string): void {
     const test = this.tests.get(testId);
     if (!test || isFinished(test)) return;
+    this.#configAcks.forget(testId);
     this.#configDeliveryMs.delete(testId);
     const lost = driversStillRunning(test).filter((id) => this.drivers.get(id)?.status !== 'alive');
     this.tests.append(testId, { type: 'test_finished', at: new Date().toISOString(), state, reason, ...(lost.length > 0 ? { drivers_lost: lost } : {}) });

@@ -13,7 +13,15 @@ export type FinishedState = Extract<TestState, 'completed' | 'failed' | 'cancell
 export type TestEvent =
   | { type: 'test_created'; at: string; config: TestConfigMessage; driver_ids: string[]; max_duration_s?: number | undefined; data_rows?: Record<string, number> | undefined; find_capacity?: FindCapacity | undefined }
   /** `start_at`: the instant (epoch ms) the trigger asked every driver to start at; `clock_offsets_ms`: each driver's clock offset then */
-  | { type: 'test_triggered'; at: string; start_at?: number | undefined; clock_offsets_ms?: Record<string, number> | undefined }
+  | {
+      type: 'test_triggered';
+      at: string;
+      start_at?: number | undefined;
+      clock_offsets_ms?: Record<string, number> | undefined;
+      /** how long the trigger waited for the drivers to acknowledge the config, and who never did (configAcks.ts) */
+      config_ack_wait_ms?: number | undefined;
+      unacknowledged?: string[] | undefined;
+    }
   | { type: 'report_received'; at: string; report: MetricsMessage }
   | { type: 'cancel_requested'; at: string; reason: string }
   /** a change of the running test (PATCH /api/tests/{id}) every driver applies at `apply_at` (epoch ms) */

@@ -24,7 +24,8 @@ const testId = z.string().trim().min(1, 'must not be empty').max(ID_MAX_LENGTH, 
 export const REGISTER_TYPES = ['DRIVER_NODE_REGISTER', 'DRIVER_NODE_DEREGISTER'] as const;
 
 /** What a driver can run beyond the spec's tests, announced on register: `scenarios` (user journeys). */
-export const DRIVER_CAPABILITIES = ['scenarios'] as const;
+/** `config_ack`: its heartbeats acknowledge a test's config (heartbeat `config_ack`), so the trigger can wait for them. */
+export const DRIVER_CAPABILITIES = ['scenarios', 'config_ack'] as const;
 
 export const registerMessage = z.object({
   node_id: nodeId,
@@ -230,6 +231,8 @@ export const heartbeatMessage = z.object({
   timestamp: wireTimestamp,
   state: z.enum(DRIVER_STATES).optional(),
   test_id: testId.nullable().optional(),
+  /** the test whose config this driver holds, waiting for its trigger: the orchestrator triggers once every driver has said so */
+  config_ack: testId.optional(),
 });
 
 export const CONTROL_TYPES = ['CANCEL_TEST', 'REGISTER_REQUEST', 'STEER_TEST'] as const;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRecordingServer, type RecordingServer } from '../helpers/recordingServer.js';
 import { firstArrivalsOfTest } from '../helpers/firstArrivals.js';
-import { startDriverProcess, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
+import { getJson, startDriverProcess, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
 
 const DRIVERS = 8;
 const RUNS = 3;
@@ -40,6 +40,11 @@ describe('drivers start together: the trigger’s start_at (8 driver processes, 
       skews.push(done.start_skew_ms);
       primings.push(done.drivers.map((d) => d.priming_ms).join('/'));
       assert.ok(done.drivers.every((d) => d.started_at !== null && d.priming_ms !== null), 'each driver says when it started and how long it took to be ready');
+      const events = await getJson<{ type: string; config_ack_wait_ms?: number; unacknowledged?: string[] }[]>(`${orchestratorUrl}/api/tests/${done.test_id}/events`);
+      const triggered = events.find((event) => event.type === 'test_triggered');
+      // Created and triggered in one request: the trigger waited for all 8 drivers to acknowledge the config.
+      assert.equal(triggered?.unacknowledged, undefined, `drivers that never acknowledged the config: ${triggered?.unacknowledged?.join(', ')}`);
+      assert.ok(triggered?.config_ack_wait_ms !== undefined && triggered.config_ack_wait_ms < 2_000, `the trigger waited ${triggered?.config_ack_wait_ms} ms for the acknowledgements`);
     }
     assert.ok(spreads.every((spread) => spread <= START_SPREAD_MS), `first requests apart by ${spreads.map((s) => s.toFixed(1)).join(', ')} ms (start skew as reported: ${skews.join(', ')} ms; priming per driver: ${primings.join('; ')} ms)`);
   });
