@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import { request } from 'undici';
 import type { Browser, Page } from 'playwright-core';
 import type { KafkaBus } from '../src/bus/index.js';
@@ -17,6 +18,18 @@ type TestView = { test_id: string; state: string; reason: string | null; config:
 const RESULTS_DIR = 'test-results';
 const HOSTILE_ID = '<img src=x onerror=alert(1)>';
 const HOSTILE_ADDRESS = '<b>x</b>';
+
+/** The first whole second of the clock after `ms`. */
+function wholeSecondAfter(ms: number): number {
+  return Math.floor(ms / 1000) * 1000 + 1000;
+}
+
+/** Waits for the next whole second and returns it: the dashboard's times are typed to the second. */
+async function nextWholeSecond(): Promise<number> {
+  const second = wholeSecondAfter(Date.now());
+  await new Promise((resolve) => setTimeout(resolve, second - Date.now() + 10));
+  return second;
+}
 
 describe('dashboard in a real browser', () => {
   let target: { child: Child; url: string };
@@ -46,11 +59,12 @@ describe('dashboard in a real browser', () => {
     await stopAllChildren();
   });
 
-  async function openPage(hash = '', width = 1280, timezoneId?: string): Promise<Page> {
+  /** `address`: what follows the dashboard's URL, `#test=ID` or `?limit=4`. */
+  async function openPage(address = '', width = 1280, timezoneId?: string): Promise<Page> {
     // Reduced motion: no bar still sliding into place when a screenshot is taken.
     const page = await browser.newPage({ viewport: { width, height: 900 }, reducedMotion: 'reduce', ...(timezoneId ? { timezoneId } : {}) });
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${orchestrator.url}/${hash}`);
+    await page.goto(`${orchestrator.url}/${address}`);
     return page;
   }
 
@@ -280,6 +294,22 @@ describe('dashboard in a real browser', () => {
     assert.ok(await page.getByTestId('pause-button').isDisabled(), 'a finished test cannot be paused');
     await closePages(page);
   });
+
+  /** The tests the history list shows, top to bottom. */
+  const historyIds = (page: Page) => page.evaluate(() => [...document.querySelectorAll('[data-testid="history"] [data-test-id]')].map((entry) => entry.getAttribute('data-test-id') ?? ''));
+  const planIds = (page: Page) => page.evaluate(() => [...document.querySelectorAll('[data-testid="plans"] [data-plan-id]')].map((entry) => entry.getAttribute('data-plan-id') ?? ''));
+  const sameIds = (expected: string[]) => (ids: string[]) => isDeepStrictEqual(ids, expected);
+
+  /** A test created and not triggered: in the history at once, with no load to wait for. */
+  async function createIdleTest(): Promise<{ test_id: string; created_at: string }> {
+    const created = await postJson<{ test_id: string; created_at: string }>(`${orchestrator.url}/api/tests`, { test_type: 'AVALANCHE', message_count_per_driver: 1, target_url: `${target.url}/ping`, drivers: driverIds });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body;
+  }
+
+  async function cancelTest(testId: string): Promise<void> {
+    assert.equal((await postJson(`${orchestrator.url}/api/tests/${testId}/cancel`, {})).status, 202);
+  }
 
   const driversAlive = () => eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
   const registryRow = (page: Page, nodeId: string) => page.locator(`[data-testid="drivers-body"] tr[data-node-id="${nodeId}"]`);
@@ -529,8 +559,124 @@ describe('dashboard in a real browser', () => {
     await eventually(() => getJson<{ node_id: string; status: string }[]>(`${orchestrator.url}/api/drivers`), (list) => driverIds.every((id) => list.some((d) => d.node_id === id && d.status === 'alive')), 15_000, 'both drivers alive');
     const created = await postJson<TestView>(`${orchestrator.url}/api/tests`, { test_type: 'TSUNAMI', test_message_delay: 10, message_count_per_driver: 20, target_url: `${target.url}/ping`, drivers: driverIds });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const historyIds = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="history"] [data-test-id]')].map((entry) => entry.getAttribute('data-test-id')));
-    await eventually(historyIds, (ids) => ids.includes(created.body.test_id), 10_000, 'the new test in the history without a reload');
+    await eventually(() => historyIds(page), (ids) => ids.includes(created.body.test_id), 10_000, 'the new test in the history without a reload');
+    await closePages(page);
+  });
+
+  it('pages the history with Older, Newer and Newest, an older page keeping its tests while new ones arrive on the newest', async () => {
+    const created: string[] = [];
+    for (let i = 0; i < 9; i++) created.unshift((await createIdleTest()).test_id);
+    const page = await openPage('?limit=4');
+    const button = (move: string) => page.getByTestId(`history-${move}`);
+    await eventually(() => historyIds(page), sameIds(created.slice(0, 4)), 10_000, 'the newest page, newest first');
+    assert.deepEqual(await historyIds(page), (await getJson<{ test_id: string }[]>(`${orchestrator.url}/api/tests?limit=4`)).map((t) => t.test_id), "the API's newest page");
+    assert.equal(await textOf(page, 'history-page'), 'Page 1');
+    assert.deepEqual(await Promise.all(['newest', 'newer', 'older'].map((move) => button(move).getAttribute('aria-disabled'))), ['true', 'true', 'false']);
+
+    await button('older').click();
+    await eventually(() => historyIds(page), sameIds(created.slice(4, 8)), 10_000, 'the second page');
+    assert.equal(await textOf(page, 'history-page'), 'Page 2');
+    // A new test arrives, then a test of this page changes: once the page shows the change, it was read after the new test.
+    const arrived = (await createIdleTest()).test_id;
+    await cancelTest(created[5]!);
+    const stateOf = (testId: string) => page.locator(`[data-test-id="${testId}"] [data-testid="history-state"]`).textContent();
+    await eventually(() => stateOf(created[5]!), (state) => state === 'cancelled', 10_000, 'the change shown on page 2');
+    assert.deepEqual(await historyIds(page), created.slice(4, 8), 'page 2 keeps its place');
+
+    await button('older').press('Enter');
+    await eventually(() => historyIds(page), (ids) => ids[0] === created[8], 10_000, 'the third page, from the keyboard');
+    await button('newer').press('Enter');
+    await eventually(() => historyIds(page), sameIds(created.slice(4, 8)), 10_000, 'back to the second page');
+    await button('newest').click();
+    await eventually(() => historyIds(page), sameIds([arrived, ...created.slice(0, 3)]), 10_000, 'the newest page with the test that arrived');
+    const newest = (await createIdleTest()).test_id;
+    await eventually(() => historyIds(page), sameIds([newest, arrived, ...created.slice(0, 2)]), 10_000, 'a new test at the top without a reload');
+    assert.equal(await textOf(page, 'history-page'), 'Page 1');
+    await closePages(page);
+  });
+
+  it("searches the history by state and by times typed in the reader's zone, says when nothing matches, and shows a refused range beside its field", async () => {
+    const from = await nextWholeSecond();
+    const early = [await createIdleTest(), await createIdleTest(), await createIdleTest()];
+    await cancelTest(early[0]!.test_id);
+    await cancelTest(early[2]!.test_id);
+    const boundary = await nextWholeSecond();
+    const late = [await createIdleTest(), await createIdleTest()];
+    await cancelTest(late[1]!.test_id);
+    const to = wholeSecondAfter(Date.now());
+
+    const page = await openPage('?limit=2', 1280, 'Asia/Kolkata');
+    const kolkata = (ms: number) => new Date(ms + 5.5 * 3_600_000).toISOString().slice(0, 19).replace(/:00$/, '');
+    const search = page.getByRole('search', { name: 'Search the tests' });
+    const field = (label: string) => search.getByLabel(label);
+    const submit = () => search.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('history-search-details').locator('summary').click();
+    await field('State').selectOption('cancelled');
+    await field('Created since').fill(kolkata(from));
+    await field('Created before').fill(kolkata(to));
+    await field('Created before').press('Enter');
+    const cancelled = [late[1]!, early[2]!, early[0]!].map((t) => t.test_id);
+    await eventually(() => historyIds(page), sameIds(cancelled.slice(0, 2)), 10_000, 'the cancelled tests of the range, newest first');
+    assert.equal(await textOf(page, 'history-filter-count'), '3 filters');
+    await page.locator('section[aria-labelledby="history-title"]').screenshot({ path: `${RESULTS_DIR}/dashboard-history.png` });
+    await page.getByTestId('history-older').click();
+    await eventually(() => historyIds(page), sameIds(cancelled.slice(2)), 10_000, 'the rest on the next page');
+    assert.equal(await page.getByTestId('history-older').getAttribute('aria-disabled'), 'true', 'nothing older matches');
+
+    await field('Created since').fill(kolkata(boundary));
+    await submit();
+    await eventually(() => historyIds(page), sameIds([late[1]!.test_id]), 10_000, 'only the later cancelled test');
+    assert.equal(await page.getByTestId('history-pages').isHidden(), true, 'one page: no page buttons');
+
+    await field('State').selectOption('failed');
+    await submit();
+    await eventually(() => textOf(page, 'history-no-match'), (text) => text === 'No tests match this search.', 10_000, 'the search that found nothing');
+    assert.deepEqual(await historyIds(page), []);
+    assert.equal(await page.getByTestId('history-empty').isHidden(), true);
+
+    await field('Created before').fill(kolkata(boundary - 60_000));
+    await submit();
+    await eventually(() => textOf(page, 'error-until'), (text) => text === 'must be after since', 10_000, "the API's refusal beside the field");
+    assert.equal(await field('Created before').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByTestId('history-no-match').isHidden(), true, 'a refused search is not an empty one');
+
+    await search.getByRole('button', { name: 'Clear' }).click();
+    const newestTwo = (await getJson<{ test_id: string }[]>(`${orchestrator.url}/api/tests?limit=2`)).map((t) => t.test_id);
+    await eventually(() => historyIds(page), sameIds(newestTwo), 10_000, 'the newest page again');
+    assert.equal(await textOf(page, 'error-until'), '');
+    assert.equal(await textOf(page, 'history-filter-count'), '');
+    await closePages(page);
+  });
+
+  it("pages and searches the plans, and finds a plan's tests by plan and by plan test name", async () => {
+    const created = await postJson<{ plan_id: string }>(`${orchestrator.url}/api/plans`, { name: 'paged', target: `${target.url}/ping`, type: 'tsunami', delay_ms: 1, drivers: driverIds, tests: [{ name: 'smoke', count: 2 }] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const planId = created.body.plan_id;
+    const plan = await eventually(() => getJson<{ state: string; tests: { attempts: { test_id: string }[] }[] }>(`${orchestrator.url}/api/plans/${planId}`), (p) => p.state === 'finished', 30_000, 'the plan to end');
+    const smokeTest = plan.tests[0]!.attempts[0]!.test_id;
+    const page = await openPage('?limit=1');
+    await eventually(() => planIds(page), sameIds([planId]), 10_000, 'the newest plan alone on its page');
+    const [, earlier] = await getJson<{ plan_id: string }[]>(`${orchestrator.url}/api/plans?limit=2`);
+    assert.ok(earlier, 'an earlier plan: the plans test above made one');
+    await page.getByTestId('plans-older').click();
+    await eventually(() => planIds(page), sameIds([earlier.plan_id]), 10_000, 'the plan before it');
+
+    const plans = page.getByRole('search', { name: 'Search the plans' });
+    await page.getByTestId('plans-search-details').locator('summary').click();
+    await plans.getByLabel('State').selectOption('running');
+    await plans.getByRole('button', { name: 'Search' }).click();
+    await eventually(() => textOf(page, 'plans-no-match'), (text) => text === 'No plans match this search.', 10_000, 'no running plan');
+
+    const tests = page.getByRole('search', { name: 'Search the tests' });
+    await page.getByTestId('history-search-details').locator('summary').click();
+    await tests.getByLabel('Plan id').fill(planId);
+    await tests.getByRole('button', { name: 'Search' }).click();
+    await eventually(() => historyIds(page), sameIds([smokeTest]), 10_000, "the plan's test");
+    await tests.getByRole('button', { name: 'Clear' }).click();
+    await tests.getByLabel('Plan test').fill('smoke');
+    await tests.getByRole('button', { name: 'Search' }).click();
+    await eventually(() => historyIds(page), sameIds([smokeTest]), 10_000, 'the plan test of that name');
+    assert.equal(await page.getByTestId('history-pages').isHidden(), true);
     await closePages(page);
   });
 });

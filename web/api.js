@@ -1,4 +1,7 @@
-/** The orchestrator's REST API. Every call resolves to `{ ok, status, body }` and never throws on HTTP errors. */
+/**
+ * The orchestrator's REST API. Every call resolves to `{ ok, status, body, next }` (next: a history's next
+ * page, as a path) and never throws on HTTP errors.
+ */
 
 const TOKEN_KEY = 'stampede-token';
 
@@ -22,10 +25,16 @@ async function call(method, path, body) {
   try {
     const response = await fetch(path, init);
     const text = await response.text();
-    return { ok: response.ok, status: response.status, body: parseJson(text) };
+    return { ok: response.ok, status: response.status, body: parseJson(text), next: nextPageOf(response) };
   } catch (error) {
-    return { ok: false, status: 0, body: { error: 'Network Error', message: `orchestrator unreachable: ${error.message}` } };
+    return { ok: false, status: 0, body: { error: 'Network Error', message: `orchestrator unreachable: ${error.message}` }, next: null };
   }
+}
+
+/** The path of the next page a history answer names (`Link: <…>; rel="next"`); null on the last page. */
+function nextPageOf(response) {
+  const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '');
+  return link ? link[1] : null;
 }
 
 function parseJson(text) {
@@ -67,8 +76,13 @@ export function removeDriver(nodeId) {
   return call('DELETE', `/api/drivers/${encodeURIComponent(nodeId)}`);
 }
 
-export function fetchPlans() {
-  return call('GET', '/api/plans');
+/** A page of a history (GET /api/tests or /api/plans with its query), as a path. */
+export function fetchPage(path) {
+  return call('GET', path);
+}
+
+export function fetchPlan(planId) {
+  return call('GET', `/api/plans/${encodeURIComponent(planId)}`);
 }
 
 export function cancelPlan(planId) {

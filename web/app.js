@@ -1,10 +1,11 @@
 /* global cancelAnimationFrame */
-import { cancelPlan, cancelTest, fetchPlans, fetchReport, removeDriver, steerTest, triggerTest } from './api.js';
+import { cancelPlan, cancelTest, fetchPlan, fetchReport, removeDriver, steerTest, triggerTest } from './api.js';
 import { TestCharts } from './charts.js';
 import { setupCreateForm } from './controlForm.js';
 import { byTestId, setText, titleClipped } from './dom.js';
 import { DriversPanel } from './driversPanel.js';
 import { HistoryPanel, testHash } from './historyPanel.js';
+import { HistorySearch } from './historySearch.js';
 import { LiveStream } from './live.js';
 import { planFromHash, PlansPanel } from './plansPanel.js';
 import { Staleness } from './staleness.js';
@@ -16,13 +17,18 @@ const driversPanel = new DriversPanel(page, removeDriver);
 const staleness = new Staleness(byTestId(page, 'connection'), byTestId(page, 'stale-banner'));
 const historyPanel = new HistoryPanel(page);
 const testPanel = new TestPanel(page);
-const plansPanel = new PlansPanel(page, cancelPlan);
+const plansPanel = new PlansPanel(page, { cancel: cancelPlan, read: fetchPlan });
+/** `?limit=N` in the page's address: that many tests and plans a page (the API's own page size when absent). */
+const pageLimit = new URLSearchParams(location.search).get('limit');
+const testsSearch = new HistorySearch(page, { prefix: 'history', path: '/api/tests', limit: pageLimit, noun: 'tests', onItems: showHistoryPage });
+const plansSearch = new HistorySearch(page, { prefix: 'plans', path: '/api/plans', limit: pageLimit, noun: 'plans', onItems: (plans) => plansPanel.show(plans) });
 const charts = new TestCharts(byTestId(page, 'throughput-chart'), byTestId(page, 'latency-chart'), byTestId(page, 'chart-drivers-toggle'));
 const timeline = new Timeline();
 const live = new LiveStream({ onConnection: (connected) => staleness.setConnected(connected), onStatus: (status) => staleness.setStatus(status), onDrivers: showDrivers, onTests: showTests, onTest: showTest });
 
 const view = {
-  tests: [],
+  /** the newest tests, as the live stream gives them */
+  newestTests: [],
   test: null,
   selectedId: null,
   /** with no test named in the URL, the page follows the newest test as tests are created */
@@ -49,7 +55,7 @@ function select(testId) {
   charts.clear();
   setText(byTestId(page, 'control-message'), '');
   testPanel.showNothing();
-  historyPanel.show(view.tests, testId);
+  historyPanel.select(testId);
   live.watch(testId);
   if (testId) loadReport(testId);
 }
@@ -68,10 +74,15 @@ function showDrivers(drivers) {
   checkClipping();
 }
 
-function showTests(tests) {
-  view.tests = tests;
-  historyPanel.show(tests, view.selectedId);
+function showHistoryPage(tests) {
+  historyPanel.show(tests);
   checkClipping();
+}
+
+/** Some test changed: the history page shown is read again, where the reader left it. */
+function showTests(tests) {
+  view.newestTests = tests;
+  testsSearch.reload();
   const newest = tests[0]?.test_id ?? null;
   if (view.followNewest && newest) select(newest);
 }
@@ -108,12 +119,6 @@ function openTest(testId) {
   else location.hash = testHash(testId);
 }
 
-/** Plans change seldom and are small: the list is read once a second. */
-async function refreshPlans() {
-  const response = await fetchPlans();
-  if (response.ok) plansPanel.show(response.body);
-}
-
 window.addEventListener('hashchange', () => {
   const planId = planFromHash();
   if (planId) {
@@ -122,7 +127,7 @@ window.addEventListener('hashchange', () => {
   }
   const testId = selectedFromHash();
   view.followNewest = testId === null;
-  select(testId ?? view.tests[0]?.test_id ?? null);
+  select(testId ?? view.newestTests[0]?.test_id ?? null);
 });
 window.addEventListener('resize', checkClipping);
 byTestId(page, 'trigger-button').addEventListener('click', () => control(triggerTest));
@@ -138,10 +143,13 @@ setInterval(() => {
   const now = Date.now();
   driversPanel.tick(now);
   staleness.tick(now);
-  void refreshPlans();
+  // Plans have no live stream: they change seldom, and are read once a second.
+  plansSearch.reload();
+  void plansPanel.refresh();
 }, 1000);
 plansPanel.select(planFromHash());
-void refreshPlans();
+testsSearch.search();
+plansSearch.search();
 
 const initial = selectedFromHash();
 view.followNewest = initial === null;

@@ -1,6 +1,6 @@
-/* global CSS */
 import { accessToken, createTest, requestBodySchema, setAccessToken } from './api.js';
 import { byTestId, setText } from './dom.js';
+import { clearFieldErrors, fieldErrorOf, showFieldError, withoutFieldPrefix } from './fieldErrors.js';
 
 const DEFAULT_TSUNAMI_DELAY_MS = 20;
 /** Form fields that are not test fields, or that need their own reading. */
@@ -183,8 +183,7 @@ function driversValue(text) {
 
 function showError(form, response) {
   if (response.status === 401) {
-    setText(byTestId(form, 'error-token'), 'this orchestrator needs its access token');
-    form.elements.namedItem('token').setAttribute('aria-invalid', 'true');
+    showFieldError(form, 'token', 'this orchestrator needs its access token');
     return;
   }
   const body = response.body ?? {};
@@ -211,11 +210,10 @@ function formFieldOf(form, field) {
 /** Shows a problem beside the form field its path starts with; false when the form has no such field. */
 function showBeside(form, { field, message }) {
   const name = formFieldOf(form, field);
-  const beside = name ? form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`) : null;
+  const beside = fieldErrorOf(form, name);
   if (!beside) return false;
   const text = withinField(name, String(field ?? name), withoutFieldPrefix(message ?? 'invalid', String(field ?? name)));
-  setText(beside, beside.textContent ? `${beside.textContent}; ${text}` : text);
-  form.elements.namedItem(name)?.setAttribute('aria-invalid', 'true');
+  showFieldError(form, name, beside.textContent ? `${beside.textContent}; ${text}` : text);
   // The scenarios' field folds away: its problems must not be hidden in it.
   if (name === 'scenarios') {
     const details = beside.closest('details');
@@ -230,14 +228,8 @@ function withinField(name, field, text) {
   return `${field.slice('scenarios'.length).replace(/^\./, '')}: ${text}`;
 }
 
-/** The API says "field: problem"; beside the field itself the name is redundant. */
-function withoutFieldPrefix(message, field) {
-  return message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
-}
-
 function clearMessages(form) {
-  for (const error of form.querySelectorAll('.field-error')) setText(error, '');
-  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  clearFieldErrors(form);
   showFormMessage(form, '', 'ok');
 }
 

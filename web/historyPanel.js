@@ -2,16 +2,27 @@ import { byTestId, syncRows } from './dom.js';
 import { createLinkEntry, fillLinkEntry } from './linkEntry.js';
 import { formatCount, formatWhen } from './format.js';
 
-/** Every test, newest first; each entry is a link to `#test=ID`, so the choice survives a reload. */
+/** A page of tests, newest first; each entry is a link to `#test=ID`, so the choice survives a reload. */
 export class HistoryPanel {
+  #tests = [];
+  #selectedId = null;
+
   constructor(root) {
     this.list = byTestId(root, 'history');
-    this.empty = byTestId(root, 'history-empty');
   }
 
-  show(tests, selectedId) {
-    this.empty.hidden = tests.length > 0;
-    syncRows(this.list, tests, (t) => t.test_id, createEntry, (entry, test, index) => fillEntry(entry, test, index, selectedId));
+  show(tests) {
+    this.#tests = tests;
+    this.#render();
+  }
+
+  select(testId) {
+    this.#selectedId = testId;
+    this.#render();
+  }
+
+  #render() {
+    syncRows(this.list, this.#tests, (t) => t.test_id, createEntry, (entry, test, index) => fillEntry(entry, test, index, this.#selectedId));
   }
 }
 

@@ -19,37 +19,58 @@ function planState(plan) {
 }
 
 /**
- * The plans list (links to `#plan=ID`) and the chosen plan's view: each test of the plan with its state
- * and every attempt, each attempt a link to its test (`#test=ID`) with its verdict and reason.
+ * A page of plans (links to `#plan=ID`) and the chosen plan's view, read by its id (it may be on no page
+ * shown): each test of the plan with its state and every attempt, each attempt a link to its test
+ * (`#test=ID`) with its verdict and reason. The plans of the page are also the choices of the tests'
+ * search by plan.
  */
 export class PlansPanel {
-  constructor(root, onCancel) {
+  #plans = [];
+
+  /** `cancel(planId)` and `read(planId)` answer as the REST calls of api.js. */
+  constructor(root, { cancel, read }) {
     this.list = byTestId(root, 'plans');
-    this.empty = byTestId(root, 'plans-empty');
+    this.choices = byTestId(root, 'plan-choices');
     this.view = byTestId(root, 'plan-view');
     this.steps = byTestId(root, 'plan-steps');
     this.message = byTestId(root, 'plan-message');
+    this.read = read;
     this.selectedId = null;
-    this.plans = [];
     byTestId(root, 'plan-cancel-button').addEventListener('click', async () => {
       setText(this.message, '');
-      const response = await onCancel(this.selectedId);
+      const response = await cancel(this.selectedId);
       if (!response.ok) setText(this.message, response.body?.message ?? `request failed (HTTP ${response.status})`);
+      void this.refresh();
     });
   }
 
   select(planId) {
     this.selectedId = planId;
-    this.show(this.plans);
+    this.#renderList();
+    void this.refresh();
   }
 
   show(plans) {
-    this.plans = plans;
-    this.empty.hidden = plans.length > 0;
-    syncRows(this.list, plans, (p) => p.plan_id, createEntry, (entry, plan, index) => fillEntry(entry, plan, index, this.selectedId));
-    const plan = plans.find((p) => p.plan_id === this.selectedId);
-    this.view.hidden = !plan;
-    if (plan) this.showPlan(plan);
+    this.#plans = plans;
+    this.#renderList();
+    syncRows(this.choices, plans, (p) => p.plan_id, () => el('option'), fillChoice);
+  }
+
+  /** The chosen plan read again; an orchestrator out of reach leaves the view as it was. */
+  async refresh() {
+    const planId = this.selectedId;
+    if (!planId) {
+      this.view.hidden = true;
+      return;
+    }
+    const response = await this.read(planId);
+    if (planId !== this.selectedId) return;
+    if (response.ok) this.showPlan(response.body);
+    if (response.ok || response.status === 404) this.view.hidden = !response.ok;
+  }
+
+  #renderList() {
+    syncRows(this.list, this.#plans, (p) => p.plan_id, createEntry, (entry, plan, index) => fillEntry(entry, plan, index, this.selectedId));
   }
 
   showPlan(plan) {
@@ -83,6 +104,11 @@ function fillEntry(entry, plan, index, selectedId) {
     meta: `${done}/${plan.tests.length} tests · ${formatWhen(plan.created_at, Date.now())}`,
     state: planState(plan),
   });
+}
+
+function fillChoice(option, plan) {
+  option.value = plan.plan_id;
+  option.label = plan.name;
 }
 
 function createStep() {

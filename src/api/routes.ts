@@ -38,9 +38,9 @@ const STEERING_RULES = [
 /** The most items a history page holds, and how many it holds when not told. */
 export const PAGE_LIMITS = { max: 1_000, default: 50 } as const;
 
-/** A history's paging and time filters, with its own filters. */
-function historyQuery<T extends z.ZodRawShape>(filters: T) {
-  return z.object({
+/** A history's paging and time filters; each history extends them with its own filters. */
+const historyPaging = z
+  .object({
     limit: z.coerce
       .number({ error: 'must be a number' })
       .int('must be a whole number')
@@ -50,10 +50,10 @@ function historyQuery<T extends z.ZodRawShape>(filters: T) {
       .meta({ description: `items per page (default ${PAGE_LIMITS.default})` }),
     before: z.string().max(1_000).optional().meta({ description: 'the cursor of the page to read, from the Link header of the page before (opaque)' }),
     since: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional().meta({ description: 'only items created at or after this time' }),
-    until: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional().meta({ description: 'only items created before this time' }),
-    ...filters,
-  });
-}
+    until: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional().meta({ description: 'only items created before this time (after since)' }),
+  })
+  // A range that holds nothing is a mistake to name, not an empty page to show as "nothing found".
+  .refine(({ since, until }) => !(Date.parse(until ?? '') <= Date.parse(since ?? '')), { path: ['until'], message: 'must be after since' });
 
 /** What GET /api/tests/{test_id}/report can answer. */
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
@@ -101,12 +101,12 @@ export const ROUTES = {
     method: 'GET',
     path: '/api/tests',
     summary: 'Tests, newest first, a page at a time: the newest page without parameters; a Link header (rel="next") names the next page while there is one',
-    query: historyQuery({
+    query: historyPaging.safeExtend({
       state: z.enum(TEST_STATES, { error: `must be one of ${TEST_STATES.join(', ')}` }).optional().meta({ description: 'only tests in this state' }),
       plan: z.string().max(ID_MAX_LENGTH).optional().meta({ description: 'only the tests of this plan (its plan_id)' }),
       name: z.string().max(200).optional().meta({ description: 'only the plan tests of this name' }),
     }),
-    responses: { 200: { description: 'a page of tests (the Link header names the next)', schema: z.array(testSummaryView) }, 400: error('a query parameter is not valid (`field` names it): a limit out of range, a state it does not know, a time that is not ISO-8601'), 404: error('no page at `before`: a cursor this API did not give') },
+    responses: { 200: { description: 'a page of tests (the Link header names the next)', schema: z.array(testSummaryView) }, 400: error('a query parameter is not valid (`field` names it): a limit out of range, a state it does not know, a time that is not ISO-8601, an until not after since'), 404: error('no page at `before`: a cursor this API did not give') },
   },
   createTest: {
     method: 'POST',
@@ -189,7 +189,7 @@ export const ROUTES = {
     method: 'GET',
     path: '/api/plans',
     summary: 'Plans, newest first, a page at a time (as GET /api/tests)',
-    query: historyQuery({ state: z.enum(['running', 'finished'], { error: 'must be running or finished' }).optional().meta({ description: 'only plans in this state' }) }),
+    query: historyPaging.safeExtend({ state: z.enum(['running', 'finished'], { error: 'must be running or finished' }).optional().meta({ description: 'only plans in this state' }) }),
     responses: { 200: { description: 'a page of plans (the Link header names the next)', schema: z.array(planView) }, 400: error('a query parameter is not valid (`field` names it)'), 404: error('no page at `before`: a cursor this API did not give') },
   },
   createPlan: {

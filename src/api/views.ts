@@ -272,4 +272,4 @@ export const LIVE_EVENTS = ['status', 'drivers', 'tests', 'test', 'bye'] as cons
 /** One Server-Sent Event of GET /api/events, as a reader parses it. */
 export const liveEvent = z
   .object({ event: z.enum(LIVE_EVENTS), data: z.string(), id: z.string().optional() })
-  .meta({ description: 'data is JSON: status as GET /api/status, drivers as GET /api/drivers, tests as GET /api/tests, test as GET /api/tests/{test_id}; bye ({}) when the orchestrator stops' });
+  .meta({ description: 'data is JSON: status as GET /api/status, drivers as GET /api/drivers, tests as GET /api/tests (its newest page), test as GET /api/tests/{test_id}; bye ({}) when the orchestrator stops' });

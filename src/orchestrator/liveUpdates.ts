@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { PAGE_LIMITS } from '../api/index.js';
 import type { RuntimeController } from './runtimeController.js';
 import type { FiguresCalculator } from './testFigures.js';
 import { detailView, summaryView } from './testViews.js';
@@ -11,7 +12,7 @@ type Client = { write: (chunk: string) => void; end: () => void; testId: string 
 
 /**
  * Server-Sent Events for the dashboard. Changes are coalesced and pushed at most every 250 ms:
- * the driver list, the list of tests, the detail of the test a client watches, and what the
+ * the driver list, the newest page of tests, the detail of the test a client watches, and what the
  * orchestrator hears from Kafka (`status`, as GET /api/status). On connect a
  * client gets a full snapshot, so a reconnect after an orchestrator restart needs nothing else.
  */
@@ -98,8 +99,9 @@ export class LiveUpdates {
     this.send(client, 'drivers', this.controller.drivers.list());
   }
 
+  /** The newest page, as GET /api/tests without parameters: a history of thousands is paged over REST. */
   private sendTests(client: Client): void {
-    this.send(client, 'tests', this.controller.tests.list().map((t) => summaryView(t, this.figures)));
+    this.send(client, 'tests', this.controller.tests.list().slice(0, PAGE_LIMITS.default).map((t) => summaryView(t, this.figures)));
   }
 
   private sendTest(client: Client, testId: string): void {
