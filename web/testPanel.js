@@ -1,5 +1,5 @@
 import { byTestId, el, setCell, setText, syncRows } from './dom.js';
-import { lateStartWarning } from './lateStartWarning.js';
+import { driverWarnings } from './lateStartWarning.js';
 import { DASH, formatCount, formatDateTime, formatDuration, formatMs, formatPercent, formatRate } from './format.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'];
@@ -147,14 +147,14 @@ export class TestPanel {
     }
   }
 
-  /** Drivers that fell behind their schedule: their latencies include the wait for a late start. */
+  /** Drivers that fell behind their schedule (their latencies include the wait) or whose clock is off (so was their start). */
   #showWarnings(test) {
-    const overloaded = test.drivers.map((d) => ({ node_id: d.node_id, warning: lateStartWarning(d) })).filter((d) => d.warning !== null);
+    const warnings = driverWarnings(test.drivers);
     const list = this.find('test-warnings');
-    list.hidden = overloaded.length === 0;
-    syncRows(list, overloaded, (d) => d.node_id, () => el('li', { 'data-testid': 'late-warning' }), (item, d) => {
-      item.setAttribute('data-node-id', d.node_id);
-      setText(item, d.warning);
+    list.hidden = warnings.length === 0;
+    syncRows(list, warnings, (w) => `${w.kind}:${w.node_id}`, (w) => el('li', { 'data-testid': `${w.kind}-warning` }), (item, w) => {
+      item.setAttribute('data-node-id', w.node_id);
+      setText(item, w.text);
     });
   }
 

@@ -1,7 +1,7 @@
 /**
- * The one rule for "this driver could not keep its schedule", shared by `stampede run`'s summary and
- * the dashboard (which loads this compiled file as /lateStartWarning.js): it imports nothing, so a
- * browser runs it as it is.
+ * The rules for "this driver could not keep its schedule" and "this driver's clock is off", shared by
+ * `stampede run`'s summary, the HTML report and the dashboard (which loads this compiled file as
+ * /lateStartWarning.js): it imports nothing, so a browser runs it as it is.
  */
 
 /** More than 1 % of starts late: the driver, not the target, set part of the latencies. */
@@ -29,4 +29,16 @@ export function clockWarning(driver: { node_id: string; clock_offset_ms: number 
 
 function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)} %`;
+}
+
+/** Every warning about the test's drivers, in driver order: each one's late starts, then its clock. */
+export function driverWarnings(drivers: readonly (ScheduleFigures & { clock_offset_ms: number | null })[]): { node_id: string; kind: 'late' | 'clock'; text: string }[] {
+  return drivers.flatMap((driver) =>
+    (
+      [
+        ['late', lateStartWarning(driver)],
+        ['clock', clockWarning(driver)],
+      ] as const
+    ).flatMap(([kind, text]) => (text === null ? [] : [{ node_id: driver.node_id, kind, text }])),
+  );
 }

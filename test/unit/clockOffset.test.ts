@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CLOCK_OFF_WARNING_MS, clockWarning } from '../../src/api/lateStartWarning.js';
+import { CLOCK_OFF_WARNING_MS, clockWarning, driverWarnings } from '../../src/api/lateStartWarning.js';
 import { DriverRegistry } from '../../src/orchestrator/driverRegistry.js';
 
 /** A heartbeat the driver sent at `sentMs` on its clock. */
@@ -30,5 +30,22 @@ describe("a driver's clock offset, from its heartbeats", () => {
     assert.equal(clockWarning({ node_id: 'd1', clock_offset_ms: null }), null);
     assert.match(clockWarning({ node_id: 'd1', clock_offset_ms: 704 })!, /^driver d1's clock is 704 ms behind the orchestrator's/);
     assert.match(clockWarning({ node_id: 'd2', clock_offset_ms: -4_998 })!, /^driver d2's clock is 4998 ms ahead of the orchestrator's/);
+  });
+
+  it('is one of the warnings the summary, the HTML report and the dashboard show, after the driver’s late starts', () => {
+    const drivers = [
+      { node_id: 'd1', sent: 100, late_starts: 0, clock_offset_ms: 12 },
+      { node_id: 'd2', sent: 100, late_starts: 5, clock_offset_ms: -900 },
+      { node_id: 'd3', sent: 0, late_starts: 0, clock_offset_ms: 400 },
+    ];
+    assert.deepEqual(
+      driverWarnings(drivers).map((w) => [w.node_id, w.kind]),
+      [
+        ['d2', 'late'],
+        ['d2', 'clock'],
+        ['d3', 'clock'],
+      ],
+    );
+    assert.equal(driverWarnings(drivers)[1]!.text, clockWarning(drivers[1]!));
   });
 });

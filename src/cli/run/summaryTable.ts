@@ -1,5 +1,5 @@
 import type { Figures, TestDetailView } from '../../api/index.js';
-import { clockWarning, lateStartWarning } from '../../api/lateStartWarning.js';
+import { driverWarnings } from '../../api/lateStartWarning.js';
 import { isFinished } from './testState.js';
 
 const LATENCY_COLUMNS = ['min', 'mean', 'median', 'mode', 'p90', 'p95', 'p99', 'max'] as const;
@@ -102,7 +102,7 @@ function notes(view: TestDetailView): string[] {
   for (const d of view.drivers) {
     if (d.outcome && d.outcome !== 'completed') lines.push(`  ${d.node_id}: ${d.outcome}${d.reason ? ` (${d.reason})` : ''}`);
     if (!d.final && isFinished(view)) lines.push(`  ${d.node_id}: no final report received`);
-    for (const warning of [lateStartWarning(d), clockWarning(d)]) if (warning) lines.push(`  ⚠ ${warning}`);
+    for (const warning of driverWarnings([d])) lines.push(`  ⚠ ${warning.text}`);
   }
   if (view.aggregate.approximate) {
     lines.push('  ⚠ approximate: some driver sent no latency histogram, so the overall median and percentiles are completed-weighted means of the drivers\' figures');
