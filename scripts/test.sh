@@ -20,7 +20,8 @@ started_kafka=""
 second_brokers=""
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   port="${STAMPEDE_TEST_KAFKA_PORT:-19092}"
-  second_port=$((port + 2))
+  # port + 2 and port + 4 are the outage files' brokers (test/helpers/processes.ts, restartableBrokerPort).
+  second_port=$((port + 6))
   started_kafka="yes"
   node bin/stampede.js kafka start --port "$second_port" --data-dir .stampede/test-kafka-2 &
   second_kafka_pid=$!
@@ -40,20 +41,21 @@ trap cleanup EXIT
 # Two phases. The first runs four streams at once, since most files wait on brokers, processes and
 # timers (a clean-clone run of 7 December used 105 % of this machine's 200 % over its 12 minutes):
 # - the suite's own files on the first broker (the dashboard's staleness test needs that broker quiet but
-#   for its own drivers, so the demo's drivers are here too, never beside: CI failed so on 7 December);
+#   for its own drivers, so the demo's drivers are here too, never beside: CI failed so on 7 December), and
+#   the four hosts in network namespaces (a broker of their own);
 # - on the second broker, the orchestrator, driver, `stampede run` and test-data files whose bounds are
 #   seconds, not milliseconds;
 # - the outage files and `stampede kafka` (their own brokers; mostly waiting through outages) and the files
 #   that need no broker at all (the unit tier, the property, store and protocol tests);
-# - Schemathesis (its own broker and an orchestrator that must see no driver) and the files that run
-#   brokers and network namespaces of their own.
+# - Schemathesis (its own broker and an orchestrator that must see no driver), the three-broker cluster
+#   (ten broker kills) and the secured broker.
 # The second phase runs alone: the files whose assertions are about time (start skew within 20 ms,
 # steering skew within 50 ms, the capacity search's verdicts, started = planned per second, pacing, 20
 # drivers never lost). A fine-timing file that started while Schemathesis still ran failed its timing once,
 # and three failed when they ran beside a busy machine (load average 13).
 mapfile -t brokerless < <(find dist/test/unit -name '*.test.js' | sort; printf '%s\n' dist/test/protocolProperties.test.js dist/test/protocol.test.js dist/test/stats.test.js dist/test/store.test.js dist/test/signature.test.js)
 waiting=(dist/test/outage.test.js dist/test/chaos.test.js dist/test/broker.test.js "${brokerless[@]}")
-busy=(dist/test/api/schemathesis.test.js dist/test/cluster.test.js dist/test/fourHosts.test.js dist/test/kafkaSecurity.test.js)
+busy=(dist/test/api/schemathesis.test.js dist/test/cluster.test.js dist/test/kafkaSecurity.test.js)
 own_brokers=("${waiting[@]}" "${busy[@]}")
 mapfile -t suite < <(find dist/test -name '*.test.js' | sort | grep -v -x -F "${own_brokers[@]/#/-e}")
 timed_pattern='^dist/test/(driver/(pacers|schedule|tsunami|avalanche|driverNode|maxDuration)|orchestrator/(startTogether|steering|capacitySearch|intendedStartBins|loadShapesEndToEnd|figures)|loadShapes|scale)\.test\.js$'

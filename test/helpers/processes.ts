@@ -77,7 +77,8 @@ export async function freePort(): Promise<number> {
 /**
  * A fixed port pair for a broker a test kills and restarts, beside the suite's broker port (19092 by
  * default): below the ephemeral range (32768 and up), so while that broker is down no outgoing
- * connection of any process on the machine can take its port, as happened with a free pair.
+ * connection of any process on the machine can take its port, as happened with a free pair. (The
+ * suite's second broker takes + 6: scripts/test.sh.)
  */
 export function restartableBrokerPort(offset: 2 | 4): number {
   return Number(process.env.STAMPEDE_TEST_KAFKA_PORT ?? 19092) + offset;
