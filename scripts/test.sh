@@ -54,8 +54,8 @@ trap cleanup EXIT
 # - the suite's own files on the first broker (the dashboard's staleness test needs that broker quiet but
 #   for its own drivers, so the demo's drivers are here too, never beside: CI failed so on 7 December), and
 #   the four hosts in network namespaces (a broker of their own);
-# - on the second broker, the orchestrator, driver, `stampede run` and test-data files whose bounds are
-#   seconds, not milliseconds;
+# - on the second broker, the orchestrator, driver and test-data files whose bounds are seconds, not
+#   milliseconds;
 # - the outage files and `stampede kafka` (their own brokers; mostly waiting through outages) and the files
 #   that need no broker at all (the unit tier, the property, store and protocol tests);
 # - Schemathesis (its own broker and an orchestrator that must see no driver), the three-broker cluster
@@ -71,7 +71,7 @@ own_brokers=("${waiting[@]}" "${busy[@]}")
 mapfile -t suite < <(find dist/test -name '*.test.js' | sort | grep -v -x -F "${own_brokers[@]/#/-e}")
 timed_pattern='^dist/test/(driver/(pacers|schedule|tsunami|avalanche|driverNode|maxDuration)|orchestrator/(startTogether|steering|capacitySearch|intendedStartBins|loadShapesEndToEnd|figures)|loadShapes|scale|cli/compare)\.test\.js$'
 mapfile -t timed < <(printf '%s\n' "${suite[@]}" | grep -E "$timed_pattern")
-mapfile -t seconds_bound < <(printf '%s\n' "${suite[@]}" | grep -v -E "$timed_pattern" | grep -E '^dist/test/(driver/|orchestrator/|cli/run|data)')
+mapfile -t seconds_bound < <(printf '%s\n' "${suite[@]}" | grep -v -E "$timed_pattern" | grep -E '^dist/test/(driver/|orchestrator/|data)')
 mapfile -t first < <(printf '%s\n' "${suite[@]}" | grep -v -x -F "${timed[@]/#/-e}" "${seconds_bound[@]/#/-e}")
 
 # Node 20 calls its MockTimers (the schedule, pacer and load-shape tests' injected clocks) experimental and

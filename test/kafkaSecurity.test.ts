@@ -37,8 +37,14 @@ describe('a secured embedded broker (SASL_SSL: SCRAM and PLAIN over TLS with a g
   let ca = '';
 
   before(async () => {
-    const port = await freePortPair();
-    const started = await stampede(['kafka', 'start', '--port', String(port), '--sasl-user', USER, '--tls', '--data-dir', dataDir], withPassword);
+    // A free pair may be taken by another process of the suite before the broker binds it: try another.
+    let port = 0;
+    let started = { code: 1 as number | null, stdout: '', stderr: '' };
+    for (let attempt = 0; attempt < 3 && started.code !== 0; attempt++) {
+      port = await freePortPair();
+      started = await stampede(['kafka', 'start', '--port', String(port), '--sasl-user', USER, '--tls', '--data-dir', dataDir], withPassword);
+      if (!/already in use/.test(started.stderr)) break;
+    }
     assert.equal(started.code, 0, started.stderr);
     bootstrap = `127.0.0.1:${port}`;
     ca = join(dataDir, 'tls', 'broker-cert.pem');

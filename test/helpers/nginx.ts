@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { freePort, stopChild, tempDir } from './processes.js';
 
 const NGINX = '/usr/sbin/nginx';
-const READY_TIMEOUT_MS = 5_000;
+/** Generous: beside the other streams of the suite, nginx once took over 5 s to answer its first request. */
+const READY_TIMEOUT_MS = 15_000;
 
 export type NginxServer = { url: string; origin: string; stop: () => Promise<void> };
 
