@@ -69,6 +69,8 @@ export class MetricsStore {
   private readonly insertEvent;
   private readonly selectEventsForTest;
   private readonly selectEventsAfter;
+  private readonly selectEventsOfTypes;
+  private readonly selectEventCounts;
   private readonly selectTestIds;
   private readonly selectValue;
   private readonly upsertValue;
@@ -84,6 +86,8 @@ export class MetricsStore {
       `SELECT ${EVENT_COLUMNS} FROM events WHERE test_id = ? ORDER BY seq`,
     );
     this.selectEventsAfter = db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`);
+    this.selectEventsOfTypes = db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE type IN (SELECT value FROM json_each(?)) ORDER BY seq`);
+    this.selectEventCounts = db.prepare<[], { test_id: string; count: number }>('SELECT test_id, COUNT(*) AS count FROM events GROUP BY test_id');
     this.selectTestIds = db
       .prepare<[], string>('SELECT test_id FROM events GROUP BY test_id ORDER BY MIN(seq) DESC')
       .pluck();
@@ -146,6 +150,16 @@ export class MetricsStore {
 
   allEvents(afterSeq = 0): StoredEvent[] {
     return this.selectEventsAfter.all(afterSeq).map(toStoredEvent);
+  }
+
+  /** The events of these types only, in order: a restart sums up finished tests without reading their reports. */
+  eventsOfTypes(types: readonly string[]): StoredEvent[] {
+    return this.selectEventsOfTypes.all(JSON.stringify(types)).map(toStoredEvent);
+  }
+
+  /** How many events each id (a test's or a plan's) has. */
+  eventCounts(): Map<string, number> {
+    return new Map(this.selectEventCounts.all().map((row) => [row.test_id, row.count]));
   }
 
   /** Newest first, ordered by each test's first event. */
