@@ -174,6 +174,40 @@ describe('MetricsStore', () => {
     });
   });
 
+  it('reads the events of some types only, in order, and counts events per id', () => {
+    withStore((store) => {
+      const [created, , , finished] = store.appendMany([
+        { testId: 'a', type: 'test_created', payload: { n: 1 } },
+        report('a', 2),
+        { testId: 'b', type: 'test_created', payload: { n: 3 } },
+        { testId: 'a', type: 'test_finished', payload: { n: 4 } },
+      ]);
+      assert.deepEqual([...store.eventsOfTypes(['test_created', 'test_finished'])].map((e) => [e.seq, e.testId, e.type, e.payload]), [
+        [created, 'a', 'test_created', { n: 1 }],
+        [created! + 2, 'b', 'test_created', { n: 3 }],
+        [finished, 'a', 'test_finished', { n: 4 }],
+      ]);
+      assert.deepEqual([...store.eventsOfTypes([])], []);
+      assert.deepEqual([...store.eventCounts()], [['a', 3], ['b', 1]]);
+    });
+  });
+
+  it('adds its read index by type to a file of the same schema version without changing the version', () => {
+    const file = freshFile();
+    MetricsStore.open(file).close();
+    const older = new Database(file);
+    older.exec('DROP INDEX events_by_type');
+    older.close();
+    MetricsStore.open(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'a build without the index still opens the file');
+      assert.ok(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_by_type'").get());
+    } finally {
+      db.close();
+    }
+  });
+
   it('lists test ids newest first by their first event', () => {
     withStore((store) => {
       store.appendMany([report('old', 1), report('middle', 2), report('new', 3), report('old', 4)]);

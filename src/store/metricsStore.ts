@@ -54,6 +54,16 @@ const SCHEMA_V1 = `
 /** Each version's additions, in order: a file at version n gets every later one. */
 const MIGRATIONS: readonly string[] = [SCHEMA_V1, OUTBOX_SCHEMA];
 
+/**
+ * Indexes only speed reads up: created at every open when missing, never a new schema version, so a build
+ * without them still opens the file (SQLite keeps every index up to date on its writes all the same).
+ * events_by_type: a restart reads a finished test's summary from its test_created and test_finished
+ * events, at a cost that follows the number of tests, not of reports.
+ */
+const INDEXES = `
+  CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq);
+`;
+
 type EventRow = { seq: number; test_id: string; type: string; at: string; dedupe_key: string | null; payload: string };
 type EventParams = { testId: string; type: string; at: string; dedupeKey: string | null; payload: string };
 
@@ -120,6 +130,7 @@ export class MetricsStore {
       // latest commits, a fair price for not syncing on every commit at thousands of events a second.
       db.pragma('synchronous = NORMAL');
       migrate(db, file);
+      db.exec(INDEXES);
       return new MetricsStore(db);
     } catch (error) {
       db.close();
@@ -152,9 +163,13 @@ export class MetricsStore {
     return this.selectEventsAfter.all(afterSeq).map(toStoredEvent);
   }
 
-  /** The events of these types only, in order: a restart sums up finished tests without reading their reports. */
-  eventsOfTypes(types: readonly string[]): StoredEvent[] {
-    return this.selectEventsOfTypes.all(JSON.stringify(types)).map(toStoredEvent);
+  /**
+   * The events of these types only, in order, one at a time (a restart sums up finished tests without
+   * reading their reports, and without holding every event at once). Nothing may write to the store
+   * until the iteration ends.
+   */
+  *eventsOfTypes(types: readonly string[]): Generator<StoredEvent> {
+    for (const row of this.selectEventsOfTypes.iterate(JSON.stringify(types))) yield toStoredEvent(row);
   }
 
   /** How many events each id (a test's or a plan's) has. */
