@@ -208,6 +208,32 @@ describe('MetricsStore', () => {
     }
   });
 
+  it("bounds a driver's store: a test's final report acknowledged leaves one row, and only the newest tests stay, pending reports always", () => {
+    withStore((store) => {
+      const outgoing = (testId: string, seq: number, final = false) => ({ reportId: `${testId}-${seq}`, testId, seq, final, wire: `{"seq":${seq}}` });
+      const rowsOf = (testId: string) => store.outbox.pending(1_000).filter((r) => r.testId === testId).length;
+      for (let seq = 1; seq <= 3; seq++) {
+        store.outbox.add(outgoing('long', seq));
+        store.outbox.acknowledge(`long-${seq}`);
+      }
+      store.outbox.add(outgoing('long', 4, true));
+      assert.deepEqual(store.outbox.counts(), { pending: 1, acknowledged: 3, superseded: 0 });
+      store.outbox.acknowledge('long-4');
+      assert.deepEqual(store.outbox.counts(), { pending: 0, acknowledged: 1, superseded: 0 }, 'the final report is on record, the periodic ones it holds are not');
+
+      for (const testId of ['t1', 't2', 't3']) {
+        store.append({ testId, type: 'test_config', payload: { testId }, dedupeKey: `test_config:${testId}` });
+        store.outbox.add(outgoing(testId, 1, true));
+        if (testId !== 't1') store.outbox.acknowledge(`${testId}-1`);
+      }
+      store.keepNewestTests(2);
+      assert.deepEqual([...store.eventCounts().keys()].sort(), ['t2', 't3'], "the oldest test's config goes");
+      assert.equal(rowsOf('t1'), 1, 'a report Kafka has not acknowledged stays, however old its test');
+      assert.deepEqual(store.outbox.counts(), { pending: 1, acknowledged: 2, superseded: 0 }, "the oldest acknowledged reports go ('long')");
+      assert.equal(store.append({ testId: 't1', type: 'test_config', payload: {}, dedupeKey: 'test_config:t1' }) !== null, true, 'a forgotten config is stored anew');
+    });
+  });
+
   it('lists test ids newest first by their first event', () => {
     withStore((store) => {
       store.appendMany([report('old', 1), report('middle', 2), report('new', 3), report('old', 4)]);

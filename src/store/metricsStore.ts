@@ -86,6 +86,7 @@ export class MetricsStore {
   private readonly upsertValue;
   private readonly appendInTransaction;
   private readonly removeInTransaction;
+  private readonly keepNewestTestsInTransaction;
 
   private constructor(private readonly db: Database.Database) {
     this.insertEvent = db.prepare<EventParams>(
@@ -114,6 +115,11 @@ export class MetricsStore {
       }
     });
     this.outbox = new ReportOutbox(db);
+    const dropEventsOfOlderTests = db.prepare<[number]>('DELETE FROM events WHERE test_id NOT IN (SELECT test_id FROM events GROUP BY test_id ORDER BY MAX(seq) DESC LIMIT ?)');
+    this.keepNewestTestsInTransaction = db.transaction((count: number) => {
+      dropEventsOfOlderTests.run(count);
+      this.outbox.keepNewestTests(count);
+    });
   }
 
   static open(file: string): MetricsStore {
@@ -188,6 +194,15 @@ export class MetricsStore {
    */
   removeEvents(ids: readonly string[], note: string): void {
     this.removeInTransaction(ids, note);
+  }
+
+  /**
+   * A driver's store, bounded: keeps the events and settled reports of the newest `count` tests (by their
+   * latest row) and drops the rest; a report not yet acknowledged by Kafka always stays. Never for an
+   * orchestrator's store, whose events are the history (retention.ts removes from it by policy).
+   */
+  keepNewestTests(count: number): void {
+    this.keepNewestTestsInTransaction(count);
   }
 
   /** Why an id's events were removed, if they were. */
