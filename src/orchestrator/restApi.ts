@@ -132,8 +132,9 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   registerDataRoutes(app, deps);
   const metrics = new OrchestratorMetrics({ controller, figures, rejectedMessages: deps.rejectedMessages });
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()));
-  const document = openApiDocument();
-  serve(app, ROUTES.openApi, () => document);
+  // Built on first request, not at start: it takes about 0.1 s of a restart that REST waits for.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  serve(app, ROUTES.openApi, () => (document ??= openApiDocument()));
 }
 
 /** A page, or 404 for a cursor this API did not give: there is no such page (any string is a cursor by the document). */
