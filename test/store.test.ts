@@ -151,11 +151,11 @@ describe('MetricsStore', () => {
     withStore((store) => {
       const bad: NewEvent = { testId: 't1', type: 'report', payload: undefined };
       assert.throws(() => store.appendMany([report('t1', 1), bad]), /payload of report event for test t1 is undefined/);
-      assert.deepEqual(store.allEvents(), []);
+      assert.deepEqual(store.eventCounts(), new Map());
     });
   });
 
-  it('filters events by test and lists all events after a seq', () => {
+  it('filters events by test', () => {
     withStore((store) => {
       const [a1, , a2] = store.appendMany([report('a', 1), report('b', 2), report('a', 3)]);
       assert.deepEqual(
@@ -163,14 +163,6 @@ describe('MetricsStore', () => {
         [a1, a2],
       );
       assert.deepEqual(store.eventsFor('missing'), []);
-      assert.deepEqual(
-        store.allEvents().map((e) => e.testId),
-        ['a', 'b', 'a'],
-      );
-      assert.deepEqual(
-        store.allEvents(a1 ?? 0).map((e) => e.testId),
-        ['b', 'a'],
-      );
     });
   });
 
@@ -255,7 +247,7 @@ describe('MetricsStore', () => {
       const events = Array.from({ length: 10_000 }, (_, i) => report(`t${i % 7}`, i, `report-${i}`));
       const seqs = store.appendMany(events);
       assert.equal(seqs.filter((seq) => seq !== null).length, 10_000);
-      assert.equal(store.allEvents().length, 10_000);
+      assert.deepEqual([...store.eventCounts().values()].reduce((sum, count) => sum + count, 0), 10_000);
     });
   });
 });

@@ -13,8 +13,9 @@ export type TestFigures = { drivers: DriverFigures[]; aggregate: Figures };
 const EMPTY_LATENCY: Latency = { min: null, max: null, mean: null, median: null, mode: null, p90: null, p95: null, p99: null };
 
 /**
- * Tests whose figures are kept to be read again: the running ones and the finished ones read last. One
- * not kept is computed again when read (a running test's from its running merge, so cheaply).
+ * Tests whose figures, and running merges, are kept to be read again: the running ones and the finished
+ * ones read last. Figures not kept are computed again when read; a merge not kept is rebuilt from each
+ * driver's latest report, which gives the same counts (RunningMerge).
  */
 export const FIGURES_KEPT = 256;
 
@@ -24,8 +25,13 @@ export const FIGURES_KEPT = 256;
  * report, so a read costs one summary however many drivers there are.
  */
 export class FiguresCalculator {
-  readonly #merges = new Map<string, TestMerge>();
-  readonly #byTest = new LruCache<string, { version: number; figures: TestFigures }>(FIGURES_KEPT);
+  readonly #merges: LruCache<string, TestMerge>;
+  readonly #byTest: LruCache<string, { version: number; figures: TestFigures }>;
+
+  constructor(kept = FIGURES_KEPT) {
+    this.#merges = new LruCache(kept);
+    this.#byTest = new LruCache(kept);
+  }
 
   figuresFor(test: TestProjection): TestFigures {
     const cached = this.#byTest.get(test.test_id);

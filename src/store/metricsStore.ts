@@ -78,7 +78,6 @@ export class MetricsStore {
   readonly outbox: ReportOutbox;
   private readonly insertEvent;
   private readonly selectEventsForTest;
-  private readonly selectEventsAfter;
   private readonly selectEventsOfTypes;
   private readonly selectEventCounts;
   private readonly selectTestIds;
@@ -96,7 +95,6 @@ export class MetricsStore {
     this.selectEventsForTest = db.prepare<[string], EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE test_id = ? ORDER BY seq`,
     );
-    this.selectEventsAfter = db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`);
     this.selectEventsOfTypes = db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE type IN (SELECT value FROM json_each(?)) ORDER BY seq`);
     this.selectEventCounts = db.prepare<[], { test_id: string; count: number }>('SELECT test_id, COUNT(*) AS count FROM events GROUP BY test_id');
     this.selectTestIds = db
@@ -163,10 +161,6 @@ export class MetricsStore {
 
   eventsFor(testId: string): StoredEvent[] {
     return this.selectEventsForTest.all(testId).map(toStoredEvent);
-  }
-
-  allEvents(afterSeq = 0): StoredEvent[] {
-    return this.selectEventsAfter.all(afterSeq).map(toStoredEvent);
   }
 
   /**
