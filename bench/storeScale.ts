@@ -19,7 +19,7 @@ import { fixed, markdownTable, printSection } from './support/table.js';
  * its events are then copied into a store 10,000 times (new ids, times shifted: the same event format the
  * orchestrator writes, written directly), one test every TEST_GAP_MS, the newest an hour old. For 1,000 and
  * 10,000 tests, and for each build (this checkout's, and the one STAMPEDE_BENCH_BEFORE names, e.g. the main
- * checkout, built): restart time (process start until GET /api/tests answers, the median of RESTARTS), RSS
+ * checkout, built, if set): restart time (process start until GET /api/tests answers, the median of RESTARTS), RSS
  * then and after reading every page, GET /api/tests per page. Then LIVE_TESTS small tests back to back through REST on each build,
  * RSS along the way: memory through the real write path.
  */
@@ -31,8 +31,9 @@ const TEST_GAP_MS = 30 * 60_000;
 const PAGE = 50;
 const NEWEST_PAGE_READS = 200;
 const OLD_TEST_READS = 200;
-const LIVE_TESTS = 1_000;
-const LIVE_RSS_AT = [1, 100, 500, 1_000];
+/** STAMPEDE_BENCH_LIVE_TESTS: how many tests the write-path phase runs (default 2,000); RSS is read after the first and every quarter. */
+const LIVE_TESTS = Number(process.env.STAMPEDE_BENCH_LIVE_TESTS ?? 2_000);
+const LIVE_RSS_AT = [1, ...[1, 2, 3, 4].map((quarter) => Math.round((quarter * LIVE_TESTS) / 4))];
 const ANSWER_POLL_MS = 10;
 
 const AFTER = resolve('.');
