@@ -41,7 +41,7 @@ export function dataRowCounts(data: TestData | undefined, catalog: DataCatalog):
   return Object.fromEntries(Object.entries(data).map(([source, dataId]) => [source, catalog.get(dataId)?.rows ?? 0]));
 }
 
-/** Tests not finished yet that read a file (of `tests`, which may hold only those): while one does, the file stays. */
+/** Tests not finished yet that read a file: while one does, the file stays. */
 export function testsReading(dataId: string, tests: readonly TestProjection[]): string[] {
   return tests.filter((test) => !isFinished(test) && Object.values(test.config.data ?? {}).includes(dataId)).map((test) => test.test_id);
 }
