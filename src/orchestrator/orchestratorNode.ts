@@ -11,7 +11,6 @@ import { CapacityRunner } from './capacityRunner.js';
 import { Retention, RETENTION_SWEEP_MS, type RetentionPolicy } from './retention.js';
 import { buildRestApi } from './restApi.js';
 import { RuntimeController } from './runtimeController.js';
-import { SummaryViews } from './summaryViews.js';
 import { FiguresCalculator } from './testFigures.js';
 
 export type OrchestratorOptions = {
@@ -50,12 +49,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     await dealer.start();
     const connectedDealer = dealer;
     const figures = new FiguresCalculator();
-    const summaries = new SummaryViews(controller.tests, figures);
-    const live = new LiveUpdates(controller, figures, summaries);
+    const live = new LiveUpdates(controller, figures);
     const plans = new PlanRunner(controller, figures, log, (data) => dataRowCounts(data, catalog));
     const capacity = new CapacityRunner(controller, log);
     const connectedBus = bus;
-    const app = buildRestApi({ controller, catalog, plans, figures, summaries, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
+    const app = buildRestApi({ controller, catalog, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
     await app.listen({ host: options.host, port: options.port });
     live.start();
     plans.start();
