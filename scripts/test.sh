@@ -4,14 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every broker, store and temporary file of the run in memory where the machine has room: with the disk,
-# a run of seven streams spent its time waiting on writes (load average 28 at 82 % CPU) and timed out.
-if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ] && [ "$(df --output=avail -k /dev/shm | tail -1)" -gt 4000000 ]; then
-  TMPDIR="$(mktemp -d /dev/shm/stampede-test-XXXXXX)"
-  export TMPDIR
-  memory_tmp="$TMPDIR"
-fi
-
 # The system packages, the broker's jars and Schemathesis beside the build: neither needs the other.
 bash scripts/ensure-system-packages.sh &
 ensure_pid=$!
@@ -26,8 +18,8 @@ lint_pid=$!
 # get a broker each; with KAFKA_BROKERS given, they take turns on it.
 started_kafka=""
 second_brokers=""
-suite_kafka_dir="${TMPDIR:-.stampede}/test-kafka"
-second_kafka_dir="${TMPDIR:-.stampede}/test-kafka-2"
+suite_kafka_dir=".stampede/test-kafka"
+second_kafka_dir=".stampede/test-kafka-2"
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   port="${STAMPEDE_TEST_KAFKA_PORT:-19092}"
   # port + 2 and port + 4 are the outage files' brokers (test/helpers/processes.ts, restartableBrokerPort).
@@ -45,7 +37,6 @@ cleanup() {
     node bin/stampede.js kafka stop --data-dir "$suite_kafka_dir" || true
     node bin/stampede.js kafka stop --data-dir "$second_kafka_dir" || true
   fi
-  if [ -n "${memory_tmp:-}" ]; then rm -rf "$memory_tmp"; fi
 }
 trap cleanup EXIT
 
