@@ -53,8 +53,8 @@ trap cleanup EXIT
 #   (ten broker kills) and the secured broker.
 # The second phase runs alone: the files whose assertions are about time (start skew within 20 ms,
 # steering skew within 50 ms, the capacity search's verdicts, started = planned per second, pacing, 20
-# drivers never lost, compare's p99 gate). A fine-timing file that started while Schemathesis still ran failed its timing once,
-# and three failed when they ran beside a busy machine (load average 13).
+# drivers never lost, compare's p99 gate). A fine-timing file that started while Schemathesis still ran
+# failed its timing once, and three failed when they ran beside a busy machine (load average 13).
 mapfile -t brokerless < <(find dist/test/unit -name '*.test.js' | sort; printf '%s\n' dist/test/protocolProperties.test.js dist/test/protocol.test.js dist/test/stats.test.js dist/test/store.test.js dist/test/signature.test.js)
 waiting=(dist/test/outage.test.js dist/test/chaos.test.js dist/test/broker.test.js "${brokerless[@]}")
 busy=(dist/test/api/schemathesis.test.js dist/test/cluster.test.js dist/test/kafkaSecurity.test.js)

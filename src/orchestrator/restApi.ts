@@ -262,7 +262,6 @@ function csvFileName(testId: string, timeline: boolean): string {
   return `${testId.replace(/[^\w.-]/g, '_')}${timeline ? '-timeline' : ''}.csv`;
 }
 
-
 function sendError(reply: FastifyReply, error: Error & { statusCode?: number }, log: Logger) {
   if (error instanceof InputError) {
     const errors = error.errors.map(({ field, message }) => ({ field, message: `${field}: ${message}` }));

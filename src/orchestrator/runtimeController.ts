@@ -129,10 +129,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   }
 
   async triggerTest(testId: string): Promise<TestProjection> {
-    const acking = this.mustGet(testId).driver_ids.filter((id) => this.drivers.get(id)?.capabilities.includes('config_ack'));
-    const waitStarted = performance.now();
-    const unacknowledged = await this.#configAcks.waitFor(testId, acking, CONFIG_ACK_WAIT_MS);
-    const ackWaitMs = Math.round(performance.now() - waitStarted);
+    const { unacknowledged, ackWaitMs } = await this.waitForConfigAcks(this.mustGet(testId));
     const test = this.mustGet(testId);
     if (test.state !== 'created') throw new ControlError('conflict', `test ${testId} is ${test.state}; only a created test can be triggered`);
     const unavailable = test.driver_ids.filter((id) => this.drivers.get(id)?.status !== 'alive');
@@ -156,6 +153,18 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     }
     this.log.info({ test_id: testId, start_at: startAt === undefined ? undefined : new Date(startAt).toISOString() }, 'test triggered');
     return test;
+  }
+
+  /**
+   * Until every driver of a created test that speaks `config_ack` has acknowledged its config (at most
+   * CONFIG_ACK_WAIT_MS); a test in any other state is refused by the trigger at once, without waiting.
+   */
+  private async waitForConfigAcks(test: TestProjection): Promise<{ unacknowledged: string[]; ackWaitMs: number }> {
+    if (test.state !== 'created') return { unacknowledged: [], ackWaitMs: 0 };
+    const acking = test.driver_ids.filter((id) => this.drivers.get(id)?.capabilities.includes('config_ack'));
+    const waitStarted = performance.now();
+    const unacknowledged = await this.#configAcks.waitFor(test.test_id, acking, CONFIG_ACK_WAIT_MS);
+    return { unacknowledged, ackWaitMs: Math.round(performance.now() - waitStarted) };
   }
 
   /**

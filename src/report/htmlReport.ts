@@ -1,6 +1,6 @@
 import type { CheckFigures, DriverFigures, Figures, GroupFigures, IterationFigures, RequestFigures, TestReportView } from '../api/index.js';
 import type { ThresholdResult } from '../api/thresholds.js';
-import { driverWarnings } from '../api/lateStartWarning.js';
+import { CLOCK_OFF_WARNING_MS, driverWarnings } from '../api/lateStartWarning.js';
 import { describeSteering } from '../api/steeringText.js';
 import { reportCharts, type TimelineSource } from './chartSeries.js';
 import type { MachineInfo } from './machine.js';
@@ -337,7 +337,7 @@ function statusSection(f: Figures): string {
 function lateStartsSection(report: TestReportView): string {
   const warnings = driverWarnings(report.drivers).map((warning) => warning.text);
   const rows = report.drivers.map((d) => `<tr><th scope="row">${escapeHtml(d.node_id)}</th>${cell(`driver:${d.node_id}/late_starts`, d.late_starts)}${cell(`driver:${d.node_id}/sent`, d.sent)}</tr>`).join('');
-  const note = warnings.length === 0 ? empty('Every driver kept its schedule (at most 1 % of starts late), its clock within 250 ms of the orchestrator’s.') : `<ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`;
+  const note = warnings.length === 0 ? empty(`Every driver kept its schedule (at most 1 % of starts late), its clock within ${CLOCK_OFF_WARNING_MS} ms of the orchestrator’s.`) : `<ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`;
   return section('Late starts', 'late-starts', `${note}${rows ? `<table><thead><tr><th>driver</th><th>late starts</th><th>sent</th></tr></thead><tbody>${rows}</tbody></table>` : ''}`);
 }
 
