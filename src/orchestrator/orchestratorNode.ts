@@ -40,25 +40,27 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
   const store = MetricsStore.open(options.storeFile);
   const catalog = DataCatalog.open(options.dataDir ?? defaultDataDir(options.storeFile));
   let bus: KafkaBus | undefined;
+  let controller: RuntimeController | undefined;
   let dealer: RowDealer | undefined;
   try {
     bus = await KafkaBus.connect({ brokers: options.brokers, security: options.security, signal: options.signal, clientId: 'orchestrator', log, commandSecret: options.commandSecret });
-    const controller = new RuntimeController(bus, store, log);
-    await controller.start();
-    dealer = new RowDealer({ bus, tests: controller.tests, catalog, store, log });
+    const startedController = new RuntimeController(bus, store, log);
+    controller = startedController;
+    await startedController.start();
+    dealer = new RowDealer({ bus, tests: startedController.tests, catalog, store, log });
     await dealer.start();
     const connectedDealer = dealer;
     const figures = new FiguresCalculator();
-    const live = new LiveUpdates(controller, figures);
-    const plans = new PlanRunner(controller, figures, log, (data) => dataRowCounts(data, catalog));
-    const capacity = new CapacityRunner(controller, log);
+    const live = new LiveUpdates(startedController, figures);
+    const plans = new PlanRunner(startedController, figures, log, (data) => dataRowCounts(data, catalog));
+    const capacity = new CapacityRunner(startedController, log);
     const connectedBus = bus;
-    const app = buildRestApi({ controller, catalog, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
+    const app = buildRestApi({ controller: startedController, catalog, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
     await app.listen({ host: options.host, port: options.port });
     live.start();
     plans.start();
     capacity.resume();
-    const retention = options.retention ? new Retention(controller.tests, controller.plans, store, options.retention, log) : undefined;
+    const retention = options.retention ? new Retention(startedController.tests, startedController.plans, store, options.retention, log) : undefined;
     const sweepRetention = () => {
       try {
         retention?.sweep(Date.now());
@@ -74,21 +76,23 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     log.info({ url, store: options.storeFile, kafka: options.brokers, token_required: options.token !== undefined, commands_signed: options.commandSecret !== undefined }, 'orchestrator listening');
     return {
       url,
-      controller,
+      controller: startedController,
       close: async () => {
         clearInterval(retentionTimer);
         plans.stop();
         live.stop();
         await app.close();
         await connectedDealer.stop();
-        await controller.stop();
+        await startedController.stop();
         await connectedBus.close();
         catalog.close();
         store.close();
       },
     };
   } catch (error) {
+    // Everything started so far stops, its timers too: a port already in use must end the process, not leave it running.
     await dealer?.stop();
+    await controller?.stop();
     await bus?.close();
     catalog.close();
     store.close();

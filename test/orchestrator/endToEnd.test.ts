@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { KafkaBus } from '../../src/bus/index.js';
 import { TOPICS, type MetricsMessage } from '../../src/protocol/index.js';
 import { decodeHistogram, mergeHistograms } from '../../src/stats/latencyHistogram.js';
 import { summarize } from '../../src/stats/summary.js';
-import { connectTestBus, subscribeInbox } from '../helpers/kafka.js';
-import { eventually, getJson, postJson, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, type Child } from '../helpers/processes.js';
+import { connectTestBus, subscribeInbox, testBrokers } from '../helpers/kafka.js';
+import { eventually, getJson, postJson, startCli, startDriverProcess, startOrchestratorProcess, startTarget, stopAllChildren, stopChild, tempDir, type Child } from '../helpers/processes.js';
 
 type Figures = { sent: number; completed: number; error_count: number; errors: Record<string, number>; error_samples: Record<string, string[]>; latency: Record<string, number | null>; approximate: boolean };
 type TestView = { test_id: string; state: string; reason: string | null; driver_ids: string[]; aggregate: Figures; drivers: (Figures & { node_id: string; reports: number; final: boolean })[] };
@@ -68,6 +69,14 @@ describe('orchestrator with real drivers, target and Kafka', () => {
       assert.equal(test.aggregate.approximate, false);
       assert.ok((test.aggregate.latency.median ?? 0) > 0);
     }
+  });
+
+  it('refuses a port another orchestrator holds: one line naming the flag, exit 2, nothing left running', async () => {
+    const second = startCli(['orchestrator', '--kafka', testBrokers().join(','), '--orchestrator', `127.0.0.1:${orchestrator.port}`, '--store', join(tempDir(), 'orchestrator.db')]);
+    // Before the fix its timers kept the failed process alive, deaf to SIGTERM; 15 s is far past a start.
+    const code = await Promise.race([second.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000))]);
+    assert.equal(code, 2);
+    assert.match(second.stderr(), new RegExp(`--orchestrator 127\\.0\\.0\\.1:${orchestrator.port} is already in use`));
   });
 
   it('times out every request at timeout_ms and shows the error samples in the test view and the JSON report', async () => {
