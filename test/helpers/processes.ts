@@ -111,11 +111,22 @@ export async function startTarget(extraArgs: string[] = []): Promise<{ child: Ch
   return { child, url: match[1]! };
 }
 
+/**
+ * An orchestrator, returned once it listens. Without a given port it takes a free one, and takes another
+ * if some other process on the machine took that one between the check and the orchestrator's listen.
+ */
 export async function startOrchestratorProcess(storeFile = join(tempDir(), 'orchestrator.db'), port?: number, extraArgs: string[] = []): Promise<{ child: Child; url: string; storeFile: string; port: number }> {
-  const chosenPort = port ?? (await freePort());
-  const child = startCli(['orchestrator', '--kafka', testBrokers().join(','), '--orchestrator', `127.0.0.1:${chosenPort}`, '--store', storeFile, ...extraArgs]);
-  const match = await child.waitForLine(/orchestrator listening on (http:\/\/\S+)/);
-  return { child, url: match[1]!, storeFile, port: chosenPort };
+  for (let attempt = 1; ; attempt++) {
+    const chosenPort = port ?? (await freePort());
+    const child = startCli(['orchestrator', '--kafka', testBrokers().join(','), '--orchestrator', `127.0.0.1:${chosenPort}`, '--store', storeFile, ...extraArgs]);
+    try {
+      const match = await child.waitForLine(/orchestrator listening on (http:\/\/\S+)/);
+      return { child, url: match[1]!, storeFile, port: chosenPort };
+    } catch (error) {
+      const portTaken = port === undefined && attempt < 3 && child.stderr().includes('is already in use');
+      if (!portTaken) throw error;
+    }
+  }
 }
 
 /** A driver process, returned once it says it registered: Kafka has its register message (no orchestrator needs to be there). */
