@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_benchmarks=(driverSpeed httpEngine smallTests throughput flowCost dataRows startSkew steerSkew rateAccuracy tsunamiGap latencyTruth driverCost ingest endToEnd)
+all_benchmarks=(driverSpeed httpEngine smallTests throughput flowCost dataRows startSkew steerSkew rateAccuracy tsunamiGap latencyTruth driverCost ingest endToEnd storeScale)
 benchmarks=("${@:-${all_benchmarks[@]}}")
 
 bash scripts/ensure-system-packages.sh

@@ -4,7 +4,7 @@ import { FINISHED_TEST_SERIES_MS, FinishedTestSeries } from '../src/metrics/fini
 import { OrchestratorMetrics } from '../src/orchestrator/prometheus.js';
 import type { RuntimeController } from '../src/orchestrator/runtimeController.js';
 import { FiguresCalculator } from '../src/orchestrator/testFigures.js';
-import { applyTestEvent, createProjection, type TestProjection } from '../src/orchestrator/testProjection.js';
+import { applyTestEvent, createProjection, isFinished, type TestProjection } from '../src/orchestrator/testProjection.js';
 import type { TestConfigMessage } from '../src/protocol/index.js';
 
 const START = Date.parse('2026-12-03T12:00:00.000Z');
@@ -20,7 +20,8 @@ function test(testId: string, events: ('triggered' | 'finished')[]): TestProject
 
 /** The test_ids with a series of `metric` in the orchestrator's /metrics text at `nowMs`. */
 async function testIdsOn(tests: TestProjection[], nowMs: number, metric: string): Promise<string[]> {
-  const controller = { drivers: { list: () => [] }, tests: { list: () => tests }, counters: { reports_received: 0, reports_duplicate: 0 } } as unknown as RuntimeController;
+  const log = { list: () => tests, unfinished: () => tests.filter((t) => !isFinished(t)), get: (id: string) => tests.find((t) => t.test_id === id) };
+  const controller = { drivers: { list: () => [] }, tests: log, counters: { reports_received: 0, reports_duplicate: 0 } } as unknown as RuntimeController;
   const text = await new OrchestratorMetrics({ controller, figures: new FiguresCalculator(), rejectedMessages: () => ({}), now: () => nowMs }).text();
   const pattern = new RegExp(`^${metric}\\{[^}]*test_id="([^"]+)"`, 'gm');
   return [...new Set([...text.matchAll(pattern)].map((m) => m[1]!))].sort();

@@ -151,11 +151,11 @@ describe('MetricsStore', () => {
     withStore((store) => {
       const bad: NewEvent = { testId: 't1', type: 'report', payload: undefined };
       assert.throws(() => store.appendMany([report('t1', 1), bad]), /payload of report event for test t1 is undefined/);
-      assert.deepEqual(store.allEvents(), []);
+      assert.deepEqual(store.eventCounts(), new Map());
     });
   });
 
-  it('filters events by test and lists all events after a seq', () => {
+  it('filters events by test', () => {
     withStore((store) => {
       const [a1, , a2] = store.appendMany([report('a', 1), report('b', 2), report('a', 3)]);
       assert.deepEqual(
@@ -163,14 +163,66 @@ describe('MetricsStore', () => {
         [a1, a2],
       );
       assert.deepEqual(store.eventsFor('missing'), []);
-      assert.deepEqual(
-        store.allEvents().map((e) => e.testId),
-        ['a', 'b', 'a'],
-      );
-      assert.deepEqual(
-        store.allEvents(a1 ?? 0).map((e) => e.testId),
-        ['b', 'a'],
-      );
+    });
+  });
+
+  it('reads the events of some types only, in order, and counts events per id', () => {
+    withStore((store) => {
+      const [created, , , finished] = store.appendMany([
+        { testId: 'a', type: 'test_created', payload: { n: 1 } },
+        report('a', 2),
+        { testId: 'b', type: 'test_created', payload: { n: 3 } },
+        { testId: 'a', type: 'test_finished', payload: { n: 4 } },
+      ]);
+      assert.deepEqual([...store.eventsOfTypes(['test_created', 'test_finished'])].map((e) => [e.seq, e.testId, e.type, e.payload]), [
+        [created, 'a', 'test_created', { n: 1 }],
+        [created! + 2, 'b', 'test_created', { n: 3 }],
+        [finished, 'a', 'test_finished', { n: 4 }],
+      ]);
+      assert.deepEqual([...store.eventsOfTypes([])], []);
+      assert.deepEqual([...store.eventCounts()], [['a', 3], ['b', 1]]);
+    });
+  });
+
+  it('adds its read index by type to a file of the same schema version without changing the version', () => {
+    const file = freshFile();
+    MetricsStore.open(file).close();
+    const older = new Database(file);
+    older.exec('DROP INDEX events_by_type');
+    older.close();
+    MetricsStore.open(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'a build without the index still opens the file');
+      assert.ok(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_by_type'").get());
+    } finally {
+      db.close();
+    }
+  });
+
+  it("bounds a driver's store: a test's final report acknowledged leaves one row, and only the newest tests stay, pending reports always", () => {
+    withStore((store) => {
+      const outgoing = (testId: string, seq: number, final = false) => ({ reportId: `${testId}-${seq}`, testId, seq, final, wire: `{"seq":${seq}}` });
+      const rowsOf = (testId: string) => store.outbox.pending(1_000).filter((r) => r.testId === testId).length;
+      for (let seq = 1; seq <= 3; seq++) {
+        store.outbox.add(outgoing('long', seq));
+        store.outbox.acknowledge(`long-${seq}`);
+      }
+      store.outbox.add(outgoing('long', 4, true));
+      assert.deepEqual(store.outbox.counts(), { pending: 1, acknowledged: 3, superseded: 0 });
+      store.outbox.acknowledge('long-4');
+      assert.deepEqual(store.outbox.counts(), { pending: 0, acknowledged: 1, superseded: 0 }, 'the final report is on record, the periodic ones it holds are not');
+
+      for (const testId of ['t1', 't2', 't3']) {
+        store.append({ testId, type: 'test_config', payload: { testId }, dedupeKey: `test_config:${testId}` });
+        store.outbox.add(outgoing(testId, 1, true));
+        if (testId !== 't1') store.outbox.acknowledge(`${testId}-1`);
+      }
+      store.keepNewestTests(2);
+      assert.deepEqual([...store.eventCounts().keys()].sort(), ['t2', 't3'], "the oldest test's config goes");
+      assert.equal(rowsOf('t1'), 1, 'a report Kafka has not acknowledged stays, however old its test');
+      assert.deepEqual(store.outbox.counts(), { pending: 1, acknowledged: 2, superseded: 0 }, "the oldest acknowledged reports go ('long')");
+      assert.equal(store.append({ testId: 't1', type: 'test_config', payload: {}, dedupeKey: 'test_config:t1' }) !== null, true, 'a forgotten config is stored anew');
     });
   });
 
@@ -195,7 +247,7 @@ describe('MetricsStore', () => {
       const events = Array.from({ length: 10_000 }, (_, i) => report(`t${i % 7}`, i, `report-${i}`));
       const seqs = store.appendMany(events);
       assert.equal(seqs.filter((seq) => seq !== null).length, 10_000);
-      assert.equal(store.allEvents().length, 10_000);
+      assert.deepEqual([...store.eventCounts().values()].reduce((sum, count) => sum + count, 0), 10_000);
     });
   });
 });

@@ -12,7 +12,7 @@ import { DriverMetrics, type DriverMetricsSnapshot, type DriverTestFigures } fro
 import { loadEngineFactory, type LoadEngineFactory, type WorkersSetting } from './loadEngines.js';
 import { HostDrivers } from './hostDrivers.js';
 import { startStatusServer, type DriverHealth, type StatusServer } from './statusServer.js';
-import { TestBook, type KnownTest } from './testBook.js';
+import { REMEMBERED_TESTS, TestBook, type KnownTest } from './testBook.js';
 import { TestRun } from './testRun.js';
 import { DataChannel } from './data/dataChannel.js';
 import { cumulativeBuckets } from '../stats/cumulativeBuckets.js';
@@ -332,6 +332,16 @@ export class DriverNode {
     this.finishedTests.add(testFigures(run));
     if (this.current === run) this.current = undefined;
     this.heartbeat.now();
+    this.boundStore();
+  }
+
+  /** A driver that runs for a year keeps in its store the tests its book remembers, not every test it ran. */
+  private boundStore(): void {
+    try {
+      this.store.keepNewestTests(REMEMBERED_TESTS);
+    } catch (error) {
+      this.log.error({ err: error }, 'trimming the driver store failed; it is tried again after the next test');
+    }
   }
 
   private onControl(message: ControlMessage): void {

@@ -11,8 +11,8 @@ export type KnownTest = {
 
 export type ConfigVerdict = { kind: 'accepted'; test: KnownTest } | { kind: 'duplicate'; test: KnownTest } | { kind: 'not_for_me' };
 
-/** Old tests are forgotten so a long-lived driver does not grow without bound. */
-const REMEMBERED_TESTS = 1_000;
+/** Old tests are forgotten so a long-lived driver does not grow without bound (in memory, and in its store). */
+export const REMEMBERED_TESTS = 1_000;
 
 /** The test configs addressed to this driver, by test id, with how far each has got. */
 export class TestBook {

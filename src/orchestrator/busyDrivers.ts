@@ -10,16 +10,15 @@ export type BusyDrivers = Map<string, string>;
  * another orchestrator, or one this orchestrator has already ended). A heartbeat still saying
  * `running` after the driver's final report for that test is stale, not busy.
  */
-export function busyDrivers(drivers: DriverRecord[], tests: TestProjection[]): BusyDrivers {
-  const testsById = new Map(tests.map((t) => [t.test_id, t]));
+export function busyDrivers(drivers: DriverRecord[], unfinished: readonly TestProjection[], testOf: (testId: string) => TestProjection | undefined): BusyDrivers {
   const busy: BusyDrivers = new Map();
-  for (const test of tests) {
+  for (const test of unfinished) {
     if (test.state !== 'running') continue;
     for (const nodeId of test.driver_ids) if (!test.drivers.get(nodeId)?.final) busy.set(nodeId, test.test_id);
   }
   for (const driver of drivers) {
     if (driver.state !== 'running' || driver.current_test === null || busy.has(driver.node_id)) continue;
-    if (testsById.get(driver.current_test)?.drivers.get(driver.node_id)?.final) continue;
+    if (testOf(driver.current_test)?.drivers.get(driver.node_id)?.final) continue;
     busy.set(driver.node_id, driver.current_test);
   }
   return busy;

@@ -31,7 +31,7 @@ export class CapacityRunner {
 
   /** Searches that were under way when the orchestrator stopped go on. */
   resume(): void {
-    for (const test of this.controller.tests.list()) if (test.state === 'running' && test.capacity && test.capacity.capacity_rps === undefined) this.search(test.test_id);
+    for (const test of this.controller.tests.unfinished()) if (test.state === 'running' && test.capacity && test.capacity.capacity_rps === undefined) this.search(test.test_id);
   }
 
   private search(testId: string): void {

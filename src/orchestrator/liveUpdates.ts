@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { PAGE_LIMITS } from '../api/index.js';
 import type { RuntimeController } from './runtimeController.js';
+import type { SummaryViews } from './summaryViews.js';
 import type { FiguresCalculator } from './testFigures.js';
-import { detailView, summaryView } from './testViews.js';
+import { detailView } from './testViews.js';
 
 const PUSH_INTERVAL_MS = 250;
 const KEEPALIVE_INTERVAL_MS = 15_000;
@@ -12,7 +13,8 @@ type Client = { write: (chunk: string) => void; end: () => void; testId: string 
 
 /**
  * Server-Sent Events for the dashboard. Changes are coalesced and pushed at most every 250 ms:
- * the driver list, the newest page of tests, the detail of the test a client watches, and what the
+ * the driver list, the newest page of tests (as GET /api/tests gives it without parameters; older
+ * ones are read a page at a time), the detail of the test a client watches, and what the
  * orchestrator hears from Kafka (`status`, as GET /api/status). On connect a
  * client gets a full snapshot, so a reconnect after an orchestrator restart needs nothing else.
  */
@@ -27,6 +29,7 @@ export class LiveUpdates {
   constructor(
     private readonly controller: RuntimeController,
     private readonly figures: FiguresCalculator,
+    private readonly summaries: SummaryViews,
   ) {
     controller.on('test', (test) => this.#dirtyTests.add(test.test_id));
     controller.on('drivers', () => (this.#driversDirty = true));
@@ -101,7 +104,7 @@ export class LiveUpdates {
 
   /** The newest page, as GET /api/tests without parameters: a history of thousands is paged over REST. */
   private sendTests(client: Client): void {
-    this.send(client, 'tests', this.controller.tests.list().slice(0, PAGE_LIMITS.default).map((t) => summaryView(t, this.figures)));
+    this.send(client, 'tests', this.summaries.viewsOf(this.controller.tests.list().slice(0, PAGE_LIMITS.default)));
   }
 
   private sendTest(client: Client, testId: string): void {

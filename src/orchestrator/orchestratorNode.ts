@@ -11,6 +11,7 @@ import { CapacityRunner } from './capacityRunner.js';
 import { Retention, RETENTION_SWEEP_MS, type RetentionPolicy } from './retention.js';
 import { buildRestApi } from './restApi.js';
 import { RuntimeController } from './runtimeController.js';
+import { SummaryViews } from './summaryViews.js';
 import { FiguresCalculator } from './testFigures.js';
 
 export type OrchestratorOptions = {
@@ -51,11 +52,12 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<R
     await dealer.start();
     const connectedDealer = dealer;
     const figures = new FiguresCalculator();
-    const live = new LiveUpdates(startedController, figures);
+    const summaries = new SummaryViews(startedController.tests, figures);
+    const live = new LiveUpdates(startedController, figures, summaries);
     const plans = new PlanRunner(startedController, figures, log, (data) => dataRowCounts(data, catalog));
     const capacity = new CapacityRunner(startedController, log);
     const connectedBus = bus;
-    const app = buildRestApi({ controller: startedController, catalog, plans, figures, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
+    const app = buildRestApi({ controller: startedController, catalog, plans, figures, summaries, live, log, token: options.token, rejectedMessages: () => connectedBus.counters.rejected });
     await app.listen({ host: options.host, port: options.port });
     live.start();
     plans.start();

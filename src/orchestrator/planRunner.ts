@@ -91,7 +91,7 @@ export class PlanRunner {
   private async work(): Promise<void> {
     do {
       this.#again = false;
-      for (const plan of this.plans.list()) if (plan.state === 'running') await this.advance(plan);
+      for (const plan of this.plans.running()) await this.advance(plan);
     } while (this.#again);
   }
 

@@ -7,6 +7,7 @@ import { cumulativeBuckets, type CumulativeBuckets } from '../stats/cumulativeBu
 import type { RuntimeController } from './runtimeController.js';
 import type { Figures, FiguresCalculator } from './testFigures.js';
 import type { TestProjection } from './testProjection.js';
+import type { TestSummary } from './testLog.js';
 import { TEST_STATES } from './testEvents.js';
 
 export type OrchestratorMetricsSources = {
@@ -26,6 +27,9 @@ const DRIVER_STATUSES = ['alive', 'lost', 'left'] as const;
  */
 export const NAMED_SERIES_LIMIT = 50;
 
+/** What /metrics shows of a test with series: its figures, and its drivers' latency histograms merged. */
+type ShownTest = { test_id: string; aggregate: Figures; buckets: CumulativeBuckets };
+
 /**
  * The orchestrator's /metrics: one prom-client registry per node (tests run several nodes in one process,
  * so never the global one), with Node's process metrics. Every figure is read from the projections at
@@ -33,20 +37,42 @@ export const NAMED_SERIES_LIMIT = 50;
  */
 export class OrchestratorMetrics {
   readonly registry = new Registry();
+  /**
+   * Each test with series, as of its version: a finished test's projection may have left memory
+   * (testLog.ts), and is read back only when a late report changed it. Holds only the tests shown.
+   */
+  readonly #shown = new Map<string, { version: number; test: ShownTest }>();
 
   constructor(private readonly sources: OrchestratorMetricsSources) {
     collectDefaultMetrics({ register: this.registry });
     this.defineNodeGauges();
     this.defineRequestCounters();
     this.defineKafkaCounters();
-    defineIntervalGauges(this.registry, () => sources.controller.tests.list().filter((t) => t.state === 'running'));
+    defineIntervalGauges(this.registry, () => sources.controller.tests.unfinished().filter((t) => t.state === 'running'));
     defineLatencyHistogram(this.registry, () => this.testsShown());
   }
 
   /** Tests with per-test series: running, or finished within FINISHED_TEST_SERIES_MS (a test not yet triggered has no figures). */
-  private testsShown(): TestProjection[] {
+  private testsShown(): ShownTest[] {
     const nowMs = (this.sources.now ?? Date.now)();
-    return this.sources.controller.tests.list().filter((test) => test.state !== 'created' && seriesShown(test.finished_at === undefined ? undefined : Date.parse(test.finished_at), nowMs));
+    const summaries = this.sources.controller.tests.list().filter((test) => test.state !== 'created' && seriesShown(test.finished_at === undefined ? undefined : Date.parse(test.finished_at), nowMs));
+    const ids = new Set(summaries.map((test) => test.test_id));
+    for (const testId of this.#shown.keys()) if (!ids.has(testId)) this.#shown.delete(testId);
+    return summaries.flatMap((summary) => {
+      const test = this.shownTest(summary);
+      return test ? [test] : [];
+    });
+  }
+
+  private shownTest(summary: TestSummary): ShownTest | undefined {
+    const cached = this.#shown.get(summary.test_id);
+    if (cached?.version === summary.version) return cached.test;
+    const test = this.sources.controller.tests.get(summary.test_id);
+    if (!test) return undefined;
+    const parts = [...test.drivers.values()].map((d) => d.latest_buckets).filter((b): b is BucketCounts => b !== undefined);
+    const shown = { test_id: test.test_id, aggregate: this.sources.figures.figuresFor(test).aggregate, buckets: cumulativeBuckets(parts) };
+    this.#shown.set(test.test_id, { version: test.version, test: shown });
+    return shown;
   }
 
   text(): Promise<string> {
@@ -61,8 +87,7 @@ export class OrchestratorMetrics {
 
   /** Per test from its drivers' latest cumulative reports. */
   private defineRequestCounters(): void {
-    const { figures } = this.sources;
-    const aggregates = () => this.testsShown().map((test) => ({ test_id: test.test_id, aggregate: figures.figuresFor(test).aggregate }));
+    const aggregates = () => this.testsShown();
     totalsCounter(this.registry, 'stampede_requests_sent_total', 'Requests sent by drivers, by test.', ['test_id'], () =>
       aggregates().map(({ test_id, aggregate }) => [{ test_id }, aggregate.sent]),
     );
@@ -174,27 +199,13 @@ function defineIntervalGauges(registry: Registry, running: () => TestProjection[
 
 /**
  * Per test, the merge of its drivers' latest cumulative histograms (their bucket counts add up), bucketed
- * at HTTP bounds. A test's buckets change only with its version, so a scrape rebuckets only tests that moved.
+ * at HTTP bounds (kept per version with the test shown, so a scrape rebuckets only tests that moved).
  */
-function defineLatencyHistogram(registry: Registry, tests: () => TestProjection[]): void {
-  const cache = new Map<string, { version: number; buckets: CumulativeBuckets }>();
-  const bucketsOf = (test: TestProjection): CumulativeBuckets => {
-    const cached = cache.get(test.test_id);
-    if (cached?.version === test.version) return cached.buckets;
-    const parts = [...test.drivers.values()].map((d) => d.latest_buckets).filter((b): b is BucketCounts => b !== undefined);
-    const buckets = cumulativeBuckets(parts);
-    cache.set(test.test_id, { version: test.version, buckets });
-    return buckets;
-  };
+function defineLatencyHistogram(registry: Registry, tests: () => ShownTest[]): void {
   new HistogramFromCounts<'test_id'>({
     name: 'stampede_request_duration_seconds',
     help: 'Latency of successful requests from their intended start, by test: the merge of the drivers\' cumulative HDR histograms.',
     registry,
-    series: (): HistogramSeries<'test_id'>[] => {
-      const shown = tests();
-      const shownIds = new Set(shown.map((test) => test.test_id));
-      for (const testId of cache.keys()) if (!shownIds.has(testId)) cache.delete(testId);
-      return shown.map((test) => ({ labels: { test_id: test.test_id }, buckets: bucketsOf(test) }));
-    },
+    series: (): HistogramSeries<'test_id'>[] => tests().map((test) => ({ labels: { test_id: test.test_id }, buckets: test.buckets })),
   });
 }

@@ -17,9 +17,10 @@ import { planViewOf } from './planViews.js';
 import { OrchestratorMetrics } from './prometheus.js';
 import { ControlError, SteeringError, type RuntimeController } from './runtimeController.js';
 import { CursorError, inTimeRange, pageOf, type Page } from './pages.js';
+import type { SummaryViews } from './summaryViews.js';
 import { testHistoryPage } from './testHistory.js';
 import type { FiguresCalculator } from './testFigures.js';
-import { detailView, reportCsv, reportTimelineCsv, reportView, summaryView } from './testViews.js';
+import { detailView, reportCsv, reportTimelineCsv, reportView } from './testViews.js';
 
 export type RestApiDeps = {
   controller: RuntimeController;
@@ -27,6 +28,8 @@ export type RestApiDeps = {
   catalog: DataCatalog;
   plans: PlanRunner;
   figures: FiguresCalculator;
+  /** The tests as lists show them (a finished test's view kept, not folded again for every page). */
+  summaries: SummaryViews;
   live: LiveUpdates;
   log: Logger;
   rejectedMessages: () => Record<string, number>;
@@ -77,7 +80,7 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.listTests, ({ query }, reply, request) => {
     const page = paged(() => testHistoryPage(controller.tests.list(), deps.plans.plans.list(), query));
     linkNextPage(reply, request, page.next);
-    return page.items.map((t) => summaryView(t, figures));
+    return deps.summaries.viewsOf(page.items);
   });
   serve(app, ROUTES.createTest, async ({ body }, reply) => {
     const { drivers, trigger, find_capacity, ...fields } = body;
@@ -116,7 +119,7 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
     const plans = deps.plans.plans.list().filter((plan) => (query.state === undefined || plan.state === query.state) && inTimeRange(plan.created_at, query));
     const page = paged(() => pageOf(plans, (plan) => ({ at: plan.created_at, id: plan.plan_id }), query.limit, query.before));
     linkNextPage(reply, request, page.next);
-    return page.items.map(planViewOf);
+    return page.items.map((plan) => planViewOf(deps.plans.mustGet(plan.plan_id)));
   });
   serve(app, ROUTES.createPlan, ({ body }, reply) => {
     const spec = planSpec(body);
@@ -129,8 +132,9 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   registerDataRoutes(app, deps);
   const metrics = new OrchestratorMetrics({ controller, figures, rejectedMessages: deps.rejectedMessages });
   serve(app, ROUTES.metrics, async (_input, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()));
-  const document = openApiDocument();
-  serve(app, ROUTES.openApi, () => document);
+  // Built on first request, not at start: it takes about 0.1 s of a restart that REST waits for.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  serve(app, ROUTES.openApi, () => (document ??= openApiDocument()));
 }
 
 /** A page, or 404 for a cursor this API did not give: there is no such page (any string is a cursor by the document). */
@@ -154,7 +158,7 @@ function linkNextPage(reply: FastifyReply, request: FastifyRequest, next: string
 /** Test data files: the upload streams its body to the catalog, so its own media types and no JSON parsing. */
 function registerDataRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   const { controller, catalog } = deps;
-  const view = (file: DataSummary) => dataFileView(file, controller.tests.list());
+  const view = (file: DataSummary) => dataFileView(file, controller.tests.unfinished());
   const mustFindData = (dataId: string) => {
     const file = catalog.get(dataId);
     if (!file) throw new ControlError('not_found', `no data file ${dataId}`);
@@ -178,7 +182,7 @@ function registerDataRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   serve(app, ROUTES.getData, ({ params }) => view(mustFindData(params.data_id)));
   serve(app, ROUTES.deleteData, ({ params }, reply) => {
     mustFindData(params.data_id);
-    const readers = testsReading(params.data_id, controller.tests.list());
+    const readers = testsReading(params.data_id, controller.tests.unfinished());
     if (readers.length > 0) throw new ControlError('conflict', `data file ${params.data_id} is read by tests not finished yet: ${readers.join(', ')}`);
     catalog.delete(params.data_id);
     deps.log.info({ data_id: params.data_id }, 'data file deleted');

@@ -1,9 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import type { MetricsStore } from '../store/metricsStore.js';
-import type { PlanLog } from './planLog.js';
-import type { PlanProjection } from './planProjection.js';
-import type { TestLog } from './testLog.js';
-import { isFinished, type TestProjection } from './testProjection.js';
+import type { PlanLog, PlanSummary } from './planLog.js';
+import type { TestLog, TestSummary } from './testLog.js';
+import { isFinished } from './testProjection.js';
 
 /** `--retain`: finished tests and plans older than this go; `--retain-tests`: only this many newest finished ones stay. */
 export type RetentionPolicy = { maxAgeMs?: number | undefined; keep?: number | undefined };
@@ -18,8 +17,8 @@ type Finished = { id: string; finishedAtMs: number };
  * and those past the newest `keep` finished ones. Never a test or plan still running, nor a test of a
  * plan still running (the plan reads its tests' verdicts).
  */
-export function retentionVictims(tests: readonly TestProjection[], plans: readonly PlanProjection[], policy: RetentionPolicy, nowMs: number): { tests: string[]; plans: string[] } {
-  const runningPlanTests = new Set(plans.filter((plan) => plan.state === 'running').flatMap((plan) => plan.steps.flatMap((step) => step.attempts.map((a) => a.test_id))));
+export function retentionVictims(tests: readonly TestSummary[], plans: readonly PlanSummary[], policy: RetentionPolicy, nowMs: number): { tests: string[]; plans: string[] } {
+  const runningPlanTests = new Set(plans.filter((plan) => plan.state === 'running').flatMap((plan) => plan.tests.map((test) => test.test_id)));
   const finishedTests = tests.filter((test) => isFinished(test) && !runningPlanTests.has(test.test_id)).map((test) => ({ id: test.test_id, finishedAtMs: Date.parse(test.finished_at ?? test.created_at) }));
   const finishedPlans = plans.filter((plan) => plan.state === 'finished').map((plan) => ({ id: plan.plan_id, finishedAtMs: Date.parse(plan.finished_at ?? plan.created_at) }));
   return { tests: victims(finishedTests, policy, nowMs), plans: victims(finishedPlans, policy, nowMs) };

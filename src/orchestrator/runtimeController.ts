@@ -11,7 +11,7 @@ import type { MetricsStore } from '../store/metricsStore.js';
 import { DriverRegistry, LOST_AFTER_MS, mayJudgeSilence, TEST_FAILS_AFTER_SILENT_MS, type StatusChange } from './driverRegistry.js';
 import type { TestEvent } from './testEvents.js';
 import { PlanLog } from './planLog.js';
-import { replayEventLog, TestLog } from './testLog.js';
+import { TestLog } from './testLog.js';
 import { driversStillRunning, isFinished, type TestProjection } from './testProjection.js';
 import { superviseTest } from './testSupervisor.js';
 import { startLeadMs } from './startLead.js';
@@ -97,8 +97,10 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
   }
 
   async start(): Promise<void> {
-    const replayed = replayEventLog(this.store, [this.tests, this.plans]);
-    this.log.info({ events: replayed, tests: this.tests.list().length, plans: this.plans.list().length }, 'replayed the event log');
+    const replaying = performance.now();
+    const tests = this.tests.replay();
+    const plans = this.plans.replay();
+    this.log.info({ tests: tests.tests, tests_folded: tests.folded, plans, ms: Math.round(performance.now() - replaying) }, 'replayed the event log: tests not finished in full, the rest as summaries');
     this.#subscriptions = await Promise.all([
       this.bus.subscribe({ topics: [TOPICS.register, TOPICS.heartbeat], onMessage: (d) => this.onPresence(d) }),
       this.bus.subscribe({ topics: [TOPICS.metrics], onMessage: (d) => this.onMetrics(d), resumeFrom: savedOffsets(this.store, TOPICS.metrics) }),
@@ -207,7 +209,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
 
   /** Drivers busy with a test (this orchestrator's running ones, or what their heartbeats say): a new test cannot have them. */
   busyDrivers(): BusyDrivers {
-    return busyDrivers(this.drivers.list(), this.tests.list());
+    return busyDrivers(this.drivers.list(), this.tests.unfinished(), (id) => this.tests.get(id));
   }
 
   async cancelTest(testId: string, reason = 'cancelled by request'): Promise<TestProjection> {
@@ -342,7 +344,7 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     this.reportCrowdSilence();
     for (const change of changes) this.logStatusChange(change);
     if (changes.length > 0) this.emit('drivers');
-    for (const test of this.tests.list()) if (test.state === 'running') this.superviseOne(test, now);
+    for (const test of this.tests.unfinished()) if (test.state === 'running') this.superviseOne(test, now);
     this.repeatCancels(now);
   }
 

@@ -1,4 +1,4 @@
-import { TEST_STATES, type TEST_EVENT_TYPES, type TestState } from '../api/index.js';
+import { TEST_EVENT_TYPES, TEST_STATES, type TestState } from '../api/index.js';
 import type { MetricsMessage, SteeringChange, TestConfigMessage } from '../protocol/index.js';
 import type { RowGrant } from './data/rowDealing.js';
 import type { CapacityStep, FindCapacity } from '../api/capacity.js';
@@ -40,3 +40,7 @@ export type TestEventType = TestEvent['type'];
 /** The REST API lists these types (src/api); the two lists must be one. */
 type SameTypes<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const EVENT_TYPES_MATCH: SameTypes<TestEventType, (typeof TEST_EVENT_TYPES)[number]> = true;
+
+export function isTestEventType(type: string): type is TestEventType {
+  return (TEST_EVENT_TYPES as readonly string[]).includes(type);
+}

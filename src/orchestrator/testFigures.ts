@@ -3,6 +3,7 @@ import { ERROR_SAMPLE_LIMITS, figureRequests, groupNames, plannedTestMs, request
 import { decodeHistogramCounts, histogramFromCounts, type BucketCounts } from '../stats/latencyHistogram.js';
 import { RunningMerge } from '../stats/runningMerge.js';
 import { summarize, type LatencySummary } from '../stats/summary.js';
+import { LruCache } from './lruCache.js';
 import { isFinished, sumErrors, type DriverProgress, type TestProjection } from './testProjection.js';
 
 export type { DriverFigures, Figures, Latency, RequestFigures };
@@ -12,20 +13,32 @@ export type TestFigures = { drivers: DriverFigures[]; aggregate: Figures };
 const EMPTY_LATENCY: Latency = { min: null, max: null, mean: null, median: null, mode: null, p90: null, p95: null, p99: null };
 
 /**
+ * Tests whose figures, and running merges, are kept to be read again: the running ones and the finished
+ * ones read last. Figures not kept are computed again when read; a merge not kept is rebuilt from each
+ * driver's latest report, which gives the same counts (RunningMerge).
+ */
+export const FIGURES_KEPT = 256;
+
+/**
  * Per-driver and overall figures. Overall latencies come from merging the drivers' cumulative
  * histograms, never from averaging their means or medians. The merge is kept up to date report by
  * report, so a read costs one summary however many drivers there are.
  */
 export class FiguresCalculator {
-  readonly #merges = new Map<string, TestMerge>();
-  readonly #byTest = new Map<string, { version: number; figures: TestFigures }>();
+  readonly #merges: LruCache<string, TestMerge>;
+  readonly #byTest: LruCache<string, { version: number; figures: TestFigures }>;
+
+  constructor(kept = FIGURES_KEPT) {
+    this.#merges = new LruCache(kept);
+    this.#byTest = new LruCache(kept);
+  }
 
   figuresFor(test: TestProjection): TestFigures {
     const cached = this.#byTest.get(test.test_id);
     if (cached && cached.version === test.version) return cached.figures;
     const figures = this.compute(test);
     this.#byTest.set(test.test_id, { version: test.version, figures });
-    // A finished test's figures stay cached; its merge (a full histogram) is rebuilt if a late report comes.
+    // A finished test's figures stay cached while read; its merge (a full histogram) is rebuilt if a late report comes.
     if (isFinished(test)) this.#merges.delete(test.test_id);
     return figures;
   }

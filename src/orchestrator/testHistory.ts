@@ -1,7 +1,7 @@
 import type { TestState } from '../api/index.js';
 import { inTimeRange, pageOf, type Page } from './pages.js';
-import type { PlanProjection } from './planProjection.js';
-import type { TestProjection } from './testProjection.js';
+import type { PlanSummary } from './planLog.js';
+import type { TestSummary } from './testLog.js';
 
 /** What GET /api/tests takes: a page and its filters (all optional but the page's size). */
 export type TestHistoryQuery = { limit: number; before?: string | undefined; state?: TestState | undefined; plan?: string | undefined; name?: string | undefined; since?: string | undefined; until?: string | undefined };
@@ -10,9 +10,9 @@ export type TestHistoryQuery = { limit: number; before?: string | undefined; sta
  * A page of the tests, newest first, that match every filter given: a state, a plan (its id), a name (a
  * plan test's name, as the plan file gives it), created at or after `since` and before `until`.
  */
-export function testHistoryPage(newestFirst: readonly TestProjection[], plans: readonly PlanProjection[], query: TestHistoryQuery): Page<TestProjection> {
+export function testHistoryPage(newestFirst: readonly TestSummary[], plans: readonly PlanSummary[], query: TestHistoryQuery): Page<TestSummary> {
   const inPlans = query.plan !== undefined || query.name !== undefined ? planTests(plans) : undefined;
-  const matches = (test: TestProjection) => {
+  const matches = (test: TestSummary) => {
     if (query.state !== undefined && test.state !== query.state) return false;
     if (!inTimeRange(test.created_at, query)) return false;
     const planned = inPlans?.get(test.test_id);
@@ -24,12 +24,8 @@ export function testHistoryPage(newestFirst: readonly TestProjection[], plans: r
 }
 
 /** Every attempt's test, with its plan and the plan test's name. */
-function planTests(plans: readonly PlanProjection[]): Map<string, { plan_id: string; name: string }> {
+function planTests(plans: readonly PlanSummary[]): Map<string, { plan_id: string; name: string }> {
   const byTest = new Map<string, { plan_id: string; name: string }>();
-  for (const plan of plans) {
-    plan.steps.forEach((step, i) => {
-      for (const attempt of step.attempts) if (attempt.test_id) byTest.set(attempt.test_id, { plan_id: plan.plan_id, name: plan.spec.tests[i]?.name ?? '' });
-    });
-  }
+  for (const plan of plans) for (const { test_id, name } of plan.tests) byTest.set(test_id, { plan_id: plan.plan_id, name });
   return byTest;
 }

@@ -1,77 +1,107 @@
 import type { MetricsStore } from '../store/metricsStore.js';
-import { TEST_EVENT_TYPES } from '../api/index.js';
-import type { TestEvent } from './testEvents.js';
-import { applyTestEvent, createProjection, type TestProjection } from './testProjection.js';
-
-/** A log folded from the store's events of the types it owns (tests, plans). */
-export type FoldedLog = { owns(type: string): boolean; fold(id: string, event: never): void };
+import { ProjectionMemory } from './projectionMemory.js';
+import { isTestEventType, type TestEvent } from './testEvents.js';
+import { applyTestEvent, createProjection, isFinished, type TestProjection } from './testProjection.js';
 
 /**
- * One pass over the append-only table, in order: each event goes to the log that owns its type, so
- * tests and plans are rebuilt by the same replay. Returns how many events were replayed.
+ * Finished tests whose full projection (figures, timelines, histograms: about 0.16 MB for a small test)
+ * stays in memory after it was last read; an older one is folded again from its events when asked for.
  */
-export function replayEventLog(store: MetricsStore, logs: readonly FoldedLog[]): number {
-  const events = store.allEvents();
-  for (const stored of events) {
-    const log = logs.find((candidate) => candidate.owns(stored.type));
-    (log?.fold as ((id: string, event: unknown) => void) | undefined)?.call(log, stored.testId, stored.payload);
-  }
-  return events.length;
-}
+export const FINISHED_TESTS_KEPT = 32;
+
+/** What the log keeps of every test, finished or not: enough to list, page, filter and count it. A projection is one. */
+export type TestSummary = Pick<TestProjection, 'test_id' | 'state' | 'created_at' | 'finished_at' | 'version'>;
+
+/** The events a finished test's summary is read from at a restart; its reports are read only when it is asked for. */
+const SUMMARY_EVENTS = ['test_created', 'test_finished'] as const satisfies readonly TestEvent['type'][];
 
 export type TestChangeListener = (test: TestProjection, event: TestEvent) => void;
 
 /**
  * The event-sourced record of every test: events are appended to the store first, then folded into
  * the in-memory projection with the same function a replay uses, so a restarted orchestrator and
- * a running one agree on every test's state.
+ * a running one agree on every test's state. Memory holds the tests not finished and a summary of
+ * each finished one (projectionMemory.ts).
  */
 export class TestLog {
-  readonly #tests = new Map<string, TestProjection>();
+  readonly #memory: ProjectionMemory<TestProjection, TestSummary>;
   readonly #listeners = new Set<TestChangeListener>();
 
-  constructor(private readonly store: MetricsStore) {}
-
-  /** Rebuilds every test from the store; returns how many events were replayed. */
-  replay(): number {
-    return replayEventLog(this.store, [this]);
+  constructor(
+    private readonly store: MetricsStore,
+    finishedKept = FINISHED_TESTS_KEPT,
+  ) {
+    this.#memory = new ProjectionMemory<TestProjection, TestSummary>({ summarize: summaryOf, keyOf: (test) => ({ at: test.created_at, id: test.test_id }), isFinished, load: (id) => this.fold(id) }, finishedKept);
   }
 
-  owns(type: string): boolean {
-    return (TEST_EVENT_TYPES as readonly string[]).includes(type);
+  /**
+   * Rebuilds the log from the store at a start: a finished test from its test_created and test_finished
+   * events alone (its summary; its version is its number of events, as a fold counts them), a test not
+   * finished from all of its events.
+   */
+  replay(): { tests: number; folded: number } {
+    const summaries = new Map<string, TestSummary>();
+    const counts = this.store.eventCounts();
+    for (const { testId, payload } of this.store.eventsOfTypes(SUMMARY_EVENTS)) {
+      const event = payload as TestEvent;
+      const summary = summaries.get(testId);
+      if (event.type === 'test_created') {
+        summaries.set(testId, { test_id: testId, state: 'created', created_at: event.at, finished_at: undefined, version: counts.get(testId) ?? 1 });
+      } else if (event.type === 'test_finished' && summary && !isFinished(summary)) {
+        // As applyTestEvent: the first verdict stands.
+        summary.state = event.state;
+        summary.finished_at = event.at;
+      }
+    }
+    let folded = 0;
+    for (const [testId, summary] of summaries) {
+      if (isFinished(summary)) {
+        this.#memory.keepSummary(testId, summary);
+        continue;
+      }
+      const test = this.fold(testId);
+      if (test) this.#memory.keep(testId, test);
+      folded += 1;
+    }
+    return { tests: summaries.size, folded };
   }
 
-  /** Folds a stored event during the replay. */
-  fold(testId: string, event: TestEvent): void {
-    this.apply(testId, event);
-  }
-
-  /** Appends an event; false when its dedupe key was seen before (a redelivered report). */
+  /** Appends an event; false when its dedupe key was seen before (a redelivered report), or its test is unknown. */
   append(testId: string, event: TestEvent, dedupeKey?: string): boolean {
-    if (event.type !== 'test_created' && !this.#tests.has(testId)) return false;
+    // A finished test read longer ago is rebuilt before its new event (a late report) is stored, so it is folded once.
+    const known = event.type === 'test_created' ? undefined : this.#memory.get(testId);
+    if (event.type !== 'test_created' && !known) return false;
     const seq = this.store.append({ testId, type: event.type, payload: event, at: new Date(event.at), ...(dedupeKey === undefined ? {} : { dedupeKey }) });
     if (seq === null) return false;
-    const test = this.apply(testId, event);
-    if (test) for (const listener of this.#listeners) listener(test, event);
+    const test = event.type === 'test_created' ? createProjection(event) : known!;
+    if (event.type !== 'test_created') applyTestEvent(test, event);
+    this.#memory.keep(testId, test);
+    for (const listener of this.#listeners) listener(test, event);
     return true;
   }
 
+  /** The full projection; a finished test not read lately is folded from the store. */
   get(testId: string): TestProjection | undefined {
-    return this.#tests.get(testId);
+    return this.#memory.get(testId);
   }
 
   has(testId: string): boolean {
-    return this.#tests.has(testId);
+    return this.#memory.has(testId);
   }
 
-  /** Newest first. */
-  list(): TestProjection[] {
-    return [...this.#tests.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.test_id.localeCompare(a.test_id)));
+  /** Every test's summary, newest first. */
+  list(): readonly TestSummary[] {
+    return this.#memory.newestFirst();
+  }
+
+  /** The tests not finished (created or running), in full. */
+  unfinished(): TestProjection[] {
+    return this.#memory.unfinished();
   }
 
   /** Drops removed tests from memory (retention.ts removes their events from the store). */
   forget(testIds: readonly string[]): void {
-    for (const id of testIds) this.#tests.delete(id);
+    this.#memory.forget(testIds);
   }
 
   eventsOf(testId: string): TestEvent[] {
@@ -83,14 +113,19 @@ export class TestLog {
     return () => this.#listeners.delete(listener);
   }
 
-  private apply(testId: string, event: TestEvent): TestProjection | undefined {
-    if (event.type === 'test_created') {
-      const test = createProjection(event);
-      this.#tests.set(testId, test);
-      return test;
+  /** A test rebuilt from its own events by the function the live log folds with; undefined without its test_created. */
+  private fold(testId: string): TestProjection | undefined {
+    let test: TestProjection | undefined;
+    for (const { type, payload } of this.store.eventsFor(testId)) {
+      if (!isTestEventType(type)) continue;
+      const event = payload as TestEvent;
+      if (event.type === 'test_created') test = createProjection(event);
+      else if (test) applyTestEvent(test, event);
     }
-    const test = this.#tests.get(testId);
-    if (test) applyTestEvent(test, event);
     return test;
   }
+}
+
+function summaryOf(test: TestProjection): TestSummary {
+  return { test_id: test.test_id, state: test.state, created_at: test.created_at, finished_at: test.finished_at, version: test.version };
 }

@@ -215,7 +215,7 @@ export function sumErrors(errors: Record<string, number> | undefined): number {
   return total;
 }
 
-export function isFinished(test: TestProjection): boolean {
+export function isFinished(test: Pick<TestProjection, 'state'>): boolean {
   return test.state === 'completed' || test.state === 'failed' || test.state === 'cancelled';
 }
 

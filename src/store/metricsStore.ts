@@ -54,6 +54,16 @@ const SCHEMA_V1 = `
 /** Each version's additions, in order: a file at version n gets every later one. */
 const MIGRATIONS: readonly string[] = [SCHEMA_V1, OUTBOX_SCHEMA];
 
+/**
+ * Indexes only speed reads up: created at every open when missing, never a new schema version, so a build
+ * without them still opens the file (SQLite keeps every index up to date on its writes all the same).
+ * events_by_type: a restart reads a finished test's summary from its test_created and test_finished
+ * events, at a cost that follows the number of tests, not of reports.
+ */
+const INDEXES = `
+  CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq);
+`;
+
 type EventRow = { seq: number; test_id: string; type: string; at: string; dedupe_key: string | null; payload: string };
 type EventParams = { testId: string; type: string; at: string; dedupeKey: string | null; payload: string };
 
@@ -68,12 +78,14 @@ export class MetricsStore {
   readonly outbox: ReportOutbox;
   private readonly insertEvent;
   private readonly selectEventsForTest;
-  private readonly selectEventsAfter;
+  private readonly selectEventsOfTypes;
+  private readonly selectEventCounts;
   private readonly selectTestIds;
   private readonly selectValue;
   private readonly upsertValue;
   private readonly appendInTransaction;
   private readonly removeInTransaction;
+  private readonly keepNewestTestsInTransaction;
 
   private constructor(private readonly db: Database.Database) {
     this.insertEvent = db.prepare<EventParams>(
@@ -83,7 +95,8 @@ export class MetricsStore {
     this.selectEventsForTest = db.prepare<[string], EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE test_id = ? ORDER BY seq`,
     );
-    this.selectEventsAfter = db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`);
+    this.selectEventsOfTypes = db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE type IN (SELECT value FROM json_each(?)) ORDER BY seq`);
+    this.selectEventCounts = db.prepare<[], { test_id: string; count: number }>('SELECT test_id, COUNT(*) AS count FROM events GROUP BY test_id');
     this.selectTestIds = db
       .prepare<[], string>('SELECT test_id FROM events GROUP BY test_id ORDER BY MIN(seq) DESC')
       .pluck();
@@ -100,6 +113,11 @@ export class MetricsStore {
       }
     });
     this.outbox = new ReportOutbox(db);
+    const dropEventsOfOlderTests = db.prepare<[number]>('DELETE FROM events WHERE test_id NOT IN (SELECT test_id FROM events GROUP BY test_id ORDER BY MAX(seq) DESC LIMIT ?)');
+    this.keepNewestTestsInTransaction = db.transaction((count: number) => {
+      dropEventsOfOlderTests.run(count);
+      this.outbox.keepNewestTests(count);
+    });
   }
 
   static open(file: string): MetricsStore {
@@ -116,6 +134,7 @@ export class MetricsStore {
       // latest commits, a fair price for not syncing on every commit at thousands of events a second.
       db.pragma('synchronous = NORMAL');
       migrate(db, file);
+      db.exec(INDEXES);
       return new MetricsStore(db);
     } catch (error) {
       db.close();
@@ -144,8 +163,18 @@ export class MetricsStore {
     return this.selectEventsForTest.all(testId).map(toStoredEvent);
   }
 
-  allEvents(afterSeq = 0): StoredEvent[] {
-    return this.selectEventsAfter.all(afterSeq).map(toStoredEvent);
+  /**
+   * The events of these types only, in order, one at a time (a restart sums up finished tests without
+   * reading their reports, and without holding every event at once). Nothing may write to the store
+   * until the iteration ends.
+   */
+  *eventsOfTypes(types: readonly string[]): Generator<StoredEvent> {
+    for (const row of this.selectEventsOfTypes.iterate(JSON.stringify(types))) yield toStoredEvent(row);
+  }
+
+  /** How many events each id (a test's or a plan's) has. */
+  eventCounts(): Map<string, number> {
+    return new Map(this.selectEventCounts.all().map((row) => [row.test_id, row.count]));
   }
 
   /** Newest first, ordered by each test's first event. */
@@ -159,6 +188,15 @@ export class MetricsStore {
    */
   removeEvents(ids: readonly string[], note: string): void {
     this.removeInTransaction(ids, note);
+  }
+
+  /**
+   * A driver's store, bounded: keeps the events and settled reports of the newest `count` tests (by their
+   * latest row) and drops the rest; a report not yet acknowledged by Kafka always stays. Never for an
+   * orchestrator's store, whose events are the history (retention.ts removes from it by policy).
+   */
+  keepNewestTests(count: number): void {
+    this.keepNewestTestsInTransaction(count);
   }
 
   /** Why an id's events were removed, if they were. */

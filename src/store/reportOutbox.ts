@@ -50,6 +50,8 @@ export class ReportOutbox {
   private readonly settle;
   private readonly countByState;
   private readonly addInTransaction;
+  private readonly acknowledgeInTransaction;
+  private readonly dropSettledOfOlderTests;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare<{ reportId: string; testId: string; seq: number; final: number; storedAt: string; payload: string }>(
@@ -68,6 +70,18 @@ export class ReportOutbox {
       'UPDATE outbox SET state = @state, settled_at = @at WHERE report_id = @reportId',
     );
     this.countByState = db.prepare<[], { state: OutboxState; count: number }>('SELECT state, COUNT(*) AS count FROM outbox GROUP BY state');
+    const dropSettledPeriodic = db.prepare<{ reportId: string }>(
+      `DELETE FROM outbox WHERE final = 0 AND state != 'pending'
+       AND test_id = (SELECT test_id FROM outbox WHERE report_id = @reportId AND final = 1)`,
+    );
+    this.acknowledgeInTransaction = db.transaction((reportId: string, at: string) => {
+      this.settle.run({ reportId, state: 'acknowledged', at });
+      dropSettledPeriodic.run({ reportId });
+    });
+    this.dropSettledOfOlderTests = db.prepare<[number]>(
+      `DELETE FROM outbox WHERE state != 'pending'
+       AND test_id NOT IN (SELECT test_id FROM outbox GROUP BY test_id ORDER BY MAX(id) DESC LIMIT ?)`,
+    );
     this.addInTransaction = db.transaction((report: OutgoingReport, storedAt: string) => {
       this.supersede.run({ testId: report.testId, seq: report.seq, at: storedAt });
       this.insert.run({
@@ -98,9 +112,18 @@ export class ReportOutbox {
     }));
   }
 
-  /** The broker has it. Wins over `superseded`: a report that did go out is on record as sent. */
+  /**
+   * The broker has it. Wins over `superseded`: a report that did go out is on record as sent. A final
+   * report acknowledged settles its test: its periodic reports sent or superseded are dropped (reports are
+   * cumulative, the final holds what they held), so a long test leaves one row, not one per report.
+   */
   acknowledge(reportId: string): void {
-    this.settle.run({ reportId, state: 'acknowledged', at: new Date().toISOString() });
+    this.acknowledgeInTransaction(reportId, new Date().toISOString());
+  }
+
+  /** Drops the settled reports of all but the newest `count` tests; a report not yet acknowledged always stays. */
+  keepNewestTests(count: number): void {
+    this.dropSettledOfOlderTests.run(count);
   }
 
   counts(): Record<OutboxState, number> {

@@ -180,4 +180,17 @@ describe('orchestrator with real drivers, target and Kafka', () => {
     const counted = test.drivers.reduce((sum, d) => sum + d.reports, 0);
     assert.equal(counted, published.size, 'each published report counted exactly once');
   });
+
+  it('shows every finished test the same after a restart, though it folds them from the store only when asked', async () => {
+    const listed = () => getJson<TestView[]>(`${orchestrator.url}/api/tests?limit=1000`);
+    const viewsOf = (tests: TestView[]) =>
+      Promise.all(tests.map(async ({ test_id }) => ({ detail: await getTest(test_id), report: await getJson(`${orchestrator.url}/api/tests/${test_id}/report?format=json`) })));
+    const list = await listed();
+    assert.ok(list.length >= 6 && list.every(finished), `the tests of this file, all finished (${list.map((t) => t.state).join(', ')})`);
+    const before = await viewsOf(list);
+    await stopChild(orchestrator.child.process);
+    orchestrator = await startOrchestratorProcess(orchestrator.storeFile, orchestrator.port);
+    assert.deepEqual(await listed(), list, 'the list, figures and all');
+    assert.deepEqual(await viewsOf(list), before, 'each test and its report');
+  });
 });

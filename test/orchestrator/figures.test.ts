@@ -112,6 +112,21 @@ describe('test figures', () => {
     }
   });
 
+  it('gives the same figures when a running test had to leave the figures kept (a merge rebuilt from the latest reports)', () => {
+    const holdsOne = new FiguresCalculator(1);
+    const tests = ['t1', 't2'].map((testId) => createProjection({ type: 'test_created', at: new Date().toISOString(), driver_ids: ['a', 'b'], config: { test_id: testId, test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 1000 } }));
+    for (let seq = 1; seq <= 4; seq++) {
+      tests.forEach((test, t) => {
+        for (const node of ['a', 'b']) {
+          const report = reportFrom(node, Array.from({ length: 40 * seq }, (_, i) => 1 + ((i * (t + 3) + seq) % 50)), seq, { test_id: test.test_id, report_id: `${test.test_id}-${node}-${seq}` });
+          applyTestEvent(test, { type: 'report_received', at: new Date().toISOString(), report });
+        }
+      });
+      // Each read evicts the other test's merge and figures.
+      for (const test of tests) assert.deepEqual(holdsOne.figuresFor(test), new FiguresCalculator().figuresFor(test), `after report ${seq}`);
+    }
+  });
+
   it('flags the aggregate approximate once a driver sends an undecodable histogram', () => {
     const test = testWith([reportFrom('a', [1, 2, 3], 1), reportFrom('b', [4, 5], 1)]);
     const calculator = new FiguresCalculator();

@@ -25,6 +25,9 @@ function heartbeat(registry: DriverRegistry, nodeId: string, nowMs: number, acti
   registry.onHeartbeat({ node_id: nodeId, heartbeat: 'YES', timestamp: iso(nowMs), ...activity }, nowMs);
 }
 
+/** The orchestrator's look-up of a test by id (a finished one read back from the store). */
+const lookUp = (tests: TestProjection[]) => (testId: string) => tests.find((test) => test.test_id === testId);
+
 const fail = (test: TestProjection) => applyTestEvent(test, { type: 'test_finished', at: iso(T0 + 2000), state: 'failed', reason: 'exceeded max_duration_s' });
 
 describe('stopping the drivers of an ended test', () => {
@@ -94,18 +97,18 @@ describe('refusing drivers busy with another test', () => {
 
   it('knows busy drivers from its running tests and from heartbeats, not from stale ones', () => {
     const { registry, tests, mine } = setUp();
-    assert.deepEqual([...busyDrivers(registry.list(), tests)], [['a', 'mine'], ['c', 'elsewhere']]);
+    assert.deepEqual([...busyDrivers(registry.list(), tests, lookUp(tests))], [['a', 'mine'], ['c', 'elsewhere']]);
     const old = runningTest('old', ['d']);
     applyTestEvent(old, { type: 'report_received', at: iso(T0), report: finalReport('d', 'old') });
     applyTestEvent(old, { type: 'test_finished', at: iso(T0), state: 'completed' });
     heartbeat(registry, 'd', T0, { state: 'running', test_id: 'old' });
     applyTestEvent(mine, { type: 'report_received', at: iso(T0), report: finalReport('a', 'mine') });
-    assert.deepEqual([...busyDrivers(registry.list(), [...tests, old])], [['c', 'elsewhere']], 'a final report outranks a heartbeat not yet updated');
+    assert.deepEqual([...busyDrivers(registry.list(), tests, lookUp([...tests, old]))], [['c', 'elsewhere']], 'a final report outranks a heartbeat not yet updated');
   });
 
   it('answers a named busy driver with a conflict naming it and its test', () => {
     const { registry, tests } = setUp();
-    const busy = busyDrivers(registry.list(), tests);
+    const busy = busyDrivers(registry.list(), tests, lookUp(tests));
     assert.deepEqual(selectDrivers(alive(registry), ['b', 'd'], busy), ['b', 'd']);
     assert.throws(
       () => selectDrivers(alive(registry), ['a', 'b', 'c'], busy),
@@ -115,7 +118,7 @@ describe('refusing drivers busy with another test', () => {
 
   it('picks idle drivers for a count or for every driver, and says who is busy when too few are idle', () => {
     const { registry, tests } = setUp();
-    const busy = busyDrivers(registry.list(), tests);
+    const busy = busyDrivers(registry.list(), tests, lookUp(tests));
     assert.deepEqual(selectDrivers(alive(registry), undefined, busy), ['b', 'd']);
     assert.deepEqual(selectDrivers(alive(registry), 2, busy), ['b', 'd']);
     assert.throws(() => selectDrivers(alive(registry), 3, busy), /asked for 3 drivers but only 2 alive and idle: b, d; busy with another test: a \(mine\), c \(elsewhere\)/);

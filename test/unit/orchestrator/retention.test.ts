@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../../src/log/logger.js';
-import { PlanLog } from '../../../src/orchestrator/planLog.js';
+import { PlanLog, type PlanSummary } from '../../../src/orchestrator/planLog.js';
 import { Retention, retentionVictims } from '../../../src/orchestrator/retention.js';
 import { TestLog } from '../../../src/orchestrator/testLog.js';
-import type { PlanProjection } from '../../../src/orchestrator/planProjection.js';
 import { MetricsStore } from '../../../src/store/metricsStore.js';
 
 const DAY = 86_400_000;
@@ -35,7 +34,7 @@ describe('retention (--retain, --retain-tests)', () => {
     const now = T0 + 10 * DAY;
     assert.deepEqual(retentionVictims(tests, [], { maxAgeMs: 4.5 * DAY }, now).tests.sort(), ['t0', 't1', 't2', 't3', 't4']);
     assert.deepEqual(retentionVictims(tests, [], { keep: 3 }, now).tests.sort(), ['t0', 't1', 't2', 't3', 't4', 't6']);
-    const runningPlan = { plan_id: 'p', state: 'running', created_at: iso(T0), finished_at: undefined, steps: [{ attempts: [{ test_id: 't0' }] }] } as unknown as PlanProjection;
+    const runningPlan: PlanSummary = { plan_id: 'p', state: 'running', created_at: iso(T0), finished_at: undefined, version: 2, tests: [{ test_id: 't0', name: 'smoke' }] };
     assert.ok(!retentionVictims(tests, [runningPlan], { keep: 1 }, now).tests.includes('t0'), 'a running plan still reads its tests');
     assert.deepEqual(retentionVictims(tests, [runningPlan], { keep: 1 }, now).plans, [], 'a running plan stays');
     store.close();

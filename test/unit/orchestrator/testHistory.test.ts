@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CursorError, newerFirst } from '../../../src/orchestrator/pages.js';
 import { testHistoryPage } from '../../../src/orchestrator/testHistory.js';
 import { applyTestEvent, createProjection, type TestProjection } from '../../../src/orchestrator/testProjection.js';
-import type { PlanProjection } from '../../../src/orchestrator/planProjection.js';
+import type { PlanSummary } from '../../../src/orchestrator/planLog.js';
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 
@@ -19,7 +19,7 @@ function test(i: number, state: 'created' | 'completed' = 'completed'): TestProj
 
 /** Twelve tests a minute apart, newest first; every third one never triggered. */
 const TESTS = Array.from({ length: 12 }, (_, i) => test(i, i % 3 === 0 ? 'created' : 'completed')).sort((a, b) => newerFirst({ at: a.created_at, id: a.test_id }, { at: b.created_at, id: b.test_id }));
-const PLAN = { plan_id: 'plan-1', spec: { tests: [{ name: 'smoke' }, { name: 'soak' }] }, steps: [{ attempts: [{ test_id: 't04' }, { test_id: 't05' }] }, { attempts: [{ test_id: 't07' }] }] } as unknown as PlanProjection;
+const PLAN: PlanSummary = { plan_id: 'plan-1', state: 'finished', created_at: new Date(T0).toISOString(), finished_at: new Date(T0 + 8 * 60_000).toISOString(), version: 8, tests: [{ test_id: 't04', name: 'smoke' }, { test_id: 't05', name: 'smoke' }, { test_id: 't07', name: 'soak' }] };
 
 describe('test history in pages (GET /api/tests)', () => {
   it('pages newest first, each page after the cursor of the one before, until the last has no next', () => {
