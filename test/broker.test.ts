@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,15 @@ describe('stampede kafka (a second broker beside the suite one)', () => {
     assert.equal(after.code, 3);
     assert.match(after.stdout, /not running/);
     assert.match((await stampedeKafka(['stop', '--data-dir', dataDir])).stdout, /not running/);
+
+    // A clean stop leaves the JVM's class archive (if no broker did before), and every start maps it.
+    const restarted = await stampedeKafka(['start', '--port', String(port), '--data-dir', dataDir]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const pid = restarted.stdout.match(/\(pid (\d+)/)![1]!;
+    const jvmFlags = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.equal((await stampedeKafka(['stop', '--data-dir', dataDir])).code, 0);
+    const archive = jvmFlags.find((flag) => flag.startsWith('-XX:SharedArchiveFile='))?.split('=')[1];
+    assert.ok(archive !== undefined && existsSync(archive), `the broker maps a class archive: ${jvmFlags.join(' ')}`);
   });
 
   it('refuses a port that another program holds, naming it in one line', async () => {

@@ -6,6 +6,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KafkaSecurity } from '../bus/kafkaConnection.js';
 import { BrokerError, BrokerSettingError } from './brokerErrors.js';
+import { classArchive, classArchiveFlags, keepClassArchive } from './classArchive.js';
 import type { Logger } from '../log/logger.js';
 
 export type HostPort = { host: string; port: number };
@@ -350,7 +351,8 @@ function formatStorageOnce(dir: string, config: ClusterConfig, password: string 
   if (existsSync(join(dir, 'logs', 'meta.properties'))) return;
   const user = config.security.saslUser;
   const scram = user !== undefined && password !== undefined ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${user},password="${password}"]`]) : [];
-  const result = spawnSync('java', ['-cp', `${libDir}/*`, 'kafka.tools.StorageTool', 'format', '-t', config.clusterId, '-c', propertiesFile(dir), ...scram], { encoding: 'utf8' });
+  const shared = classArchiveFlags(classArchive(libDir, dir), { writeDraft: false });
+  const result = spawnSync('java', [...shared, '-cp', `${libDir}/*`, 'kafka.tools.StorageTool', 'format', '-t', config.clusterId, '-c', propertiesFile(dir), ...scram], { encoding: 'utf8' });
   if (result.status !== 0) throw new BrokerError(`formatting Kafka storage in ${dir} failed: ${tail(result.stderr || result.stdout, 3, ' | ')}`);
   log?.debug({ dir, clusterId: config.clusterId }, 'kafka storage formatted');
 }
@@ -367,7 +369,7 @@ function launchBroker(dir: string, count: number, startedAt: Date): number {
   const output = openSync(logFile(dir), 'a');
   // Three JVMs share the machine with the load: each gets less heap than a lone broker.
   const heap = count === 1 ? ['-Xms256m', '-Xmx512m'] : ['-Xms128m', '-Xmx384m'];
-  const jvm = [...heap, '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
+  const jvm = [...heap, '-XX:+UseSerialGC', '-Djava.awt.headless=true', ...classArchiveFlags(classArchive(libDir, dir), { writeDraft: true })];
   const logging = [`-Dkafka.logs.dir=${dir}`, `-Dlog4j2.configurationFile=${join(infraDir, 'log4j2.properties')}`];
   const child = spawn('java', [...jvm, ...logging, '-cp', `${libDir}/*`, 'kafka.Kafka', propertiesFile(dir)], { detached: true, stdio: ['ignore', output, output] });
   closeSync(output);
@@ -397,12 +399,16 @@ async function waitUntilAnswering(broker: BrokerProcess, security: KafkaSecurity
 
 async function stopBroker(broker: BrokerProcess, log?: Logger): Promise<boolean> {
   const pid = broker.pid!;
+  const archive = classArchive(libDir, broker.dir);
+  const writesDraft = archive !== undefined && commandLine(pid).includes(`-XX:ArchiveClassesAtExit=${archive.draft}`);
   signal(pid, 'SIGTERM');
   const killed = !(await waitForExit(pid, broker.dir, STOP_TIMEOUT_MS));
   if (killed) {
     log?.warn({ brokerPid: pid }, `kafka broker still running ${STOP_TIMEOUT_MS / 1000} s after SIGTERM; sending SIGKILL`);
     signal(pid, 'SIGKILL');
     await waitForExit(pid, broker.dir, 5_000);
+  } else if (writesDraft) {
+    keepClassArchive(archive);
   }
   return killed;
 }
@@ -434,11 +440,16 @@ function readState(dir: string): { startedAt?: string } | undefined {
 
 /** A pid can be reused after a reboot: trust it only while its command line is our java kafka.Kafka. */
 function isOurBroker(pid: number, dir: string): boolean {
+  const args = commandLine(pid);
+  return (args[0] ?? '').endsWith('java') && args.includes('kafka.Kafka') && args.includes(propertiesFile(dir));
+}
+
+/** A process's arguments; none once it has exited. */
+function commandLine(pid: number): string[] {
   try {
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return (args[0] ?? '').endsWith('java') && args.includes('kafka.Kafka') && args.includes(propertiesFile(dir));
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
-    return false;
+    return [];
   }
 }
 
