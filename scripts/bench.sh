@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_benchmarks=(driverSpeed httpEngine smallTests throughput flowCost dataRows startSkew steerSkew rateAccuracy tsunamiGap latencyTruth driverCost ingest endToEnd storeScale)
+all_benchmarks=(driverSpeed httpEngine smallTests throughput flowCost dataRows startSkew steerSkew rateAccuracy tsunamiGap latencyTruth driverCost ingest endToEnd storeScale brokerStart)
 benchmarks=("${@:-${all_benchmarks[@]}}")
 
 bash scripts/ensure-system-packages.sh
