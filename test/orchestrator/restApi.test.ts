@@ -4,7 +4,7 @@ import { request } from 'undici';
 import type { KafkaBus } from '../../src/bus/index.js';
 import { TOPICS } from '../../src/protocol/index.js';
 import { connectTestBus } from '../helpers/kafka.js';
-import { eventually, getJson, postJson, startCli, startOrchestratorProcess, stopAllChildren } from '../helpers/processes.js';
+import { eventually, getJson, postJson, startCli, startOrchestratorProcess, stopAllChildren, stopChild } from '../helpers/processes.js';
 
 type Driver = { node_id: string; node_ip: string | null; status: string };
 
@@ -199,6 +199,34 @@ describe('orchestrator REST API (orchestrator process, drivers simulated on Kafk
     const noSuchPage = await request(`${url}/api/tests?before=nonsense`);
     assert.equal(noSuchPage.statusCode, 404, 'a cursor this API did not give names no page');
     assert.match(((await noSuchPage.body.json()) as { message: string }).message, /not a cursor this API gave/);
+  });
+
+  it('restarted with --retain-tests 1, removes the older finished tests: 404 saying retention removed it, list and report alike', async () => {
+    const nodeId = `retained-${Date.now()}`;
+    const first = await startOrchestratorProcess();
+    const heartbeatThenList = async () => {
+      await bus.publish(TOPICS.heartbeat, { node_id: nodeId, heartbeat: 'YES', timestamp: new Date().toISOString() });
+      return getJson<Driver[]>(`${first.url}/api/drivers`);
+    };
+    await eventually(heartbeatThenList, (list) => list.some((d) => d.node_id === nodeId && d.status === 'alive'), 5_000, 'the driver alive');
+    const finished: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const testId = (await postJson<{ test_id: string }>(`${first.url}/api/tests`, { ...valid, drivers: [nodeId] })).body.test_id;
+      assert.equal((await postJson(`${first.url}/api/tests/${testId}/cancel`, {})).status, 202);
+      await eventually(() => getJson<{ state: string }>(`${first.url}/api/tests/${testId}`), (t) => t.state === 'cancelled', 5_000, `test ${i} cancelled`);
+      finished.push(testId);
+    }
+    await stopChild(first.child.process);
+
+    const restarted = await startOrchestratorProcess(first.storeFile, undefined, ['--retain-tests', '1']);
+    assert.deepEqual((await getJson<{ test_id: string }[]>(`${restarted.url}/api/tests`)).map((t) => t.test_id), [finished[2]]);
+    for (const path of [`/api/tests/${finished[0]}`, `/api/tests/${finished[1]}/report`]) {
+      const gone = await request(`${restarted.url}${path}`);
+      assert.equal(gone.statusCode, 404, path);
+      assert.match(((await gone.body.json()) as { message: string }).message, /^test \S+ was removed by retention \(--retain-tests 1\) at \d{4}-\d\d-\d\dT/, path);
+    }
+    assert.equal((await getJson<{ state: string }>(`${restarted.url}/api/tests/${finished[2]}`)).state, 'cancelled');
+    await stopChild(restarted.child.process);
   });
 
   it('logs, counts and skips garbage on register, heartbeat and metrics, and keeps serving', async () => {
