@@ -184,17 +184,20 @@ describe('MetricsStore', () => {
     });
   });
 
-  it('adds its read index by type to a file of the same schema version without changing the version', () => {
+  it('adds its read indexes (events by type, outbox by test) to a file of the same schema version without changing the version', () => {
     const file = freshFile();
     MetricsStore.open(file).close();
     const older = new Database(file);
-    older.exec('DROP INDEX events_by_type');
+    older.exec('DROP INDEX events_by_type; DROP INDEX outbox_by_test');
     older.close();
     MetricsStore.open(file).close();
     const db = new Database(file, { readonly: true });
     try {
-      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'a build without the index still opens the file');
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'a build without the indexes still opens the file');
       assert.ok(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_by_type'").get());
+      // A driver's acknowledgement finds its test's settled reports by the index, not by a scan of the outbox.
+      const plan = db.prepare<[], { detail: string }>("EXPLAIN QUERY PLAN DELETE FROM outbox WHERE final = 0 AND state != 'pending' AND test_id = 't'").all();
+      assert.match(plan.map((row) => row.detail).join(' | '), /USING INDEX outbox_by_test/);
     } finally {
       db.close();
     }
