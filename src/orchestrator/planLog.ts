@@ -35,12 +35,16 @@ export class PlanLog {
 
   /**
    * Rebuilds every plan from the store at a start. A plan's events are few and small (no figures), so
-   * all are folded; the finished ones are then kept as summaries. Returns how many plans there are.
+   * all are folded; the finished ones are then kept as summaries alone. Returns how many plans there are.
    */
   replay(): number {
     const plans = new Map<string, PlanProjection>();
     for (const { testId: planId, payload } of this.store.eventsOfTypes(PLAN_EVENT_TYPES)) foldInto(plans, planId, payload as PlanEvent);
-    for (const [planId, plan] of plans) this.#memory.keep(planId, plan);
+    // Newest first: each then goes at the end of the newest-first list, not at its front (a copy of the list per plan).
+    for (const [planId, plan] of [...plans].reverse()) {
+      if (plan.state === 'finished') this.#memory.keepSummary(planId, planSummaryOf(plan));
+      else this.#memory.keep(planId, plan);
+    }
     return plans.size;
   }
 

@@ -54,7 +54,8 @@ export class TestLog {
       }
     }
     let folded = 0;
-    for (const [testId, summary] of summaries) {
+    // Newest first: each then goes at the end of the newest-first list, not at its front (a copy of the list per test).
+    for (const [testId, summary] of [...summaries].reverse()) {
       if (isFinished(summary)) {
         this.#memory.keepSummary(testId, summary);
         continue;
