@@ -55,6 +55,16 @@ export class ProjectionMemory<P, S> {
     return loaded;
   }
 
+  /**
+   * As `get`, but one rebuilt from the store is not kept: a page of a list reads each of its tests once,
+   * and keeping them would push out of the LRU the ones readers have open.
+   */
+  peek(id: string): P | undefined {
+    const held = this.#unfinished.get(id) ?? this.#finished.get(id);
+    if (held !== undefined || !this.#summaries.has(id)) return held;
+    return this.rules.load(id);
+  }
+
   has(id: string): boolean {
     return this.#summaries.has(id);
   }

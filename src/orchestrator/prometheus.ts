@@ -67,7 +67,7 @@ export class OrchestratorMetrics {
   private shownTest(summary: TestSummary): ShownTest | undefined {
     const cached = this.#shown.get(summary.test_id);
     if (cached?.version === summary.version) return cached.test;
-    const test = this.sources.controller.tests.get(summary.test_id);
+    const test = this.sources.controller.tests.peek(summary.test_id);
     if (!test) return undefined;
     const parts = [...test.drivers.values()].map((d) => d.latest_buckets).filter((b): b is BucketCounts => b !== undefined);
     const shown = { test_id: test.test_id, aggregate: this.sources.figures.figuresFor(test).aggregate, buckets: cumulativeBuckets(parts) };

@@ -103,7 +103,7 @@ function registerRoutes(app: FastifyInstance, deps: RestApiDeps): void {
   });
   serve(app, ROUTES.cancelTest, async ({ params }, reply) => reply.code(202).send(detailView(await controller.cancelTest(params.test_id), figures)));
   serve(app, ROUTES.testEvents, ({ params }) => {
-    controller.mustGet(params.test_id);
+    controller.mustExist(params.test_id);
     return controller.tests.eventsOf(params.test_id);
   });
   serve(app, ROUTES.testReport, ({ params, query }, reply) => {

@@ -286,6 +286,11 @@ export class RuntimeController extends EventEmitter<ControllerEvents> {
     return test;
   }
 
+  /** Whether the test is known, without folding it from the store (its events are read on their own). */
+  mustExist(testId: string): void {
+    if (!this.tests.has(testId)) throw new ControlError('not_found', this.notFound('test', testId));
+  }
+
   /** "no test with id …", or why it is gone when retention removed it. */
   notFound(kind: 'test' | 'plan', id: string): string {
     const removal = this.store.removalNote(id);

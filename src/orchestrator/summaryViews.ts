@@ -29,7 +29,7 @@ export class SummaryViews {
   private viewOf(summary: TestSummary): TestSummaryView | undefined {
     const cached = isFinished(summary) ? this.#finished.get(summary.test_id) : undefined;
     if (cached?.version === summary.version) return cached.view;
-    const test = this.tests.get(summary.test_id);
+    const test = this.tests.peek(summary.test_id);
     if (!test) return undefined;
     const view = summaryView(test, this.figures);
     if (isFinished(test)) this.#finished.set(test.test_id, { version: test.version, view });

@@ -86,6 +86,11 @@ export class TestLog {
     return this.#memory.get(testId);
   }
 
+  /** As `get`, without keeping a test folded from the store: for lists, which read each test once. */
+  peek(testId: string): TestProjection | undefined {
+    return this.#memory.peek(testId);
+  }
+
   has(testId: string): boolean {
     return this.#memory.has(testId);
   }

@@ -161,6 +161,21 @@ describe('the test log in memory: what runs in full, what ran as a summary', () 
     assert.equal(summaries.viewsOf(tests.list()).at(-1)!.aggregate.sent, tests.get('t00')!.drivers.get('a')!.latest!.sent! + 900, 'a new version is a new view');
     store.close();
   });
+
+  it('reads a page of the list without pushing out of memory the finished test a reader has open', () => {
+    const store = openStore();
+    const tests = new TestLog(store, 1);
+    for (let i = 0; i < 4; i++) runTest(tests, i, false);
+    const restarted = new TestLog(store, 1);
+    restarted.replay();
+    const open = restarted.get('t00')!;
+    const folded = countFolds(store);
+    new SummaryViews(restarted, new FiguresCalculator()).viewsOf(restarted.list());
+    assert.deepEqual(folded.sort(), ['t01', 't02', 't03'], 'the page folds the tests it had not read, not the open one');
+    assert.equal(restarted.get('t00'), open, 'the open test is still the one in memory: not folded again');
+    assert.deepEqual(folded.sort(), ['t01', 't02', 't03']);
+    store.close();
+  });
 });
 
 describe('the plan log in memory', () => {
