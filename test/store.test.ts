@@ -229,13 +229,6 @@ describe('MetricsStore', () => {
     });
   });
 
-  it('lists test ids newest first by their first event', () => {
-    withStore((store) => {
-      store.appendMany([report('old', 1), report('middle', 2), report('new', 3), report('old', 4)]);
-      assert.deepEqual(store.testIds(), ['new', 'middle', 'old']);
-    });
-  });
-
   it('reads, writes and overwrites key/value pairs', () => {
     withStore((store) => {
       assert.equal(store.getValue('node_id'), undefined);

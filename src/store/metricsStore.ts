@@ -83,7 +83,6 @@ export class MetricsStore {
   private readonly selectEventsForTest;
   private readonly selectEventsOfTypes;
   private readonly selectEventCounts;
-  private readonly selectTestIds;
   private readonly selectValue;
   private readonly upsertValue;
   private readonly appendInTransaction;
@@ -100,9 +99,6 @@ export class MetricsStore {
     );
     this.selectEventsOfTypes = db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE type IN (SELECT value FROM json_each(?)) ORDER BY seq`);
     this.selectEventCounts = db.prepare<[], { test_id: string; count: number }>('SELECT test_id, COUNT(*) AS count FROM events GROUP BY test_id');
-    this.selectTestIds = db
-      .prepare<[], string>('SELECT test_id FROM events GROUP BY test_id ORDER BY MIN(seq) DESC')
-      .pluck();
     this.selectValue = db.prepare<[string], string | null>('SELECT value FROM kv WHERE key = ?').pluck();
     this.upsertValue = db.prepare<[string, string]>(
       'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -178,11 +174,6 @@ export class MetricsStore {
   /** How many events each id (a test's or a plan's) has. */
   eventCounts(): Map<string, number> {
     return new Map(this.selectEventCounts.all().map((row) => [row.test_id, row.count]));
-  }
-
-  /** Newest first, ordered by each test's first event. */
-  testIds(): string[] {
-    return this.selectTestIds.all();
   }
 
   /**
