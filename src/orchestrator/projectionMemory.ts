@@ -62,7 +62,10 @@ export class ProjectionMemory<P, S> {
   peek(id: string): P | undefined {
     const held = this.#unfinished.get(id) ?? this.#finished.get(id);
     if (held !== undefined || !this.#summaries.has(id)) return held;
-    return this.rules.load(id);
+    const loaded = this.rules.load(id);
+    // The summary learns what only a fold knows (a restart leaves the version unread).
+    if (loaded !== undefined) this.remember(id, this.rules.summarize(loaded));
+    return loaded;
   }
 
   has(id: string): boolean {

@@ -10,7 +10,15 @@ import { applyTestEvent, createProjection, isFinished, type TestProjection } fro
 export const FINISHED_TESTS_KEPT = 32;
 
 /** What the log keeps of every test, finished or not: enough to list, page, filter and count it. A projection is one. */
+/** `version` is the projection's, or UNREAD_VERSION for a finished test a restart has not folded yet. */
 export type TestSummary = Pick<TestProjection, 'test_id' | 'state' | 'created_at' | 'finished_at' | 'version'>;
+
+/**
+ * A finished test's version before its first fold after a restart: counting each test's events would
+ * read every stored report. No projection has it (they start at 1), so no view cached by version matches
+ * it, and the fold that builds the view puts the real version in the summary.
+ */
+export const UNREAD_VERSION = 0;
 
 /** The events a finished test's summary is read from at a restart; its reports are read only when it is asked for. */
 const SUMMARY_EVENTS = ['test_created', 'test_finished'] as const satisfies readonly TestEvent['type'][];
@@ -36,17 +44,15 @@ export class TestLog {
 
   /**
    * Rebuilds the log from the store at a start: a finished test from its test_created and test_finished
-   * events alone (its summary; its version is its number of events, as a fold counts them), a test not
-   * finished from all of its events.
+   * events alone (its summary, its version unread), a test not finished from all of its events.
    */
   replay(): { tests: number; folded: number } {
     const summaries = new Map<string, TestSummary>();
-    const counts = this.store.eventCounts();
     for (const { testId, payload } of this.store.eventsOfTypes(SUMMARY_EVENTS)) {
       const event = payload as TestEvent;
       const summary = summaries.get(testId);
       if (event.type === 'test_created') {
-        summaries.set(testId, { test_id: testId, state: 'created', created_at: event.at, finished_at: undefined, version: counts.get(testId) ?? 1 });
+        summaries.set(testId, { test_id: testId, state: 'created', created_at: event.at, finished_at: undefined, version: UNREAD_VERSION });
       } else if (event.type === 'test_finished' && summary && !isFinished(summary)) {
         // As applyTestEvent: the first verdict stands.
         summary.state = event.state;

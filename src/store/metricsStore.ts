@@ -82,7 +82,6 @@ export class MetricsStore {
   private readonly insertEvent;
   private readonly selectEventsForTest;
   private readonly selectEventsOfTypes;
-  private readonly selectEventCounts;
   private readonly selectValue;
   private readonly upsertValue;
   private readonly appendInTransaction;
@@ -98,7 +97,6 @@ export class MetricsStore {
       `SELECT ${EVENT_COLUMNS} FROM events WHERE test_id = ? ORDER BY seq`,
     );
     this.selectEventsOfTypes = db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE type IN (SELECT value FROM json_each(?)) ORDER BY seq`);
-    this.selectEventCounts = db.prepare<[], { test_id: string; count: number }>('SELECT test_id, COUNT(*) AS count FROM events GROUP BY test_id');
     this.selectValue = db.prepare<[string], string | null>('SELECT value FROM kv WHERE key = ?').pluck();
     this.upsertValue = db.prepare<[string, string]>(
       'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -169,11 +167,6 @@ export class MetricsStore {
    */
   *eventsOfTypes(types: readonly string[]): Generator<StoredEvent> {
     for (const row of this.selectEventsOfTypes.iterate(JSON.stringify(types))) yield toStoredEvent(row);
-  }
-
-  /** How many events each id (a test's or a plan's) has. */
-  eventCounts(): Map<string, number> {
-    return new Map(this.selectEventCounts.all().map((row) => [row.test_id, row.count]));
   }
 
   /**

@@ -7,7 +7,7 @@ import { LruCache } from '../../../src/orchestrator/lruCache.js';
 import { PlanLog } from '../../../src/orchestrator/planLog.js';
 import { SummaryViews } from '../../../src/orchestrator/summaryViews.js';
 import { FiguresCalculator } from '../../../src/orchestrator/testFigures.js';
-import { TestLog } from '../../../src/orchestrator/testLog.js';
+import { TestLog, UNREAD_VERSION, type TestSummary } from '../../../src/orchestrator/testLog.js';
 import { detailView, reportView } from '../../../src/orchestrator/testViews.js';
 import type { MetricsMessage } from '../../../src/protocol/index.js';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '../../../src/stats/latencyHistogram.js';
@@ -138,9 +138,12 @@ describe('the test log in memory: what runs in full, what ran as a summary', () 
     const restarted = new TestLog(store);
     assert.deepEqual(restarted.replay(), { tests: 13, folded: 3 });
     assert.deepEqual(folded.sort(), ['t03', 't09', 't12'], 'only the tests not finished are folded at the restart');
-    assert.deepEqual(restarted.list(), tests.list(), 'the same summaries: ids, states, times and versions, newest first');
+    const withoutVersion = ({ version: _version, ...rest }: TestSummary) => rest;
+    assert.deepEqual(restarted.list().map(withoutVersion), tests.list().map(withoutVersion), 'the same summaries: ids, states, times, newest first');
+    assert.deepEqual(restarted.list().filter((t) => t.version === UNREAD_VERSION).length, 10, "a finished test's version is not read until it is folded");
     assert.deepEqual(restarted.unfinished().map((t) => t.test_id).sort(), ['t03', 't09', 't12']);
     for (const [id, views] of before) assert.equal(viewsOf(restarted, id), views, `${id}'s views after the restart`);
+    assert.deepEqual(restarted.list(), tests.list(), 'once read, the same versions too');
     store.close();
   });
 
@@ -170,8 +173,11 @@ describe('the test log in memory: what runs in full, what ran as a summary', () 
     restarted.replay();
     const open = restarted.get('t00')!;
     const folded = countFolds(store);
-    new SummaryViews(restarted, new FiguresCalculator()).viewsOf(restarted.list());
+    const views = new SummaryViews(restarted, new FiguresCalculator());
+    const page = views.viewsOf(restarted.list());
     assert.deepEqual(folded.sort(), ['t01', 't02', 't03'], 'the page folds the tests it had not read, not the open one');
+    assert.deepEqual(views.viewsOf(restarted.list()), page);
+    assert.deepEqual(folded.sort(), ['t01', 't02', 't03'], 'read again, the page folds nothing: the versions a restart left unread are known now');
     assert.equal(restarted.get('t00'), open, 'the open test is still the one in memory: not folded again');
     assert.deepEqual(folded.sort(), ['t01', 't02', 't03']);
     store.close();
