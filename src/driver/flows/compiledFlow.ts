@@ -1,4 +1,5 @@
 import { checkName, FLOW_BODY_NEEDS, isRequestStep, requestName, thinkTime, type CaptureSpec, type CheckSpec, type FlowStep, type RequestStep, type ThinkTime } from '../../protocol/index.js';
+import { KeptHeaders } from '../http1/responseParser.js';
 import { originOf, RequestTemplate } from '../requests/requestIterator.js';
 import { asIs, compileTemplate, type RenderedText } from '../requests/templates.js';
 
@@ -16,6 +17,8 @@ export type CompiledRequest = {
   checks: readonly { spec: CheckSpec; name: string; expected: RenderedText }[];
   /** whether its captures or checks read the body (else only the head is kept) */
   readsBody: boolean;
+  /** the response headers it reads: the others are never made into strings */
+  keptHeaders: KeptHeaders;
   optional: boolean;
   abortOnCheckFailure: boolean;
 };
@@ -53,9 +56,19 @@ function compileRequest(step: RequestStep, index: FlowIndex, groups: readonly nu
     captures: step.capture,
     checks,
     readsBody: Object.values(step.capture ?? {}).some(FLOW_BODY_NEEDS.capture) || checks.some(({ spec }) => FLOW_BODY_NEEDS.check(spec)),
+    keptHeaders: headersRead(step.capture),
     optional: step.optional ?? false,
     abortOnCheckFailure: step.abort_on_check_failure ?? false,
   };
+}
+
+/**
+ * Set-Cookie for the VU's cookie jar (every VU has one) and the headers its captures name. Checks read
+ * no header: status, body and latency only.
+ */
+function headersRead(captures: RequestStep['capture']): KeptHeaders {
+  const captured = Object.values(captures ?? {}).flatMap((spec) => ('header' in spec ? [spec.header] : []));
+  return KeptHeaders.named(['set-cookie', ...captured]);
 }
 
 /** The text a check compares with; empty for checks that compare with none. */

@@ -56,7 +56,7 @@ async function runRequest(vu: VirtualUser, step: CompiledRequest, context: FlowC
   recordSent(context, step);
   context.inFlight.count += 1;
   const sentAt = performance.now();
-  const outcome = await context.client.sendCapturing(request, step.readsBody ? FLOW_BODY_LIMIT_BYTES : 0);
+  const outcome = await context.client.sendCapturing(request, step.readsBody ? FLOW_BODY_LIMIT_BYTES : 0, step.keptHeaders);
   const durationMs = performance.now() - sentAt;
   context.inFlight.count -= 1;
   recordOutcome(context, step, outcome, durationMs);

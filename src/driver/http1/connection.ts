@@ -179,7 +179,7 @@ export class Connection implements ResponseListener {
   };
 
   private awaitResponse(request: PendingRequest, now: number): void {
-    this.parser.expectResponse(request.headRequest, request.captures, request.captures);
+    this.parser.expectResponse(request.headRequest, request.keptHeaders, request.captures);
     this.armDeadline(request.deadline - now);
   }
 

@@ -3,6 +3,7 @@ import { PRECONNECT_MAX_CONNECTIONS, type CapturedOutcome, type HttpClientOption
 import type { PreparedRequest } from '../requests/requestIterator.js';
 import { OriginPool } from './originPool.js';
 import { CapturingRequest, PendingRequest } from './pendingRequest.js';
+import { KeptHeaders } from './responseParser.js';
 
 /** The longest a test's start waits for its connections to open. */
 const PRECONNECT_WAIT_MS = 1_000;
@@ -51,14 +52,14 @@ export class HttpClient {
   }
 
   /**
-   * `send` for flow steps: the same pool, deadline and verdict, plus the response's headers and the first
-   * `bodyLimit` bytes of its body (FLOW_BODY_LIMIT_BYTES). Never rejects.
+   * `send` for flow steps: the same pool, deadline and verdict, plus the response's `keptHeaders` and the
+   * first `bodyLimit` bytes of its body (FLOW_BODY_LIMIT_BYTES). Never rejects.
    */
-  sendCapturing(request: PreparedRequest, bodyLimit: number): Promise<CapturedOutcome> {
+  sendCapturing(request: PreparedRequest, bodyLimit: number, keptHeaders = KeptHeaders.ALL): Promise<CapturedOutcome> {
     const pool = this.poolFor(request);
     const promise = new Promise<CapturedOutcome>(handOverResolve);
     const now = performance.now();
-    pool.send(new CapturingRequest(request, now + this.timeoutMs, this.timedOut, handedResolve as (outcome: CapturedOutcome) => void, bodyLimit), now);
+    pool.send(new CapturingRequest(request, now + this.timeoutMs, this.timedOut, handedResolve as (outcome: CapturedOutcome) => void, bodyLimit, keptHeaders), now);
     return promise;
   }
 

@@ -1,6 +1,6 @@
 import { classifyError, describeError, type CapturedOutcome, type RequestOutcome } from '../requestOutcome.js';
 import type { PreparedRequest } from '../requests/requestIterator.js';
-import type { ResponseHeaders, ResponseParser } from './responseParser.js';
+import type { KeptHeaders, ResponseHeaders, ResponseParser } from './responseParser.js';
 
 /** Methods that may be sent again after a stale keep-alive connection dropped them (RFC 9110 section 9.2.2). */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -18,8 +18,10 @@ export class PendingRequest {
    * again goes first on a fresh connection, in its connect's turn, so it is never sent a third time.
    */
   sentOnReusedConnection = false;
-  /** Whether the parser hands this request its headers and body (flow steps) or only counts them. */
+  /** Whether the parser hands this request its body (flow steps) or only counts it. */
   readonly captures: boolean = false;
+  /** The response headers the parser builds for this request: none unless it captures. */
+  readonly keptHeaders: KeptHeaders | undefined = undefined;
   private status = 0;
   private ok = false;
   private reason = '';
@@ -71,7 +73,7 @@ export class PendingRequest {
 
 const NO_HEADERS: ResponseHeaders = Object.freeze({});
 
-/** A flow step's request: keeps the response's headers and the first `bodyLimit` bytes of its body. */
+/** A flow step's request: keeps the response's `keptHeaders` and the first `bodyLimit` bytes of its body. */
 export class CapturingRequest extends PendingRequest {
   override readonly captures = true;
   private headers: ResponseHeaders | undefined;
@@ -86,6 +88,7 @@ export class CapturingRequest extends PendingRequest {
     timedOut: RequestOutcome,
     resolve: (outcome: CapturedOutcome) => void,
     private readonly bodyLimit: number,
+    override readonly keptHeaders: KeptHeaders,
   ) {
     // Every outcome reaches `resolve` through `settle`, which this class overrides to add the capture.
     super(request, deadline, timedOut, resolve as (outcome: RequestOutcome) => void);

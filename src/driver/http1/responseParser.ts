@@ -36,6 +36,10 @@ const EMPTY = Buffer.alloc(0);
 const TOKEN = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
 
+/** A byte lower-cased as ASCII: letters only (`| 0x20` would also turn `^` into `~`, both token characters). */
+const ASCII_LOWER = new Uint8Array(256);
+for (let i = 0; i < 256; i++) ASCII_LOWER[i] = i >= 0x41 && i <= 0x5a ? i | 0x20 : i;
+
 /** A hex digit's value, -1 for any other byte. */
 const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 16; i++) {
@@ -75,6 +79,37 @@ export class ResponseParseError extends Error {
 }
 
 /**
+ * The headers a response keeps: every one, or those of the given names (a flow step's set-cookie and
+ * header captures). Names are matched on the head's bytes, so a header not kept costs no string.
+ */
+export class KeptHeaders {
+  /** For callers that do not know which headers they will read. */
+  static readonly ALL = new KeptHeaders(undefined);
+
+  /** Lower-case names, and their latin1 bytes to match; undefined for every header. */
+  private readonly names: readonly string[] | undefined;
+  private readonly nameBytes: readonly Buffer[];
+
+  private constructor(names: readonly string[] | undefined) {
+    this.names = names;
+    this.nameBytes = (names ?? []).map((name) => Buffer.from(name, 'latin1'));
+  }
+
+  /** Names in any case, as a header capture writes them; repeats are kept once. */
+  static named(names: Iterable<string>): KeptHeaders {
+    return new KeptHeaders([...new Set([...names].map((name) => name.toLowerCase()))]);
+  }
+
+  /** The lower-case name under which header `head[start, end)` is kept; undefined when it is not. */
+  nameOf(head: Buffer, start: number, end: number): string | undefined {
+    const { names, nameBytes } = this;
+    if (names === undefined) return head.toString('latin1', start, end).toLowerCase();
+    for (let i = 0; i < nameBytes.length; i++) if (equalsAsciiLowerCase(head, start, end, nameBytes[i]!)) return names[i];
+    return undefined;
+  }
+}
+
+/**
  * What the parser reports, in order per response: head, body pieces, complete; or one parse error, after
  * which it reads nothing more.
  */
@@ -90,8 +125,9 @@ export interface ResponseListener {
 
 /**
  * An incremental HTTP/1.1 response parser fed a connection's bytes in pieces of any size. It builds
- * nothing per response that was not asked for: no header object unless `captureHeaders`, no reason
- * phrase unless the listener asks, no body copy (bytes are counted, and handed on only with `deliverBody`).
+ * nothing per response that was not asked for: no header object unless `keptHeaders`, no string of a
+ * header it does not keep, no reason phrase unless the listener asks, no body copy (bytes are counted,
+ * and handed on only with `deliverBody`).
  */
 export class ResponseParser {
   /** The awaited response's status once its final head is in; 0 before. */
@@ -104,12 +140,12 @@ export class ResponseParser {
   keepAliveHintMs = -1;
   /** Some byte of the awaited response (an interim 1xx included) has arrived. */
   responseStarted = false;
-  /** The final head's headers, lower-cased names, repeated ones as arrays: only when awaited with `captureHeaders`. */
+  /** The final head's headers that `keptHeaders` names: lower-cased names, repeated ones as arrays; only when awaited with `keptHeaders`. */
   headers: ResponseHeaders | undefined;
 
   private state = State.Idle;
   private headRequest = false;
-  private captureHeaders = false;
+  private keptHeaders: KeptHeaders | undefined;
   private deliverBody = false;
   /** Body bytes left: of the Content-Length, or of the current chunk. */
   private remaining = 0;
@@ -132,12 +168,12 @@ export class ResponseParser {
 
   constructor(private readonly listener: ResponseListener) {}
 
-  /** Awaits the next response: of a HEAD request (no body), with its headers and/or body handed on or not. */
-  expectResponse(headRequest: boolean, captureHeaders: boolean, deliverBody: boolean): void {
+  /** Awaits the next response: of a HEAD request (no body), with the `keptHeaders` (none when undefined) and/or its body handed on or not. */
+  expectResponse(headRequest: boolean, keptHeaders: KeptHeaders | undefined, deliverBody: boolean): void {
     if (this.state !== State.Idle) throw new Error(`expectResponse while a response is still being read (parser state ${this.state})`);
     this.state = State.Head;
     this.headRequest = headRequest;
-    this.captureHeaders = captureHeaders;
+    this.keptHeaders = keptHeaders;
     this.deliverBody = deliverBody;
     this.status = 0;
     this.bodyBytes = 0;
@@ -291,7 +327,7 @@ export class ResponseParser {
   }
 
   /**
-   * Reads only the headers that frame the body and the connection (and every header when captured).
+   * Reads only the headers that frame the body and the connection (and those kept, when some are).
    * Returns false after reporting a malformed line.
    */
   private parseHeaderLines(head: Buffer, start: number, headEnd: number): boolean {
@@ -301,7 +337,8 @@ export class ResponseParser {
     this.connectionClose = false;
     this.connectionKeepAlive = false;
     this.keepAliveHintMs = -1;
-    this.headers = this.captureHeaders ? {} : undefined;
+    const kept = this.keptHeaders;
+    this.headers = kept === undefined ? undefined : {};
     let lineStart = start;
     while (lineStart < headEnd && !isEmptyLine(head, lineStart)) {
       let nameEnd = lineStart;
@@ -317,7 +354,7 @@ export class ResponseParser {
       let valueEnd = lineEnd;
       while (valueEnd > valueStart && isWhitespace(head[valueEnd - 1]!)) valueEnd--;
       if (!this.readFramingHeader(head, lineStart, nameEnd, valueStart, valueEnd)) return false;
-      if (this.headers !== undefined) addHeader(this.headers, head, lineStart, nameEnd, valueStart, valueEnd);
+      if (kept !== undefined) keepHeader(this.headers!, kept, head, lineStart, nameEnd, valueStart, valueEnd);
       lineStart = lineEnd + 1;
     }
     return true;
@@ -526,6 +563,13 @@ function equalsLowerCase(buffer: Buffer, start: number, end: number, lower: Buff
   return true;
 }
 
+/** As equalsLowerCase, for any token: exactly what `toLowerCase()` of the name would compare. */
+function equalsAsciiLowerCase(buffer: Buffer, start: number, end: number, lower: Buffer): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) if (ASCII_LOWER[buffer[start + i]!] !== lower[i]) return false;
+  return true;
+}
+
 /** Digits only (a Content-Length has no sign, and "5, 5" is refused as llhttp does); -1 when invalid. */
 function parseDigits(buffer: Buffer, start: number, end: number): number {
   if (end === start || end - start > MAX_CONTENT_LENGTH_DIGITS) return -1;
@@ -589,8 +633,9 @@ function keepAliveTimeoutMs(buffer: Buffer, start: number, end: number): number 
 }
 
 /** As undici builds them: latin1 values, a repeated name becomes an array, `__proto__` an own property. */
-function addHeader(headers: ResponseHeaders, head: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
-  const name = head.toString('latin1', nameStart, nameEnd).toLowerCase();
+function keepHeader(headers: ResponseHeaders, kept: KeptHeaders, head: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+  const name = kept.nameOf(head, nameStart, nameEnd);
+  if (name === undefined) return;
   const value = head.toString('latin1', valueStart, valueEnd);
   if (!Object.hasOwn(headers, name)) {
     Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { captureAll } from '../../../src/driver/flows/captures.js';
+import { compileFlow } from '../../../src/driver/flows/compiledFlow.js';
 import { VuCookieJar } from '../../../src/driver/flows/cookieJar.js';
 import { FLOW_BODY_LIMIT_BYTES } from '../../../src/driver/requestOutcome.js';
 import { HttpClient } from '../../../src/driver/http1/httpClient.js';
@@ -109,6 +111,19 @@ describe('HttpClient.sendCapturing', () => {
     assert.equal(echo.body, 'session=abc; theme=dark');
     const other = await client.sendCapturing(get('/echo-cookie'), FLOW_BODY_LIMIT_BYTES);
     assert.equal(other.body, '(none)');
+  });
+
+  it("keeps only the headers a compiled step reads: set-cookie for the VU's jar and its header captures", async () => {
+    const capture = { id: { header: 'X-Request-ID' }, token: { json: '$.token' } };
+    const [step] = compileFlow([{ name: 'login', method: 'GET', url: `${origin}/login`, capture }], { stepNames: ['login'], groupNames: [], origins: [origin] });
+    assert.ok(step?.kind === 'request');
+    const outcome = await client.sendCapturing(step.template.fixed!, FLOW_BODY_LIMIT_BYTES, step.keptHeaders);
+    assert.deepEqual({ ...outcome.headers }, { 'set-cookie': ['session=abc; Path=/; HttpOnly', 'theme=dark; Path=/'], 'x-request-id': 'r-42' });
+    const response = { status: outcome.status, headers: outcome.headers, body: outcome.body, bodyTruncated: outcome.bodyTruncated, durationMs: 1 };
+    assert.deepEqual(captureAll(capture, response, false), { values: { id: 'r-42', token: 't-1' }, missing: [] });
+    const jar = new VuCookieJar();
+    jar.store(`${origin}/login`, outcome.headers['set-cookie']);
+    assert.equal(jar.cookieHeader(`${origin}/echo-cookie`), 'session=abc; theme=dark');
   });
 
   it('keeps only the first bodyLimit bytes of a larger body and counts them all', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MAX_HEAD_BYTES, ResponseParser, type ResponseHeaders, type ResponseListener, type ResponseParseError } from '../../../src/driver/http1/responseParser.js';
+import { KeptHeaders, MAX_HEAD_BYTES, ResponseParser, type ResponseHeaders, type ResponseListener, type ResponseParseError } from '../../../src/driver/http1/responseParser.js';
 
 /** How one response is awaited: what its request was and what the parser should hand on. */
-type Awaited = { head?: boolean; captureHeaders?: boolean; deliverBody?: boolean };
+type Awaited = { head?: boolean; keptHeaders?: KeptHeaders; deliverBody?: boolean };
 
 type Parsed = { status: number; reason: string; headers: ResponseHeaders | undefined; body: Buffer; bytes: number; keepAlive: boolean };
 
@@ -54,7 +54,7 @@ class RecordingListener implements ResponseListener {
 
   private awaitNext(): void {
     const awaited = this.awaited[this.next++];
-    if (awaited) this.parser.expectResponse(awaited.head ?? false, awaited.captureHeaders ?? false, awaited.deliverBody ?? true);
+    if (awaited) this.parser.expectResponse(awaited.head ?? false, awaited.keptHeaders, awaited.deliverBody ?? true);
   }
 }
 
@@ -97,10 +97,37 @@ describe('ResponseParser', () => {
 
   it('builds headers only when asked: lower-cased names, repeated ones as arrays, values trimmed', () => {
     const head = text('HTTP/1.1 201 Created\r\nSet-Cookie: a=1; Path=/\r\nX-Id:  r-42 \t\r\nset-cookie: b=2\r\nContent-Length: 0\r\n__proto__: x\r\n\r\n');
-    const captured = parse([head], [{ captureHeaders: true }]).responses[0]!;
+    const captured = parse([head], [{ keptHeaders: KeptHeaders.ALL }]).responses[0]!;
     assert.deepEqual({ ...captured.headers }, { 'set-cookie': ['a=1; Path=/', 'b=2'], 'x-id': 'r-42', 'content-length': '0', ['__proto__']: 'x' });
     assert.equal(Object.getPrototypeOf(captured.headers), Object.prototype);
     assert.equal(parse([head]).responses[0]!.headers, undefined);
+  });
+
+  it('keeps only the named headers, in any case, repeated ones as arrays, and still frames by the others', () => {
+    const head = text('HTTP/1.1 200 OK\r\nSET-COOKIE: a=1\r\nX-Request-Id: r-1\r\nContent-Length: 2\r\nset-Cookie: b=2\r\nX-Request-Ids: no\r\n\r\nok');
+    const kept = KeptHeaders.named(['Set-Cookie', 'x-request-ID', 'x-missing']);
+    const { responses, error } = parse([head, text('HTTP/1.1 204 No Content\r\nSet-Cookie: c=3\r\n\r\n')], [{ keptHeaders: kept }, { keptHeaders: KeptHeaders.named([]) }]);
+    assert.equal(error, undefined);
+    assert.deepEqual({ ...responses[0]!.headers }, { 'set-cookie': ['a=1', 'b=2'], 'x-request-id': 'r-1' });
+    assert.equal(responses[0]!.body.toString(), 'ok');
+    assert.deepEqual({ ...responses[1]!.headers }, {});
+  });
+
+  it('matches kept names as toLowerCase() would: ^ is not ~', () => {
+    const head = text('HTTP/1.1 200 OK\r\nX^A: caret\r\nX~A: tilde\r\nContent-Length: 0\r\n\r\n');
+    assert.deepEqual({ ...parse([head], [{ keptHeaders: KeptHeaders.named(['x~a']) }]).responses[0]!.headers }, { 'x~a': 'tilde' });
+  });
+
+  it('keeps of any head exactly what keeping every header and picking the named ones gives', () => {
+    const names = fc.constantFrom('Set-Cookie', 'set-cookie', 'X-Id', 'x-ID', 'X-Ids', 'Etag', 'x^y', 'X~Y', 'Vary');
+    const property = fc.property(fc.array(fc.tuple(names, fc.stringMatching(/^[a-z0-9=;]{0,8}$/)), { maxLength: 12 }), fc.array(names, { maxLength: 4 }), (lines, wanted) => {
+      const head = text('HTTP/1.1 200 OK\r\n', ...lines.map(([name, value]) => `${name}: ${value}\r\n`), 'Content-Length: 0\r\n\r\n');
+      const all = parse([head], [{ keptHeaders: KeptHeaders.ALL }]).responses[0]!.headers!;
+      const lowerWanted = new Set(wanted.map((name) => name.toLowerCase()));
+      const expected = Object.fromEntries(Object.entries(all).filter(([name]) => lowerWanted.has(name)));
+      assert.deepEqual({ ...parse([head], [{ keptHeaders: KeptHeaders.named(wanted) }]).responses[0]!.headers }, expected);
+    });
+    fc.assert(property, { numRuns: 300 });
   });
 
   it('decodes a chunked body with extensions and trailers, counting the decoded bytes', () => {
@@ -132,7 +159,7 @@ describe('ResponseParser', () => {
 
   it('skips interim 100 Continue and 103 Early Hints and reads the final response', () => {
     const bytes = text('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!');
-    const { responses, error } = parse([bytes], [{ captureHeaders: true }]);
+    const { responses, error } = parse([bytes], [{ keptHeaders: KeptHeaders.ALL }]);
     assert.equal(error, undefined);
     assert.equal(responses.length, 1);
     assert.equal(responses[0]!.status, 404);
@@ -173,7 +200,7 @@ describe('ResponseParser', () => {
   });
 
   it('accepts bare LF line ends', () => {
-    const { responses, error } = parse([text('HTTP/1.1 200 OK\nContent-Length: 3\nX-A: b\n\nabc', 'HTTP/1.1 202 Accepted\nContent-Length: 1\r\n\r\nz')], [{}, { captureHeaders: true }]);
+    const { responses, error } = parse([text('HTTP/1.1 200 OK\nContent-Length: 3\nX-A: b\n\nabc', 'HTTP/1.1 202 Accepted\nContent-Length: 1\r\n\r\nz')], [{}, { keptHeaders: KeptHeaders.ALL }]);
     assert.equal(error, undefined);
     assert.deepEqual(
       responses.map((r) => [r.status, r.body.toString()]),
