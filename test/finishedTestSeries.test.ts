@@ -20,7 +20,8 @@ function test(testId: string, events: ('triggered' | 'finished')[]): TestProject
 
 /** The test_ids with a series of `metric` in the orchestrator's /metrics text at `nowMs`. */
 async function testIdsOn(tests: TestProjection[], nowMs: number, metric: string): Promise<string[]> {
-  const log = { list: () => tests, unfinished: () => tests.filter((t) => !isFinished(t)), get: (id: string) => tests.find((t) => t.test_id === id) };
+  const find = (id: string) => tests.find((t) => t.test_id === id);
+  const log = { list: () => tests, unfinished: () => tests.filter((t) => !isFinished(t)), get: find, peek: find };
   const controller = { drivers: { list: () => [] }, tests: log, counters: { reports_received: 0, reports_duplicate: 0 } } as unknown as RuntimeController;
   const text = await new OrchestratorMetrics({ controller, figures: new FiguresCalculator(), rejectedMessages: () => ({}), now: () => nowMs }).text();
   const pattern = new RegExp(`^${metric}\\{[^}]*test_id="([^"]+)"`, 'gm');

@@ -105,7 +105,7 @@ describe('Prometheus interval metrics', () => {
     receive(test, a.report(1_000, 100, 2));
     receive(test, a.report(2_000, 100, 1.234));
     receive(test, a.report(2_500, 50, 2));
-    const controller = { drivers: { list: () => [] }, tests: { list: () => [test], unfinished: () => [test], get: () => test }, counters: { reports_received: 3, reports_duplicate: 0 } } as unknown as RuntimeController;
+    const controller = { drivers: { list: () => [] }, tests: { list: () => [test], unfinished: () => [test], get: () => test, peek: () => test }, counters: { reports_received: 3, reports_duplicate: 0 } } as unknown as RuntimeController;
     const text = await new OrchestratorMetrics({ controller, figures: new FiguresCalculator(), rejectedMessages: () => ({}) }).text();
     assert.match(text, /^stampede_running_test_interval_latency_seconds\{test_id="t1",quantile="0\.99"\} 0\.001332$/m);
     assert.match(text, /^stampede_running_test_interval_rate\{test_id="t1",kind="achieved"\} 100$/m);
