@@ -54,14 +54,14 @@ trap cleanup EXIT
 # - on the second broker, the orchestrator, driver and test-data files whose bounds are seconds, not
 #   milliseconds;
 # - the outage files and `stampede kafka` (their own brokers; mostly waiting through outages) and the files
-#   that need no broker at all (the unit tier, the property, store and protocol tests);
+#   that need no broker at all (the unit tier and the decoders' property test);
 # - Schemathesis (its own broker and an orchestrator that must see no driver), the three-broker cluster
 #   (ten broker kills) and the secured broker.
 # The second phase runs alone: the files whose assertions are about time (start skew within 20 ms,
 # steering skew within 50 ms, the capacity search's verdicts, started = planned per second, pacing, 20
 # drivers never lost, compare's p99 gate). A fine-timing file that started while Schemathesis still ran
 # failed its timing once, and three failed when they ran beside a busy machine (load average 13).
-mapfile -t brokerless < <(find dist/test/unit -name '*.test.js' | sort; printf '%s\n' dist/test/protocolProperties.test.js dist/test/protocol.test.js dist/test/stats.test.js dist/test/store.test.js dist/test/signature.test.js)
+mapfile -t brokerless < <(find dist/test/unit -name '*.test.js' | sort; echo dist/test/protocolProperties.test.js)
 waiting=(dist/test/outage.test.js dist/test/chaos.test.js dist/test/broker.test.js "${brokerless[@]}")
 busy=(dist/test/api/schemathesis.test.js dist/test/cluster.test.js dist/test/kafkaSecurity.test.js)
 own_brokers=("${waiting[@]}" "${busy[@]}")

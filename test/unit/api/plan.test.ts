@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPlanBody, fieldErrors, parseScenario, planSpec } from '../../src/api/index.js';
+import { createPlanBody, fieldErrors, parseScenario, planSpec } from '../../../src/api/index.js';
 
 const target = 'http://127.0.0.1:8080/ping';
 

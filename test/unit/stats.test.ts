@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { Float64Histogram, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import { cumulativeBuckets, HTTP_LATENCY_BOUNDS_SECONDS } from '../src/stats/cumulativeBuckets.js';
+import { cumulativeBuckets, HTTP_LATENCY_BOUNDS_SECONDS } from '../../src/stats/cumulativeBuckets.js';
 import {
   bucketsOf,
   createLatencyHistogram,
@@ -13,9 +13,9 @@ import {
   mergeHistograms,
   recordMicros,
   type LatencyHistogram,
-} from '../src/stats/latencyHistogram.js';
-import { MODE_RESOLUTION_MS, summarize, summarizeMany } from '../src/stats/summary.js';
-import { CountsAccumulator } from '../src/stats/intervalCounts.js';
+} from '../../src/stats/latencyHistogram.js';
+import { MODE_RESOLUTION_MS, summarize, summarizeMany } from '../../src/stats/summary.js';
+import { CountsAccumulator } from '../../src/stats/intervalCounts.js';
 
 const HDR_RELATIVE_PRECISION = 0.001;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { durationSeconds } from '../../src/api/index.js';
-import { parseStage, parseWarmup } from '../../src/cli/run/loadShapeFlags.js';
+import { durationSeconds } from '../../../src/api/index.js';
+import { parseStage, parseWarmup } from '../../../src/cli/run/loadShapeFlags.js';
 
 describe('load shape flags', () => {
   it('reads k6 durations', () => {

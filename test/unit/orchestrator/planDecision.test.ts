@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PlanSpec } from '../../src/api/index.js';
-import { decidePlan, START_PATIENCE_MS, type PlanAction, type PlanContext, type PlanTestFacts } from '../../src/orchestrator/planDecision.js';
-import type { PlanEvent } from '../../src/orchestrator/planEvents.js';
-import { applyPlanEvent, createPlanProjection, type PlanProjection } from '../../src/orchestrator/planProjection.js';
+import type { PlanSpec } from '../../../src/api/index.js';
+import { decidePlan, START_PATIENCE_MS, type PlanAction, type PlanContext, type PlanTestFacts } from '../../../src/orchestrator/planDecision.js';
+import type { PlanEvent } from '../../../src/orchestrator/planEvents.js';
+import { applyPlanEvent, createPlanProjection, type PlanProjection } from '../../../src/orchestrator/planProjection.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();

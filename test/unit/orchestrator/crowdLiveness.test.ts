@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DriverRegistry, LOST_AFTER_MS, LOST_AFTER_RESUME_MS, mayJudgeSilence } from '../../src/orchestrator/driverRegistry.js';
+import { DriverRegistry, LOST_AFTER_MS, LOST_AFTER_RESUME_MS, mayJudgeSilence } from '../../../src/orchestrator/driverRegistry.js';
 
 const T0 = Date.parse('2026-12-02T10:00:00Z');
 const ids = Array.from({ length: 100 }, (_, i) => `d${String(i).padStart(3, '0')}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMessage, encodeMessage, newNodeId, newReportId, newTestId, TOPICS } from '../src/protocol/index.js';
+import { decodeMessage, encodeMessage, newNodeId, newReportId, newTestId, TOPICS } from '../../src/protocol/index.js';
 
 function decoded<T>(result: { ok: true; value: T } | { ok: false; error: Error }): T {
   if (!result.ok) assert.fail(`expected a decoded message, got ${result.error.message}`);

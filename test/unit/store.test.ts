@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { MetricsStore, SCHEMA_VERSION, type NewEvent } from '../src/store/metricsStore.js';
+import { MetricsStore, SCHEMA_VERSION, type NewEvent } from '../../src/store/metricsStore.js';
 
 const root = mkdtempSync(join(tmpdir(), 'stampede-store-'));
 let fileCounter = 0;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OrchestratorMetrics } from '../../src/orchestrator/prometheus.js';
-import type { RuntimeController } from '../../src/orchestrator/runtimeController.js';
-import { FiguresCalculator } from '../../src/orchestrator/testFigures.js';
-import { applyTestEvent, createProjection, type TestProjection } from '../../src/orchestrator/testProjection.js';
-import type { MetricsMessage, TestConfigMessage } from '../../src/protocol/index.js';
-import { intervalPercentiles, subtractCounts } from '../../src/stats/intervalCounts.js';
-import { createLatencyHistogram, decodeHistogramCounts, encodeHistogram, recordMicros, type LatencyHistogram } from '../../src/stats/latencyHistogram.js';
-import { summarize } from '../../src/stats/summary.js';
+import { OrchestratorMetrics } from '../../../src/orchestrator/prometheus.js';
+import type { RuntimeController } from '../../../src/orchestrator/runtimeController.js';
+import { FiguresCalculator } from '../../../src/orchestrator/testFigures.js';
+import { applyTestEvent, createProjection, type TestProjection } from '../../../src/orchestrator/testProjection.js';
+import type { MetricsMessage, TestConfigMessage } from '../../../src/protocol/index.js';
+import { intervalPercentiles, subtractCounts } from '../../../src/stats/intervalCounts.js';
+import { createLatencyHistogram, decodeHistogramCounts, encodeHistogram, recordMicros, type LatencyHistogram } from '../../../src/stats/latencyHistogram.js';
+import { summarize } from '../../../src/stats/summary.js';
 
 const CONFIG: TestConfigMessage = { test_id: 't1', test_type: 'AVALANCHE', test_message_delay: 0, message_count_per_driver: 1_000, start_rps: 100, stages: [{ duration_s: 4, target_rps: 100 }] };
 

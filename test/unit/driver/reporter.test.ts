@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MetricsMessage } from '../../src/protocol/index.js';
-import { metricsMessage } from '../../src/protocol/index.js';
-import { Reporter, type ReportSink } from '../../src/driver/reporter.js';
-import { Recorder } from '../../src/driver/recorder.js';
-import { decodeHistogram } from '../../src/stats/latencyHistogram.js';
+import type { MetricsMessage } from '../../../src/protocol/index.js';
+import { metricsMessage } from '../../../src/protocol/index.js';
+import { Reporter, type ReportSink } from '../../../src/driver/reporter.js';
+import { Recorder } from '../../../src/driver/recorder.js';
+import { decodeHistogram } from '../../../src/stats/latencyHistogram.js';
 
 /** Collects what the reporter submits (the outbox's side is tested in reportPublisher.test.ts). */
 function memorySink(): ReportSink & { published: MetricsMessage[] } {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FINISHED_TEST_SERIES_MS, FinishedTestSeries } from '../src/metrics/finishedTestSeries.js';
-import { OrchestratorMetrics } from '../src/orchestrator/prometheus.js';
-import type { RuntimeController } from '../src/orchestrator/runtimeController.js';
-import { FiguresCalculator } from '../src/orchestrator/testFigures.js';
-import { applyTestEvent, createProjection, isFinished, type TestProjection } from '../src/orchestrator/testProjection.js';
-import type { TestConfigMessage } from '../src/protocol/index.js';
+import { FINISHED_TEST_SERIES_MS, FinishedTestSeries } from '../../../src/metrics/finishedTestSeries.js';
+import { OrchestratorMetrics } from '../../../src/orchestrator/prometheus.js';
+import type { RuntimeController } from '../../../src/orchestrator/runtimeController.js';
+import { FiguresCalculator } from '../../../src/orchestrator/testFigures.js';
+import { applyTestEvent, createProjection, isFinished, type TestProjection } from '../../../src/orchestrator/testProjection.js';
+import type { TestConfigMessage } from '../../../src/protocol/index.js';
 
 const START = Date.parse('2026-12-03T12:00:00.000Z');
 const at = (offsetMs: number) => new Date(START + offsetMs).toISOString();

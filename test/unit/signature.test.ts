@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandGuard } from '../src/driver/commandGuard.js';
-import { canonicalJson, decodeMessage, signingInput, signMessage, verifyMessage, type WireObject } from '../src/protocol/index.js';
+import { CommandGuard } from '../../src/driver/commandGuard.js';
+import { canonicalJson, decodeMessage, signingInput, signMessage, verifyMessage, type WireObject } from '../../src/protocol/index.js';
 
 /** The vectors of docs/protocol.md ("Signed commands"), checked there with `openssl dgst -sha256 -hmac`. */
 const SECRET = 'correct horse battery staple';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { busyDrivers } from '../../src/orchestrator/busyDrivers.js';
-import { DriverRegistry } from '../../src/orchestrator/driverRegistry.js';
-import { selectDrivers } from '../../src/orchestrator/driverSelection.js';
-import { ControlError } from '../../src/orchestrator/runtimeController.js';
-import { applyTestEvent, createProjection, type TestProjection } from '../../src/orchestrator/testProjection.js';
-import { cancelDue, CANCEL_REPEAT_MS, driversStillLoading, isEnding, testsStillLoaded } from '../../src/orchestrator/testStopping.js';
-import type { HeartbeatMessage, MetricsMessage } from '../../src/protocol/index.js';
+import { busyDrivers } from '../../../src/orchestrator/busyDrivers.js';
+import { DriverRegistry } from '../../../src/orchestrator/driverRegistry.js';
+import { selectDrivers } from '../../../src/orchestrator/driverSelection.js';
+import { ControlError } from '../../../src/orchestrator/runtimeController.js';
+import { applyTestEvent, createProjection, type TestProjection } from '../../../src/orchestrator/testProjection.js';
+import { cancelDue, CANCEL_REPEAT_MS, driversStillLoading, isEnding, testsStillLoaded } from '../../../src/orchestrator/testStopping.js';
+import type { HeartbeatMessage, MetricsMessage } from '../../../src/protocol/index.js';
 
 const T0 = Date.parse('2026-12-02T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

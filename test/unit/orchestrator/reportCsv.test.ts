@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reportCsv, reportTimelineCsv } from '../../src/orchestrator/testViews.js';
-import { driverFigures, figures, testView } from '../cli/fixtures.js';
+import { reportCsv, reportTimelineCsv } from '../../../src/orchestrator/testViews.js';
+import { driverFigures, figures, testView } from '../../cli/fixtures.js';
 
 /** Rows as objects by column name (no cell of these fixtures holds a comma). */
 function parse(csv: string): Record<string, string>[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateThresholds, parseThreshold, parseThresholds, thresholdReport, ThresholdSyntaxError } from '../../src/api/thresholds.js';
-import { figures } from './fixtures.js';
+import { evaluateThresholds, parseThreshold, parseThresholds, thresholdReport, ThresholdSyntaxError } from '../../../src/api/thresholds.js';
+import { figures } from '../../cli/fixtures.js';
 
 function check(expression: string, aggregate = figures()) {
   const thresholds = parseThresholds([expression]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadPlanFor } from '../../src/driver/load/index.js';
-import { LOAD_MODEL_SPECS, TEST_TYPES, type TestConfigMessage } from '../../src/protocol/index.js';
+import { loadPlanFor } from '../../../src/driver/load/index.js';
+import { LOAD_MODEL_SPECS, TEST_TYPES, type TestConfigMessage } from '../../../src/protocol/index.js';
 
 const config = (test_type: string): TestConfigMessage => ({ test_id: 't', test_type, test_message_delay: 10, message_count_per_driver: 5 }) as TestConfigMessage;
 

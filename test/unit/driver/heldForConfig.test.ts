@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { HeldForConfig } from '../../src/driver/heldForConfig.js';
+import { HeldForConfig } from '../../../src/driver/heldForConfig.js';
 
 describe('commands held for their config (injected timers)', () => {
   it('holds one command per test until taken or expired, and drops the oldest past its bound', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EXIT_THRESHOLD_FAILED, verdictFor } from '../../src/cli/commands/run.js';
-import { parseThreshold } from '../../src/api/thresholds.js';
-import { createProgressView, plainProgressLine, ttyProgressLines } from '../../src/cli/run/progressView.js';
-import { KafkaSilence } from '../../src/cli/run/kafkaSilence.js';
-import { summaryTable } from '../../src/cli/run/summaryTable.js';
-import { driverFigures, figures, testView } from './fixtures.js';
+import { EXIT_THRESHOLD_FAILED, verdictFor } from '../../../src/cli/commands/run.js';
+import { parseThreshold } from '../../../src/api/thresholds.js';
+import { createProgressView, plainProgressLine, ttyProgressLines } from '../../../src/cli/run/progressView.js';
+import { KafkaSilence } from '../../../src/cli/run/kafkaSilence.js';
+import { summaryTable } from '../../../src/cli/run/summaryTable.js';
+import { driverFigures, figures, testView } from '../../cli/fixtures.js';
 
 describe('summary table', () => {
   it('has a row for each driver and one for the whole test, with every latency column', () => {
