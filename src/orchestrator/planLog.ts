@@ -27,8 +27,8 @@ export class PlanLog {
     private readonly store: MetricsStore,
     finishedKept = FINISHED_PLANS_KEPT,
   ) {
-    this.#memory = new ProjectionMemory(
-      { summarize: planSummaryOf, keyOf: (plan) => ({ at: plan.created_at, id: plan.plan_id }), isFinished: (plan) => plan.state === 'finished', load: (id) => this.fold(id) },
+    this.#memory = new ProjectionMemory<PlanProjection, PlanSummary>(
+      { summarize: planSummaryOf, keyOf: (plan) => ({ at: plan.created_at, id: plan.plan_id }), isFinished: isFinishedPlan, load: (id) => this.fold(id) },
       finishedKept,
     );
   }
@@ -42,7 +42,7 @@ export class PlanLog {
     for (const { testId: planId, payload } of this.store.eventsOfTypes(PLAN_EVENT_TYPES)) foldInto(plans, planId, payload as PlanEvent);
     // Newest first: each then goes at the end of the newest-first list, not at its front (a copy of the list per plan).
     for (const [planId, plan] of [...plans].reverse()) {
-      if (plan.state === 'finished') this.#memory.keepSummary(planId, planSummaryOf(plan));
+      if (isFinishedPlan(plan)) this.#memory.keepSummary(planId, planSummaryOf(plan));
       else this.#memory.keep(planId, plan);
     }
     return plans.size;
@@ -101,6 +101,10 @@ function foldInto(plans: Map<string, PlanProjection>, planId: string, event: Pla
     const plan = plans.get(planId);
     if (plan) applyPlanEvent(plan, event);
   }
+}
+
+function isFinishedPlan(plan: Pick<PlanProjection, 'state'>): boolean {
+  return plan.state === 'finished';
 }
 
 function planSummaryOf(plan: PlanProjection): PlanSummary {

@@ -48,11 +48,9 @@ export class ProjectionMemory<P, S> {
 
   /** The full projection: in memory, or rebuilt from the store for a finished one read longer ago. */
   get(id: string): P | undefined {
-    const held = this.#unfinished.get(id) ?? this.#finished.get(id);
-    if (held !== undefined || !this.#summaries.has(id)) return held;
-    const loaded = this.rules.load(id);
+    const { held, loaded } = this.find(id);
     if (loaded !== undefined) this.keep(id, loaded);
-    return loaded;
+    return held ?? loaded;
   }
 
   /**
@@ -60,12 +58,10 @@ export class ProjectionMemory<P, S> {
    * and keeping them would push out of the LRU the ones readers have open.
    */
   peek(id: string): P | undefined {
-    const held = this.#unfinished.get(id) ?? this.#finished.get(id);
-    if (held !== undefined || !this.#summaries.has(id)) return held;
-    const loaded = this.rules.load(id);
+    const { held, loaded } = this.find(id);
     // The summary learns what only a fold knows (a restart leaves the version unread).
     if (loaded !== undefined) this.remember(id, this.rules.summarize(loaded));
-    return loaded;
+    return held ?? loaded;
   }
 
   has(id: string): boolean {
@@ -89,6 +85,15 @@ export class ProjectionMemory<P, S> {
       this.#summaries.delete(id);
     }
     this.#newestFirst = this.#newestFirst.filter((summary) => this.#summaries.has(this.rules.keyOf(summary).id));
+  }
+
+  /** In memory (`held`), or rebuilt from the store (`loaded`) when only its summary is; neither for an unknown id. */
+  private find(id: string): { held?: P; loaded?: P } {
+    const held = this.#unfinished.get(id) ?? this.#finished.get(id);
+    if (held !== undefined) return { held };
+    if (!this.#summaries.has(id)) return {};
+    const loaded = this.rules.load(id);
+    return loaded === undefined ? {} : { loaded };
   }
 
   private remember(id: string, summary: S): void {
