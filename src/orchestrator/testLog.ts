@@ -9,8 +9,11 @@ import { applyTestEvent, createProjection, isFinished, type TestProjection } fro
  */
 export const FINISHED_TESTS_KEPT = 32;
 
-/** What the log keeps of every test, finished or not: enough to list, page, filter and count it. A projection is one. */
-/** `version` is the projection's, or UNREAD_VERSION for a finished test a restart has not folded yet. */
+/**
+ * What the log keeps of every test, finished or not: enough to list, page, filter and count it. A
+ * projection is one. `version` is the projection's, or UNREAD_VERSION for a finished test a restart has
+ * not folded yet.
+ */
 export type TestSummary = Pick<TestProjection, 'test_id' | 'state' | 'created_at' | 'finished_at' | 'version'>;
 
 /**

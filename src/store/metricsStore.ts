@@ -161,9 +161,9 @@ export class MetricsStore {
   }
 
   /**
-   * The events of these types only, in order, one at a time (a restart sums up finished tests without
-   * reading their reports, and without holding every event at once). Nothing may write to the store
-   * until the iteration ends.
+   * The events of these types only, in order (a restart sums up finished tests without reading their
+   * reports): SQLite sorts the rows of these types by seq first, then hands them over one at a time, so
+   * no other event is read. Nothing may write to the store until the iteration ends.
    */
   *eventsOfTypes(types: readonly string[]): Generator<StoredEvent> {
     for (const row of this.selectEventsOfTypes.iterate(JSON.stringify(types))) yield toStoredEvent(row);
